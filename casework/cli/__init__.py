@@ -1,0 +1,22 @@
+"""The `pathway` command line: thin commands that parse, call a service, and print."""
+
+from __future__ import annotations
+
+from casework.cli import (  # noqa: F401  (each module registers its commands on `app`)
+    audit,
+    case,
+    decide,
+    demo,
+    imports,
+    report,
+    seed,
+    serve,
+    sweep,
+    tasks,
+    users,
+)
+from casework.cli.app import app
+
+
+def main() -> None:
+    app()

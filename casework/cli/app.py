@@ -1,0 +1,47 @@
+"""The Typer application object and the settings every command reads (built once per process)."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+from typing import Annotated
+
+import typer
+
+from casework.settings import Settings
+
+app = typer.Typer(
+    name="pathway",
+    help="Attendance Pathway: graduated attendance support for schools and local authorities.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+_settings: Settings | None = None
+
+
+@app.callback()
+def _global_options(
+    database_url: Annotated[
+        str | None,
+        typer.Option("--database-url", help="App database URL (env PATHWAY_DATABASE_URL)."),
+    ] = None,
+) -> None:
+    global _settings
+    if database_url:
+        os.environ["PATHWAY_DATABASE_URL"] = database_url
+    _settings = None
+
+
+def settings() -> Settings:
+    """The settings for this process, built on first use."""
+    global _settings
+    if _settings is None:
+        _settings = Settings()
+    return _settings
+
+
+def today() -> date:
+    """Today's school date in Europe/London: the default for `--on` and `--date`."""
+    return datetime.now(settings().tz).date()

@@ -1,0 +1,5 @@
+"""`pathway audit` commands."""
+
+from __future__ import annotations
+
+from casework.cli.app import app  # noqa: F401

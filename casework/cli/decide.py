@@ -1,0 +1,5 @@
+"""`pathway decide` commands."""
+
+from __future__ import annotations
+
+from casework.cli.app import app  # noqa: F401

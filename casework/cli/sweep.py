@@ -1,0 +1,5 @@
+"""`pathway sweep` commands."""
+
+from __future__ import annotations
+
+from casework.cli.app import app  # noqa: F401

@@ -1,0 +1,1 @@
+"""Persistence: tables, engine/session, migrations, snapshots for the core, and the persist step."""

@@ -1,0 +1,73 @@
+"""Runtime settings: one `Settings` built from `PATHWAY_*` environment variables in each entrypoint."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LONDON = ZoneInfo("Europe/London")
+
+
+class Settings(BaseSettings):
+    """Everything an entrypoint needs to know about where it runs; the core never sees it."""
+
+    model_config = SettingsConfigDict(env_prefix="PATHWAY_", extra="ignore")
+
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    timezone: str = "Europe/London"
+    policy_file: Path | None = None
+
+    sms_provider: Literal["file", "twilio"] = "file"
+    email_provider: Literal["file", "smtp"] = "file"
+    twilio_account_sid: str = ""
+    twilio_auth_token: SecretStr = SecretStr("")
+    twilio_from_number: str = ""
+    twilio_base_url: str = ""  # empty = Twilio's own API; tests point it at a loopback server
+    public_base_url: str = "http://127.0.0.1:8000"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_start_tls: bool = True
+    smtp_from: str = "attendance@pathway.invalid"
+    secret_key: SecretStr = SecretStr("")
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_url(cls, value: str) -> str:
+        # Accept the URLs people paste (postgres://, postgresql://) and use psycopg 3 for them.
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        """The configured URL, or the embedded SQLite database in the var folder."""
+        return self.database_url or f"sqlite:///{(self.var_dir / 'pathway.db').resolve()}"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.var_dir / "outbox"
+
+    @property
+    def letters_dir(self) -> Path:
+        return self.var_dir / "letters"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.var_dir / "reports"
+
+    @property
+    def import_reports_dir(self) -> Path:
+        return self.var_dir / "imports"
