@@ -16,6 +16,9 @@ from casework.cli import (  # noqa: F401  (each module registers its commands on
     users,
 )
 from casework.cli.app import app
+from casework.cli.tasks import tasks_app
+
+app.add_typer(tasks_app, name="tasks")
 
 
 def main() -> None:

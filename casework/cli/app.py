@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 import typer
 
+from casework.policy import Policy, load_policy
 from casework.settings import Settings
 
 app = typer.Typer(
@@ -40,6 +41,16 @@ def settings() -> Settings:
     if _settings is None:
         _settings = Settings()
     return _settings
+
+
+def policy() -> Policy:
+    """The LA's policy file (PATHWAY_POLICY_FILE), or the shipped default."""
+    return load_policy(settings().policy_file)
+
+
+def now() -> datetime:
+    """The real time of recording, for audit entries (never the simulated school date)."""
+    return datetime.now(UTC)
 
 
 def today() -> date:

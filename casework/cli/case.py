@@ -1,5 +1,65 @@
-"""`pathway case` commands."""
+"""`pathway case UPN`: one pupil's case on screen (the read is logged)."""
 
 from __future__ import annotations
 
-from casework.cli.app import app  # noqa: F401
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+from casework.cli.app import app, now, policy, settings, today
+from casework.service.cases import CaseSummary, case_summary
+from casework.service.database import open_database
+from casework.service.errors import ServiceError
+
+
+def _print(summary: CaseSummary) -> None:
+    p = summary.pupil
+    print(f"{p.forename} {p.surname}  UPN {p.upn}  school {p.urn}  year {p.year_group}")
+    flags = [name for name, on in (
+        ("EHCP", p.sen_status == "E"), ("SEN support", p.sen_status == "K"),
+        ("looked after", p.looked_after), (p.cp_cin, p.cp_cin != "none"),
+        ("social worker", bool(p.social_worker_email)), ("YOT worker", bool(p.yot_worker_email)),
+    ) if on]
+    print(f"flags: {', '.join(flags) or 'none'}")
+    m = summary.measures
+    if m is not None and m.possible:
+        print(f"attendance {m.attendance_percent:.1f}% ({m.attended}/{m.possible} sessions), "
+              f"authorised {m.authorised}, unauthorised {m.unauthorised}, late {m.late}; "
+              f"band: {summary.band}")
+    else:
+        print("attendance: no possible sessions yet this year")
+    print("contacts:")
+    for c in summary.contacts:
+        pr = "PR" if c.parental_responsibility else "no PR"
+        print(f"  {c.priority}. {c.name} ({c.relationship}, {pr}) prefers {c.preferred_channel}")
+    print("stages:")
+    for s in summary.stages:
+        closed = f" closed {s.closed_date} ({s.close_reason})" if s.closed_date else ""
+        print(f"  {s.stage:<22} {s.status:<7} entered {s.entered_date}{closed}")
+    print("open tasks:")
+    for t in summary.open_tasks:
+        print(f"  #{t.id} {t.kind:<24} {t.status:<12} due {t.due_date}")
+    print("chronology:")
+    for e in summary.chronology:
+        print(f"  {e.school_date or '':<10} {e.kind:<20} {e.stage or '':<20} {e.actor}")
+
+
+@app.command("case")
+def case(
+    upn: Annotated[str, typer.Argument(help="The pupil's UPN.")],
+    on: Annotated[
+        datetime | None, typer.Option("--on", formats=["%Y-%m-%d"], help="As of this date.")
+    ] = None,
+) -> None:
+    """A pupil's case: stage, measures, open tasks, chronology."""
+    engine = open_database(settings())
+    try:
+        summary = case_summary(
+            engine, upn.strip().upper(), on=on.date() if on else today(), policy=policy(),
+            actor="cli", now=now(),
+        )
+    except ServiceError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    _print(summary)

@@ -1,5 +1,138 @@
-"""`pathway tasks` commands."""
+"""`pathway tasks list|ack|complete|assign`: the caseworker's queue from the command line."""
 
 from __future__ import annotations
 
-from casework.cli.app import app  # noqa: F401
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Annotated
+
+import typer
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from casework.cli.actors import resolve_actor
+from casework.cli.app import now, settings, today
+from casework.db.tables import Task
+from casework.permissions import may_work_tasks
+from casework.service.database import open_database
+from casework.service.errors import ServiceError
+from casework.service.tasks import (
+    acknowledge_task,
+    assign_task,
+    complete_task,
+    find_open_task,
+    list_tasks,
+)
+
+tasks_app = typer.Typer(help="Caseworker tasks: list, acknowledge, complete, assign.")
+
+TaskId = Annotated[int | None, typer.Argument(help="Task id (or use --upn and --kind).")]
+Upn = Annotated[str | None, typer.Option("--upn", help="Pupil UPN (with --kind).")]
+Kind = Annotated[str | None, typer.Option("--kind", help="Task kind, e.g. home_visit.")]
+On = Annotated[
+    datetime | None, typer.Option("--on", formats=["%Y-%m-%d"], help="School date it takes effect.")
+]
+As = Annotated[str | None, typer.Option("--as", help="The user acting (default: cli).")]
+
+
+def _task(engine: Engine, task_id: int | None, upn: str | None, kind: str | None) -> Task:
+    if task_id is None:
+        if not (upn and kind):
+            raise ServiceError("name a task by its id, or by --upn and --kind")
+        task_id = find_open_task(engine, upn, kind)
+    with Session(engine) as db:
+        task = db.get(Task, task_id)
+    if task is None:
+        raise ServiceError(f"no task {task_id}")
+    return task
+
+
+def _run(action: Callable[[], None]) -> None:
+    try:
+        action()
+    except ServiceError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+
+
+@tasks_app.command("list")
+def list_command(
+    school: Annotated[str | None, typer.Option("--school", help="School URN.")] = None,
+    upn: Upn = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Include completed tasks.")] = False,
+) -> None:
+    """Open tasks in queue order (severe absence first, then overdue, then due date)."""
+    engine = open_database(settings())
+    rows = list_tasks(engine, urn=school, upn=upn, open_only=not show_all)
+    print(f"{'id':>6}  {'kind':<24} {'status':<12} {'due':<10}  {'upn':<13}  owner")
+    for t in rows:
+        owner = t.owner_email or t.owner_role
+        print(f"{t.id:>6}  {t.kind:<24} {t.status:<12} {t.due_date}  {t.upn or '-':<13}  {owner}")
+    print(f"{len(rows)} task(s)")
+
+
+@tasks_app.command("ack")
+def ack_command(
+    task_id: TaskId = None, upn: Upn = None, kind: Kind = None, on: On = None, as_: As = None
+) -> None:
+    """Acknowledge a task."""
+    engine = open_database(settings())
+
+    def act() -> None:
+        task = _task(engine, task_id, upn, kind)
+        actor = resolve_actor(engine, as_, task.urn, may_work_tasks, "work on tasks")
+        assert task.id is not None
+        acknowledge_task(engine, task.id, actor=actor, on=_day(on), now=now())
+        print(f"task {task.id} acknowledged")
+
+    _run(act)
+
+
+@tasks_app.command("complete")
+def complete_command(
+    outcome: Annotated[str, typer.Option("--outcome", help="e.g. child_seen, consent_given.")],
+    task_id: TaskId = None,
+    upn: Upn = None,
+    kind: Kind = None,
+    note: Annotated[str, typer.Option("--note", help="A note for the record.")] = "",
+    on: On = None,
+    as_: As = None,
+) -> None:
+    """Complete a task with its outcome; what the outcome sets going happens at once."""
+    engine = open_database(settings())
+
+    def act() -> None:
+        task = _task(engine, task_id, upn, kind)
+        actor = resolve_actor(engine, as_, task.urn, may_work_tasks, "work on tasks")
+        assert task.id is not None
+        complete_task(
+            engine, task.id, outcome=outcome, actor=actor, on=_day(on), now=now(), note=note
+        )
+        print(f"task {task.id} completed: {outcome}")
+
+    _run(act)
+
+
+@tasks_app.command("assign")
+def assign_command(
+    to: Annotated[str, typer.Option("--to", help="Email of the person taking it.")],
+    task_id: TaskId = None,
+    upn: Upn = None,
+    kind: Kind = None,
+    as_: As = None,
+) -> None:
+    """Give a task to a named person."""
+    engine = open_database(settings())
+
+    def act() -> None:
+        task = _task(engine, task_id, upn, kind)
+        actor = resolve_actor(engine, as_, task.urn, may_work_tasks, "assign tasks")
+        assert task.id is not None
+        assign_task(engine, task.id, owner_email=to, actor=actor, now=now())
+        print(f"task {task.id} assigned to {to}")
+
+    _run(act)
+
+
+def _day(on: datetime | None) -> date:
+    return on.date() if on else today()

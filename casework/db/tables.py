@@ -178,6 +178,21 @@ class Task(SQLModel, table=True):
     context: dict[str, Any] = json_field()
 
 
+class Referral(SQLModel, table=True):
+    """A referral or statutory return to the LA (attendance, sickness, persistent absence)."""
+
+    __tablename__ = "referrals"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=200)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    upn: str = Field(max_length=13, index=True)
+    urn: str = Field(max_length=8, index=True)
+    reason: str = Field(max_length=32)
+    school_date: date
+    created_at: datetime
+    context: dict[str, Any] = json_field()
+
+
 class Decision(SQLModel, table=True):
     """A legal step proposed by the engine and decided by a person."""
 
@@ -240,6 +255,7 @@ class Message(SQLModel, table=True):
     normalised_to: str = ""
     subject: str = ""
     body: str = ""
+    body_html: str = ""  # the HTML part of an email, exactly as sent
     context: dict[str, Any] = json_field()
     status: str = Field(default="queued", max_length=24)
     provider: str | None = Field(default=None, max_length=16)

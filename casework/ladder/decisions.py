@@ -6,12 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from types import MappingProxyType
 
 from casework.ladder.stages import Stage
-
-EMPTY: Mapping[str, str] = MappingProxyType({})
-
 
 class TaskKind(StrEnum):
     CALL_PARENT = "call_parent"
@@ -76,7 +72,7 @@ class EnterStage:
     stage: Stage
     key: str
     reason: str
-    context: Mapping[str, str] = EMPTY
+    context: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +80,7 @@ class CloseStage:
     stage: Stage
     entry_key: str  # the key of the StageEntry being closed
     reason: str
+    retract_messages: bool = False  # withdraw this stage's unsent messages (mark amended)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +91,7 @@ class OpenTask:
     owner_role: OwnerRole
     stage: Stage | None = None
     priority: int = 0
-    context: Mapping[str, str] = EMPTY
+    context: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +102,7 @@ class QueueMessage:
     to: ContactRef
     template: str  # e.g. "first_day_call/parent": channel and language pick the file
     stage: Stage | None = None
-    context: Mapping[str, str] = EMPTY
+    context: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +112,7 @@ class RequestDecision:
     stage: Stage
     key: str
     reason: str
-    context: Mapping[str, str] = EMPTY
+    context: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +121,7 @@ class MakeReferral:
 
     key: str
     reason: str
-    context: Mapping[str, str] = EMPTY
+    context: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +129,7 @@ class DataAlert:
     key: str
     reason: str  # register_missing | register_incomplete | n_unresolved
     session: str
-    context: Mapping[str, str] = field(default=EMPTY)
+    context: Mapping[str, str] = field(default_factory=dict)
 
 
 Decision = (

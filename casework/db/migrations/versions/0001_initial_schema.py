@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 16:17:23.268326
+Create Date: 2026-11-23 16:26:47.086261
 """
 
 from collections.abc import Sequence
@@ -245,6 +245,7 @@ def upgrade() -> None:
     sa.Column('normalised_to', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('body', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('body_html', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('context', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
     sa.Column('provider', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
@@ -268,6 +269,25 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_messages_provider_ref'), ['provider_ref'], unique=False)
         batch_op.create_index('ix_messages_status_next', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_messages_upn'), ['upn'], unique=False)
+
+    op.create_table('referrals',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('upn', sqlmodel.sql.sqltypes.AutoString(length=13), nullable=False),
+    sa.Column('urn', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('school_date', sa.Date(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('context', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('key')
+    )
+    with op.batch_alter_table('referrals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_referrals_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referrals_upn'), ['upn'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referrals_urn'), ['urn'], unique=False)
 
     op.create_table('stage_entries',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -371,6 +391,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_stage_entries_case_id'))
 
     op.drop_table('stage_entries')
+    with op.batch_alter_table('referrals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_referrals_urn'))
+        batch_op.drop_index(batch_op.f('ix_referrals_upn'))
+        batch_op.drop_index(batch_op.f('ix_referrals_case_id'))
+
+    op.drop_table('referrals')
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_messages_upn'))
         batch_op.drop_index('ix_messages_status_next')

@@ -1,0 +1,282 @@
+"""Apply decisions: rows + audit entries + outbox rows in the caller's one transaction.
+
+Every insert is `ON CONFLICT (key) DO NOTHING ... RETURNING`, and audit entries are written only
+for rows that were really inserted; so a re-run sweep, a crashed sweep run again, or two sweeps
+racing each other record each action exactly once (STYLE.md rule 3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, SQLModel
+
+from casework.audit import AuditDraft, AuditKind
+from casework.db.audit_log import append_entries
+from casework.db.tables import Case, Decision, Referral, StageEntry, Task
+from casework.ladder.decisions import (
+    CloseStage,
+    DataAlert,
+    EnterStage,
+    MakeReferral,
+    OpenTask,
+    OwnerRole,
+    QueueMessage,
+    RequestDecision,
+    TaskKind,
+)
+from casework.ladder.decisions import Decision as Proposal
+from notifications.outbox import MessageDraft, cancel_queued, enqueue
+
+SYSTEM = "system"
+
+
+@dataclass
+class Applied:
+    """What one persist call really changed (for summaries)."""
+
+    audit: list[AuditDraft] = field(default_factory=list)
+
+    @property
+    def created(self) -> int:
+        return len(self.audit)
+
+
+def insert_new(
+    session: Session, table: type[SQLModel], rows: Sequence[Mapping[str, Any]], key: str = "key"
+) -> dict[str, int]:
+    """Insert rows whose `key` is new; returns {key: id} of the rows actually inserted."""
+    if not rows:
+        return {}
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    columns = table.__table__.c  # type: ignore[attr-defined]
+    id_column = columns.id if "id" in columns else columns.seq
+    stmt = (
+        insert(table.__table__)  # type: ignore[attr-defined]
+        .on_conflict_do_nothing(index_elements=[key])
+        .returning(columns[key], id_column)
+    )
+    inserted: dict[str, int] = {}
+    for chunk_start in range(0, len(rows), 500):
+        chunk = list(rows[chunk_start : chunk_start + 500])
+        for row_key, row_id in session.execute(stmt, chunk):
+            inserted[row_key] = row_id
+    return inserted
+
+
+def ensure_cases(
+    session: Session, upns: Iterable[str], urn: str, on: date, now: datetime
+) -> dict[str, int]:
+    """The case id of each pupil, opening a case on the first decision about them."""
+    wanted = sorted(set(upns))
+    if not wanted:
+        return {}
+    rows = [
+        {"upn": upn, "urn": urn, "opened_date": on, "opened_at": now} for upn in wanted
+    ]
+    insert_new(session, Case, rows, key="upn")
+    found = session.execute(sa.select(Case.upn, Case.id).where(Case.upn.in_(wanted)))  # type: ignore[attr-defined]
+    return {upn: case_id for upn, case_id in found}
+
+
+@dataclass(frozen=True)
+class Target:
+    """Who the decisions are about and when: one pupil (or a school), one school date."""
+
+    urn: str
+    school_date: date
+    upn: str | None
+    case_id: int | None
+    actor: str = SYSTEM
+
+
+def _draft(target: Target, kind: AuditKind, stage: str | None, detail: dict[str, Any]) -> AuditDraft:
+    return AuditDraft(
+        kind=kind, actor=target.actor, school_date=target.school_date, urn=target.urn,
+        upn=target.upn, case_id=target.case_id, stage=stage, detail=detail,
+    )
+
+
+def _enter_stages(session: Session, t: Target, items: list[EnterStage]) -> list[AuditDraft]:
+    rows = [
+        {
+            "key": d.key, "case_id": t.case_id, "upn": t.upn, "urn": t.urn,
+            "stage": d.stage.value, "status": "open", "entered_date": t.school_date,
+            "reason": d.reason, "context": dict(d.context),
+        }
+        for d in items
+    ]
+    new = insert_new(session, StageEntry, rows)
+    return [
+        _draft(t, AuditKind.STAGE_ENTERED, d.stage.value,
+               {"key": d.key, "stage_entry_id": new[d.key], "reason": d.reason, **d.context})
+        for d in items
+        if d.key in new
+    ]
+
+
+def task_row(t: Target, d: OpenTask) -> dict[str, Any]:
+    return {
+        "key": d.key, "case_id": t.case_id, "upn": t.upn, "urn": t.urn, "kind": d.kind.value,
+        "stage": d.stage.value if d.stage else None, "status": "open",
+        "owner_role": d.owner_role.value, "priority": d.priority, "created_date": t.school_date,
+        "due_date": d.due_date, "context": dict(d.context),
+    }
+
+
+def open_tasks(session: Session, t: Target, items: list[OpenTask]) -> list[AuditDraft]:
+    new = insert_new(session, Task, [task_row(t, d) for d in items])
+    return [
+        _draft(t, AuditKind.TASK_CREATED, d.stage.value if d.stage else None, {
+            "task_kind": d.kind.value, "task_id": new[d.key], "due_date": d.due_date.isoformat(),
+            "owner_role": d.owner_role.value, "key": d.key,
+        })
+        for d in items
+        if d.key in new
+    ]
+
+
+def _close_stages(
+    session: Session, t: Target, items: list[CloseStage], now: datetime
+) -> list[AuditDraft]:
+    drafts: list[AuditDraft] = []
+    for d in items:
+        result = session.execute(
+            sa.update(StageEntry)
+            .where(StageEntry.key == d.entry_key, StageEntry.status == "open")  # type: ignore[arg-type]
+            .values(status="closed", closed_date=t.school_date, close_reason=d.reason)
+        )
+        if result.rowcount:  # type: ignore[attr-defined]
+            drafts.append(_draft(t, AuditKind.STAGE_CLOSED, d.stage.value,
+                                 {"key": d.entry_key, "reason": d.reason}))
+        if d.retract_messages:
+            for message in cancel_queued(session, f"{d.entry_key}:msg:", now):
+                drafts.append(_draft(t, AuditKind.MESSAGE_RETRACTED, d.stage.value, {
+                    **_message_detail(message), "action": "cancelled before sending",
+                }))
+    return drafts
+
+
+def _message_detail(message: Any) -> dict[str, Any]:
+    detail = {
+        "channel": message.channel, "template": message.template,
+        "recipient_role": message.recipient_role, "message_id": message.id,
+    }
+    if message.recipient_ref:
+        detail["contact_id"] = message.recipient_ref
+    return detail
+
+
+def queue_messages(
+    session: Session, t: Target, items: list[QueueMessage], now: datetime
+) -> list[AuditDraft]:
+    drafts = [
+        MessageDraft(
+            idempotency_key=d.key, channel=d.to.channel.value, template=d.template,
+            language=d.to.language, recipient_role=d.to.role.value,
+            recipient_ref=d.to.contact_id, normalised_to=d.to.address,
+            context={**d.context, "recipient_name": d.to.name or d.context.get("recipient_name", "")},
+            school_date=t.school_date, urn=t.urn, upn=t.upn, case_id=t.case_id,
+            stage=d.stage.value if d.stage else None,
+        )
+        for d in items
+    ]
+    audit: list[AuditDraft] = []
+    for message in enqueue(session, drafts, now):
+        audit.append(_draft(t, AuditKind.MESSAGE_QUEUED, message.stage, _message_detail(message)))
+        if message.idempotency_key.endswith(":retraction"):
+            audit.append(_draft(t, AuditKind.MESSAGE_RETRACTED, message.stage, {
+                **_message_detail(message), "action": "correction sent",
+            }))
+    return audit
+
+
+def _request_decisions(
+    session: Session, t: Target, items: list[RequestDecision]
+) -> list[AuditDraft]:
+    rows = [
+        {
+            "key": d.key, "case_id": t.case_id, "upn": t.upn, "urn": t.urn,
+            "stage": d.stage.value, "status": "requested", "requested_date": t.school_date,
+            "context": {**d.context, "reason": d.reason},
+        }
+        for d in items
+    ]
+    new = insert_new(session, Decision, rows)
+    return [
+        _draft(t, AuditKind.DECISION_REQUESTED, d.stage.value,
+               {"decision_id": new[d.key], "reason": d.reason, **d.context})
+        for d in items
+        if d.key in new
+    ]
+
+
+def _referrals(
+    session: Session, t: Target, items: list[MakeReferral], now: datetime
+) -> list[AuditDraft]:
+    rows = [
+        {
+            "key": d.key, "case_id": t.case_id, "upn": t.upn, "urn": t.urn, "reason": d.reason,
+            "school_date": t.school_date, "created_at": now, "context": dict(d.context),
+        }
+        for d in items
+    ]
+    new = insert_new(session, Referral, rows)
+    return [
+        _draft(t, AuditKind.REFERRAL_MADE, "la_referral",
+               {"referral_id": new[d.key], "reason": d.reason, **d.context})
+        for d in items
+        if d.key in new
+    ]
+
+
+def _data_alerts(session: Session, t: Target, items: list[DataAlert]) -> list[AuditDraft]:
+    tasks = [
+        OpenTask(TaskKind.REGISTER_INCOMPLETE, d.key, t.school_date, OwnerRole.SCHOOL_OFFICE,
+                 context={"reason": d.reason, "session": d.session, **d.context})
+        for d in items
+    ]
+    new = insert_new(session, Task, [task_row(t, task) for task in tasks])
+    drafts: list[AuditDraft] = []
+    for d, task in zip(items, tasks, strict=True):
+        if d.key in new:
+            drafts.append(_draft(t, AuditKind.DATA_ALERT, None,
+                                 {"reason": d.reason, "session": d.session, **d.context}))
+            drafts.extend(open_tasks_audit(t, task, new[d.key]))
+    return drafts
+
+
+def open_tasks_audit(t: Target, d: OpenTask, task_id: int) -> list[AuditDraft]:
+    return [_draft(t, AuditKind.TASK_CREATED, d.stage.value if d.stage else None, {
+        "task_kind": d.kind.value, "task_id": task_id, "due_date": d.due_date.isoformat(),
+        "owner_role": d.owner_role.value, "key": d.key,
+    })]
+
+
+def _of(decisions: Sequence[Proposal], kind: type[Any]) -> list[Any]:
+    return [d for d in decisions if isinstance(d, kind)]
+
+
+def apply_decisions(
+    session: Session, t: Target, decisions: Sequence[Proposal], now: datetime
+) -> list[AuditDraft]:
+    """Write one target's decisions; returns the audit drafts for what was really created."""
+    audit = _enter_stages(session, t, _of(decisions, EnterStage))
+    audit += _close_stages(session, t, _of(decisions, CloseStage), now)
+    audit += open_tasks(session, t, _of(decisions, OpenTask))
+    audit += _request_decisions(session, t, _of(decisions, RequestDecision))
+    audit += _referrals(session, t, _of(decisions, MakeReferral), now)
+    audit += _data_alerts(session, t, _of(decisions, DataAlert))
+    audit += queue_messages(session, t, _of(decisions, QueueMessage), now)
+    return audit
+
+
+def write_audit(session: Session, drafts: Sequence[AuditDraft], now: datetime) -> None:
+    if drafts:
+        append_entries(session, drafts, at=now)

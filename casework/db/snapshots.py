@@ -1,0 +1,221 @@
+"""Load a school's frozen views for the core in bulk: one query per table per school, never N+1."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from casework.calendar import (
+    CalendarRow,
+    RegisterSession,
+    SchoolCalendar,
+    SweepPoint,
+    academic_year_start,
+    build_calendar,
+    england_bank_holidays,
+    register_close_at,
+)
+from casework.db.tables import (
+    CalendarEntry,
+    Contact,
+    Decision,
+    Mark,
+    Message,
+    Pupil,
+    Referral,
+    School,
+    StageEntry,
+    Task,
+)
+from casework.ladder.stages import Stage
+from casework.ladder.view import (
+    CaseState,
+    ContactFacts,
+    DecisionState,
+    PupilFacts,
+    PupilView,
+    SchoolView,
+    StageState,
+    TaskState,
+)
+from casework.marks import MarkVersion, visible_marks
+from casework.settings import LONDON
+
+# How far back a sweep reads marks beyond the academic year start: the legal threshold's
+# 10 school weeks and the 20-day runs can reach across the summer into the previous year.
+LOOKBACK = timedelta(weeks=26)
+_UNSENT = {"queued", "cancelled"}
+
+
+@dataclass(frozen=True)
+class SchoolSnapshot:
+    school: School
+    calendar: SchoolCalendar
+    on: SweepPoint
+    pupils: list[PupilView]
+    register: SchoolView
+
+
+@lru_cache(maxsize=32)
+def _bank_holidays(first_year: int, last_year: int) -> frozenset[date]:
+    return england_bank_holidays(first_year, last_year)
+
+
+def load_calendar(session: Session, urn: str, around: date) -> SchoolCalendar:
+    rows = session.exec(
+        select(CalendarEntry).where(col(CalendarEntry.urn).in_([urn, ""]))
+    ).all()
+    calendar_rows = [CalendarRow(r.urn, r.entry_date, r.sessions, r.kind) for r in rows]
+    years = [r.entry_date.year for r in rows] or [around.year]
+    holidays = _bank_holidays(min(*years, around.year - 1), max(*years, around.year + 1))
+    return build_calendar(urn, calendar_rows, holidays)
+
+
+def sweep_point(school: School, school_date: date, session: RegisterSession) -> SweepPoint:
+    """The moment the register of that session closed: what the sweep is allowed to see."""
+    at = register_close_at(
+        school_date, session, school.am_register_closes, school.pm_register_closes, LONDON
+    )
+    return SweepPoint(school_date, session, at)
+
+
+def _pupil_facts(session: Session, urn: str, only: str | None) -> dict[str, PupilFacts]:
+    contacts: dict[str, list[ContactFacts]] = defaultdict(list)
+    stmt = select(Contact).join(Pupil, col(Pupil.upn) == col(Contact.upn)).where(Pupil.urn == urn)
+    pupils = select(Pupil).where(Pupil.urn == urn)
+    if only is not None:
+        stmt = stmt.where(Pupil.upn == only)
+        pupils = pupils.where(Pupil.upn == only)
+    for c in session.exec(stmt):
+        contacts[c.upn].append(
+            ContactFacts(
+                c.contact_id, c.name, c.relationship, c.parental_responsibility, c.priority,
+                c.mobile, c.email, c.preferred_channel, c.language, c.address,
+            )
+        )
+    return {
+        p.upn: PupilFacts(
+            p.upn, p.urn, p.forename, p.surname, p.date_of_birth, p.year_group, p.sen_status,
+            p.looked_after, p.cp_cin, p.social_worker_email, p.yot_worker_email,
+            p.medical_condition, tuple(contacts.get(p.upn, ())),
+        )
+        for p in session.exec(pupils)
+    }
+
+
+def _mark_versions(
+    session: Session, urn: str, since: date, until: date, only: str | None
+) -> list[MarkVersion]:
+    stmt = (
+        sa.select(
+            Mark.upn, Mark.school_date, Mark.session, Mark.code, Mark.minutes_late,
+            Mark.recorded_at,
+        )
+        .where(Mark.urn == urn, Mark.school_date >= since, Mark.school_date <= until)
+        .order_by(Mark.recorded_at, Mark.id)
+    )
+    if only is not None:
+        stmt = stmt.where(Mark.upn == only)
+    return [
+        MarkVersion(upn, d, RegisterSession(s), code, late, recorded)
+        for upn, d, s, code, late, recorded in session.execute(stmt)
+    ]
+
+
+def _by_upn(rows: Any) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    for row in rows:
+        grouped[row.upn].append(row)
+    return grouped
+
+
+def _case_states(session: Session, urn: str, on: date) -> dict[str, CaseState]:
+    stages = _by_upn(session.exec(select(StageEntry).where(StageEntry.urn == urn)))
+    tasks = _by_upn(session.exec(select(Task).where(Task.urn == urn, col(Task.upn).is_not(None))))
+    decisions = _by_upn(session.exec(select(Decision).where(Decision.urn == urn)))
+    referrals = _by_upn(session.exec(select(Referral).where(Referral.urn == urn)))
+    messages = _by_upn(
+        session.execute(
+            sa.select(Message.upn, Message.idempotency_key, Message.status).where(
+                Message.urn == urn, Message.school_date == on
+            )
+        )
+    )
+    upns = set(stages) | set(tasks) | set(decisions) | set(referrals) | set(messages)
+    return {upn: _case_state(upn, stages, tasks, decisions, referrals, messages) for upn in upns}
+
+
+def _case_state(
+    upn: str,
+    stages: dict[str, list[Any]],
+    tasks: dict[str, list[Any]],
+    decisions: dict[str, list[Any]],
+    referrals: dict[str, list[Any]],
+    messages: dict[str, list[Any]],
+) -> CaseState:
+    stage_states = tuple(
+        StageState(
+            Stage(s.stage), s.key, s.status, s.entered_date, s.closed_date, dict(s.context)
+        )
+        for s in stages.get(upn, ())
+    )
+    task_states = tuple(
+        TaskState(t.kind, t.key, t.status, t.due_date, t.outcome, t.completed_date)
+        for t in tasks.get(upn, ())
+    )
+    decision_states = tuple(
+        DecisionState(
+            Stage(d.stage), d.key, d.status, d.requested_date, d.decided_date, dict(d.context)
+        )
+        for d in decisions.get(upn, ())
+    )
+    message_rows = messages.get(upn, ())
+    keys = {s.key for s in stage_states} | {t.key for t in task_states}
+    keys |= {d.key for d in decision_states} | {r.key for r in referrals.get(upn, ())}
+    keys |= {m.idempotency_key for m in message_rows}
+    sent = {m.idempotency_key for m in message_rows if m.status not in _UNSENT}
+    return CaseState(stage_states, task_states, decision_states, frozenset(keys), frozenset(sent))
+
+
+def school_alert_keys(session: Session, urn: str, on: date) -> frozenset[str]:
+    rows = session.execute(
+        sa.select(Task.key).where(Task.urn == urn, col(Task.upn).is_(None), Task.created_date == on)
+    )
+    return frozenset(key for (key,) in rows)
+
+
+def load_school(
+    session: Session,
+    urn: str,
+    school_date: date,
+    register_session: RegisterSession,
+    only_upn: str | None = None,
+) -> SchoolSnapshot | None:
+    """Everything the core needs to sweep one school's session, or None for an unknown school."""
+    school = session.get(School, urn)
+    if school is None:
+        return None
+    calendar = load_calendar(session, urn, school_date)
+    on = sweep_point(school, school_date, register_session)
+    facts = _pupil_facts(session, urn, only_upn)
+    since = academic_year_start(school_date) - LOOKBACK
+    marks = visible_marks(_mark_versions(session, urn, since, school_date, only_upn), on)
+    cases = _case_states(session, urn, school_date)
+    views = [
+        PupilView(
+            pupil=pupil, school_name=school.name, marks=marks.get(upn, []), calendar=calendar,
+            case=cases.get(upn, CaseState()), on=on,
+        )
+        for upn, pupil in sorted(facts.items())
+    ]
+    without_mark = tuple(v.upn for v in views if v.current_mark is None)
+    register = SchoolView(
+        urn, school.name, on, len(views), without_mark, school_alert_keys(session, urn, school_date)
+    )
+    return SchoolSnapshot(school, calendar, on, views, register)

@@ -1,0 +1,87 @@
+"""Statutory guards applied after the policy's rules; no policy can switch them off.
+
+- A sweep never takes a legal step: only a `RequestDecision` for a person survives.
+- Only contacts with parental responsibility are messaged.
+- Every unexplained absence and every escalation of a pupil with a social worker or YOT worker
+  is emailed to them; for a looked-after pupil, the Virtual School too (WTISA para 52, rule 9).
+- Severe absence puts every task of the pupil first in the queue (rule 16).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from casework.ladder.decisions import (
+    Decision,
+    EnterStage,
+    OpenTask,
+    QueueMessage,
+    RecipientRole,
+    RequestDecision,
+)
+from casework.ladder.persistence import SEVERE_PRIORITY, pupil_band
+from casework.ladder.recipients import message_professional
+from casework.ladder.stages import LEGAL_STAGES, SPECS
+from casework.ladder.view import PupilView
+from casework.measures import Band
+from casework.policy import Policy
+
+
+def professionals(view: PupilView, policy: Policy) -> list[tuple[RecipientRole, str]]:
+    pupil = view.pupil
+    found = []
+    if pupil.social_worker_email:
+        found.append((RecipientRole.SOCIAL_WORKER, pupil.social_worker_email))
+    if pupil.yot_worker_email:
+        found.append((RecipientRole.YOT_WORKER, pupil.yot_worker_email))
+    if pupil.looked_after:
+        found.append((RecipientRole.VIRTUAL_SCHOOL, policy.la.virtual_school_email))
+    return found
+
+
+def _notify_professionals(
+    view: PupilView, policy: Policy, proposed: list[Decision]
+) -> Iterator[QueueMessage]:
+    people = professionals(view, policy)
+    if not people:
+        return
+    events: list[tuple[str, str, object]] = []
+    if view.episode is not None:
+        day = view.on.school_date.isoformat()
+        events.append((f"{view.upn}:unexplained:{day}", "unexplained absence", None))
+    for decision in proposed:
+        if isinstance(decision, EnterStage | RequestDecision):
+            events.append((decision.key, SPECS[decision.stage].title.lower(), decision.stage))
+    for key, event, stage in events:
+        for role, address in people:
+            message = message_professional(
+                view, role, address, key, stage, event,  # type: ignore[arg-type]
+                event_detail=f"{event} on {view.on.school_date.isoformat()}",
+            )
+            if not view.case.has(message.key):
+                yield message
+
+
+def _allowed(decision: Decision, view: PupilView) -> bool:
+    if isinstance(decision, EnterStage) and decision.stage in LEGAL_STAGES:
+        return False  # DESIGN.md: legal steps need a human decision with a reason
+    if isinstance(decision, QueueMessage) and decision.to.role is RecipientRole.PARENT:
+        holders = {c.contact_id for c in view.pupil.contacts if c.parental_responsibility}
+        return decision.to.contact_id in holders
+    return True
+
+
+def _prioritised(decision: Decision, severe: bool) -> Decision:
+    if severe and isinstance(decision, OpenTask) and decision.priority < SEVERE_PRIORITY:
+        return OpenTask(
+            decision.kind, decision.key, decision.due_date, decision.owner_role,
+            decision.stage, SEVERE_PRIORITY, decision.context,
+        )
+    return decision
+
+
+def apply_guards(view: PupilView, policy: Policy, proposed: list[Decision]) -> list[Decision]:
+    """The proposed decisions, filtered and completed by the statutory guards."""
+    severe = pupil_band(view, policy) is Band.SEVERE
+    kept = [_prioritised(d, severe) for d in proposed if _allowed(d, view)]
+    return kept + list(_notify_professionals(view, policy, kept))

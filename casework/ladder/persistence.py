@@ -1,0 +1,187 @@
+"""Band-driven support: concern, attendance plan, LA referral, severe absence, lateness.
+
+DOMAIN rules 3–5, 12, 13, 16 and 17. Bands wait for `min_possible_sessions`; every comparison
+is on integers. A band stage is entered once and stays open until recovery closes it.
+"""
+
+from __future__ import annotations
+
+from casework.calendar import academic_year_start
+from casework.codes import LATE_PRESENT
+from casework.ladder.decisions import (
+    Decision,
+    EnterStage,
+    MakeReferral,
+    OpenTask,
+    OwnerRole,
+    RecipientRole,
+    TaskKind,
+    decision_key,
+)
+from casework.ladder.recipients import (
+    FAMILY_WRITTEN,
+    LETTER_ONLY,
+    long_date,
+    message_parents,
+    message_professional,
+)
+from casework.ladder.registry import rule
+from casework.ladder.stages import Stage
+from casework.ladder.view import PupilView
+from casework.measures import Band, band, count_codes
+from casework.policy import Policy
+
+SEVERE_PRIORITY = 100  # severe absence is first in every queue (DOMAIN rule 16)
+
+
+def pupil_band(view: PupilView, policy: Policy) -> Band:
+    return band(
+        view.measures, policy.bands.concern_below_percent, policy.bands.min_possible_sessions
+    )
+
+
+def measures_context(view: PupilView) -> dict[str, str]:
+    m = view.measures
+    return {
+        "attendance_percent": f"{m.attendance_percent:.1f}",
+        "sessions_missed": str(m.absent),
+        "possible_sessions": str(m.possible),
+        "attended_sessions": str(m.attended),
+    }
+
+
+def _enter_key(view: PupilView, stage: Stage) -> str:
+    return decision_key(view.upn, stage.value, view.on.school_date)
+
+
+def _due(view: PupilView, school_days: int) -> str:
+    return long_date(view.calendar.add_school_days(view.on.school_date, school_days))
+
+
+@rule(Stage.ATTENDANCE_CONCERN)
+def attendance_concern(view: PupilView, policy: Policy) -> list[Decision]:
+    """At risk (below the concern line, not yet persistent): concern letter and a conversation."""
+    if pupil_band(view, policy) is not Band.AT_RISK or view.case.open_stage(
+        Stage.ATTENDANCE_CONCERN
+    ):
+        return []
+    key = _enter_key(view, Stage.ATTENDANCE_CONCERN)
+    due = view.calendar.add_school_days(
+        view.on.school_date, policy.support.concern_conversation_due_school_days
+    )
+    return [
+        EnterStage(
+            Stage.ATTENDANCE_CONCERN,
+            key,
+            reason=f"attendance below {policy.bands.concern_below_percent}%",
+            context=measures_context(view),
+        ),
+        OpenTask(
+            TaskKind.ATTENDANCE_CONVERSATION, f"{key}:task", due,
+            OwnerRole.ATTENDANCE_OFFICER, Stage.ATTENDANCE_CONCERN,
+        ),
+        *message_parents(
+            view, "attendance_concern/parent", key, Stage.ATTENDANCE_CONCERN, FAMILY_WRITTEN,
+            measures_context(view),
+        ),
+    ]
+
+
+@rule(Stage.ATTENDANCE_PLAN)
+def attendance_plan(view: PupilView, policy: Policy) -> list[Decision]:
+    """Persistent absence: meeting invitation, attendance meeting task, plan reviews follow."""
+    if pupil_band(view, policy) not in (Band.PERSISTENT, Band.SEVERE) or view.case.open_stage(
+        Stage.ATTENDANCE_PLAN
+    ):
+        return []
+    key = _enter_key(view, Stage.ATTENDANCE_PLAN)
+    days = policy.support.attendance_meeting_due_school_days
+    extra = {**measures_context(view), "meeting_by_date_long": _due(view, days)}
+    return [
+        EnterStage(Stage.ATTENDANCE_PLAN, key, reason="persistent absence", context=extra),
+        OpenTask(
+            TaskKind.ATTENDANCE_MEETING, f"{key}:task",
+            view.calendar.add_school_days(view.on.school_date, days),
+            OwnerRole.ATTENDANCE_OFFICER, Stage.ATTENDANCE_PLAN,
+        ),
+        *message_parents(
+            view, "attendance_plan/parent", key, Stage.ATTENDANCE_PLAN, FAMILY_WRITTEN, extra
+        ),
+    ]
+
+
+@rule(Stage.LA_REFERRAL)
+def persistent_absence_referral(view: PupilView, policy: Policy) -> list[Decision]:
+    """Persistent absence cases are made known to the LA attendance team (rule 13)."""
+    if pupil_band(view, policy) not in (Band.PERSISTENT, Band.SEVERE):
+        return []
+    year = academic_year_start(view.on.school_date).year
+    return referral(view, policy, "persistent_absence", str(year), "persistent absence")
+
+
+def referral(
+    view: PupilView, policy: Policy, reason: str, instance: str, words: str
+) -> list[Decision]:
+    """A referral or return to the LA; the la_referral stage opens with the first of them."""
+    key = decision_key(view.upn, "referral", reason, instance)
+    if view.case.has(key):
+        return []
+    decisions: list[Decision] = []
+    if view.case.open_stage(Stage.LA_REFERRAL) is None:
+        stage_key = _enter_key(view, Stage.LA_REFERRAL)
+        decisions.append(EnterStage(Stage.LA_REFERRAL, stage_key, reason=words))
+    decisions.append(MakeReferral(key, reason=reason, context=measures_context(view)))
+    decisions.append(
+        message_professional(
+            view, RecipientRole.LA, policy.la.attendance_team_email, key, Stage.LA_REFERRAL,
+            event="referral", event_detail=words,
+        )
+    )
+    return decisions
+
+
+@rule(Stage.SEVERE_ABSENCE_PLAN)
+def severe_absence_plan(view: PupilView, policy: Policy) -> list[Decision]:
+    """Severe absence: individual plan with multi-agency input, top priority (rule 16)."""
+    if pupil_band(view, policy) is not Band.SEVERE or view.case.open_stage(
+        Stage.SEVERE_ABSENCE_PLAN
+    ):
+        return []
+    key = _enter_key(view, Stage.SEVERE_ABSENCE_PLAN)
+    days = policy.support.severe_meeting_due_school_days
+    extra = {**measures_context(view), "meeting_by_date_long": _due(view, days)}
+    return [
+        EnterStage(Stage.SEVERE_ABSENCE_PLAN, key, reason="severe absence", context=extra),
+        OpenTask(
+            TaskKind.SEVERE_ABSENCE_MEETING, f"{key}:task",
+            view.calendar.add_school_days(view.on.school_date, days),
+            OwnerRole.ATTENDANCE_OFFICER, Stage.SEVERE_ABSENCE_PLAN, priority=SEVERE_PRIORITY,
+        ),
+        *message_parents(
+            view, "severe_absence_plan/parent", key, Stage.SEVERE_ABSENCE_PLAN, LETTER_ONLY, extra
+        ),
+    ]
+
+
+@rule(Stage.PERSISTENT_LATENESS)
+def persistent_lateness(view: PupilView, policy: Policy) -> list[Decision]:
+    """Late (L) at least n times in the last m school weeks: a meeting (rule 17, local choice)."""
+    weeks = policy.support.lateness_window_school_weeks
+    since = view.calendar.school_week_start(view.on.school_date, weeks)
+    late = count_codes(view.marks, LATE_PRESENT, since)
+    if late < policy.support.lateness_marks or view.case.open_stage(Stage.PERSISTENT_LATENESS):
+        return []
+    key = _enter_key(view, Stage.PERSISTENT_LATENESS)
+    extra = {"late_sessions": str(late), "weeks": str(weeks)}
+    due = view.calendar.add_school_days(view.on.school_date, 10)
+    return [
+        EnterStage(Stage.PERSISTENT_LATENESS, key, reason=f"{late} late marks", context=extra),
+        OpenTask(
+            TaskKind.LATENESS_MEETING, f"{key}:task", due,
+            OwnerRole.ATTENDANCE_OFFICER, Stage.PERSISTENT_LATENESS,
+        ),
+        *message_parents(
+            view, "persistent_lateness/parent", key, Stage.PERSISTENT_LATENESS, FAMILY_WRITTEN,
+            extra,
+        ),
+    ]

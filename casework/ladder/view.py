@@ -1,0 +1,147 @@
+"""The frozen picture of one pupil that the rules see: facts, visible marks, calendar, case so far."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from types import MappingProxyType
+
+from casework.calendar import SchoolCalendar, SweepPoint, academic_year_start
+from casework.ladder.stages import Stage
+from casework.marks import SessionMark
+from casework.measures import AttendanceMeasures, Episode, measure, unexplained_episode
+
+
+@dataclass(frozen=True, slots=True)
+class ContactFacts:
+    contact_id: str
+    name: str
+    relationship: str
+    parental_responsibility: bool
+    priority: int
+    mobile: str | None
+    email: str | None
+    preferred_channel: str
+    language: str
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
+class PupilFacts:
+    upn: str
+    urn: str
+    forename: str
+    surname: str
+    date_of_birth: date
+    year_group: str
+    sen_status: str
+    looked_after: bool
+    cp_cin: str
+    social_worker_email: str | None
+    yot_worker_email: str | None
+    medical_condition: bool
+    contacts: tuple[ContactFacts, ...]
+
+    @property
+    def has_ehcp(self) -> bool:
+        return self.sen_status == "E"
+
+
+@dataclass(frozen=True, slots=True)
+class StageState:
+    stage: Stage
+    key: str
+    status: str  # open | closed
+    entered_date: date
+    closed_date: date | None
+    context: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class TaskState:
+    kind: str
+    key: str
+    status: str
+    due_date: date
+    outcome: str | None
+    completed_date: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionState:
+    stage: Stage
+    key: str
+    status: str  # requested | approved | declined
+    requested_date: date
+    decided_date: date | None
+    context: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """What the case already holds; rules read it so that they emit only on change."""
+
+    stages: tuple[StageState, ...] = ()
+    tasks: tuple[TaskState, ...] = ()
+    decisions: tuple[DecisionState, ...] = ()
+    keys: frozenset[str] = frozenset()  # every key of every row a sweep can create
+    sent_message_keys: frozenset[str] = frozenset()  # messages that have left the outbox
+
+    def has(self, key: str) -> bool:
+        return key in self.keys
+
+    def open_stage(self, stage: Stage) -> StageState | None:
+        return next((s for s in self.stages if s.stage == stage and s.status == "open"), None)
+
+    def entries(self, stage: Stage) -> list[StageState]:
+        return [s for s in self.stages if s.stage == stage]
+
+
+@dataclass(frozen=True)
+class PupilView:
+    pupil: PupilFacts
+    school_name: str
+    marks: Sequence[SessionMark]  # visible at the sweep point, oldest first
+    calendar: SchoolCalendar
+    case: CaseState
+    on: SweepPoint
+    extra: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def upn(self) -> str:
+        return self.pupil.upn
+
+    @cached_property
+    def year_start(self) -> date:
+        return academic_year_start(self.on.school_date)
+
+    @cached_property
+    def measures(self) -> AttendanceMeasures:
+        """Year to date, from the pupil's first session on roll in this academic year."""
+        return measure(self.marks, since=self.year_start)
+
+    @cached_property
+    def episode(self) -> Episode | None:
+        return unexplained_episode(self.marks, self.calendar, self.on)
+
+    @cached_property
+    def current_mark(self) -> SessionMark | None:
+        """The visible mark for the sweep's own session, if the register has one."""
+        last = self.marks[-1] if self.marks else None
+        if last and last.school_date == self.on.school_date and last.session == self.on.session:
+            return last
+        return None
+
+
+@dataclass(frozen=True)
+class SchoolView:
+    """A school's session as a whole: for register-level checks (missing or incomplete)."""
+
+    urn: str
+    school_name: str
+    on: SweepPoint
+    pupils_on_roll: int
+    pupils_without_mark: tuple[str, ...]
+    keys: frozenset[str]

@@ -1,0 +1,156 @@
+"""The daily sweep: per school and set-based; load, decide for every pupil, persist at once."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from casework.calendar import RegisterSession
+from casework.db.persist import Target, apply_decisions, ensure_cases, write_audit
+from casework.db.session import unit_of_work
+from casework.db.snapshots import SchoolSnapshot, load_calendar, load_school
+from casework.db.tables import School, SweepRun
+from casework.ladder.engine import decide
+from casework.ladder.decisions import Decision
+from casework.ladder.register import check_register, register_missing
+from casework.policy import Policy
+from casework.service.errors import NotFound
+
+log = logging.getLogger(__name__)
+SESSIONS = (RegisterSession.AM, RegisterSession.PM)
+
+
+@dataclass(frozen=True)
+class SchoolSweepResult:
+    urn: str
+    school_date: date
+    session: str
+    pupils: int
+    decisions: int
+    created: int
+    skipped: bool
+
+
+def schools_to_sweep(engine: Engine, school_date: date, session: RegisterSession) -> list[str]:
+    """URNs of the schools whose register has that session on that date."""
+    with Session(engine) as db:
+        urns = list(db.exec(select(School.urn).order_by(School.urn)))
+        return [
+            urn
+            for urn in urns
+            if load_calendar(db, urn, school_date).is_school_session(school_date, session)
+        ]
+
+
+def _already_swept(db: Session, urn: str, school_date: date, session: RegisterSession) -> bool:
+    found = db.execute(
+        sa.select(SweepRun.id).where(
+            SweepRun.urn == urn,
+            SweepRun.school_date == school_date,
+            SweepRun.session == session.value,
+        )
+    ).first()
+    return found is not None
+
+
+def _decide_all(snapshot: SchoolSnapshot, policy: Policy) -> dict[str, list[Decision]]:
+    if register_missing(snapshot.register):
+        return {}  # no marks at all: an alert to the school, never a message to a family
+    decided = {view.upn: decide(view, policy) for view in snapshot.pupils}
+    return {upn: decisions for upn, decisions in decided.items() if decisions}
+
+
+def _persist(
+    db: Session, snapshot: SchoolSnapshot, per_pupil: dict[str, list[Decision]],
+    school_level: list[Decision], now: datetime,
+) -> int:
+    urn, school_date = snapshot.school.urn, snapshot.on.school_date
+    cases = ensure_cases(db, per_pupil, urn, school_date, now)
+    audit = apply_decisions(db, Target(urn, school_date, None, None), school_level, now)
+    for upn, decisions in per_pupil.items():
+        audit += apply_decisions(db, Target(urn, school_date, upn, cases[upn]), decisions, now)
+    write_audit(db, audit, now)
+    return len(audit)
+
+
+def _record_run(
+    db: Session, urn: str, school_date: date, session: RegisterSession, now: datetime, count: int
+) -> None:
+    dialect = db.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.execute(
+        insert(SweepRun)
+        .values(urn=urn, school_date=school_date, session=session.value, completed_at=now,
+                decisions=count)
+        .on_conflict_do_nothing()
+    )
+
+
+def sweep_school(
+    engine: Engine,
+    urn: str,
+    school_date: date,
+    session: RegisterSession,
+    *,
+    policy: Policy,
+    now: datetime,
+) -> SchoolSweepResult:
+    """Sweep one school's session in one transaction; a second run of it changes nothing."""
+    with unit_of_work(engine) as db:
+        if _already_swept(db, urn, school_date, session):
+            return SchoolSweepResult(urn, school_date, session.value, 0, 0, 0, skipped=True)
+        snapshot = load_school(db, urn, school_date, session)
+        if snapshot is None:
+            raise NotFound(f"no school with URN {urn}")
+        if not snapshot.calendar.is_school_session(school_date, session):
+            return SchoolSweepResult(urn, school_date, session.value, 0, 0, 0, skipped=True)
+        school_level = check_register(snapshot.register)
+        per_pupil = _decide_all(snapshot, policy)
+        count = len(school_level) + sum(len(d) for d in per_pupil.values())
+        created = _persist(db, snapshot, per_pupil, school_level, now)
+        _record_run(db, urn, school_date, session, now, count)
+    log.info("swept school=%s date=%s session=%s created=%s", urn, school_date, session, created)
+    return SchoolSweepResult(
+        urn, school_date, session.value, len(snapshot.pupils), count, created, skipped=False
+    )
+
+
+def run_sweep(
+    engine: Engine,
+    school_date: date,
+    session: RegisterSession,
+    *,
+    policy: Policy,
+    now: datetime,
+    urns: list[str] | None = None,
+) -> list[SchoolSweepResult]:
+    """Sweep every school open that session, one after another, in this process."""
+    targets = urns if urns is not None else schools_to_sweep(engine, school_date, session)
+    return [
+        sweep_school(engine, urn, school_date, session, policy=policy, now=now)
+        for urn in targets
+    ]
+
+
+def simulate(
+    engine: Engine, start: date, end: date, *, policy: Policy, now: datetime | None = None
+) -> list[SchoolSweepResult]:
+    """Every school day in the range, AM then PM, each swept as if its register had just closed.
+
+    Args:
+        now: when the actions are recorded (audit `at` is always real time); default: the clock.
+    """
+    now = now or datetime.now(UTC)
+    results: list[SchoolSweepResult] = []
+    day = start
+    while day <= end:
+        for session in SESSIONS:
+            results += run_sweep(engine, day, session, policy=policy, now=now)
+        day += timedelta(days=1)
+    return results
