@@ -1,5 +1,72 @@
-"""`pathway audit` commands."""
+"""`pathway audit` commands: export the intervention trail, verify the hash chain."""
 
 from __future__ import annotations
 
-from casework.cli.app import app  # noqa: F401
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from casework.cli.app import app, settings
+from casework.service import audit as audit_service
+from casework.service.audit import ExportFormat
+from casework.service.audit_pdf import TrailFilters
+from casework.service.database import open_database
+
+audit_app = typer.Typer(help="The audit trail: export it, verify nothing was altered.")
+app.add_typer(audit_app, name="audit")
+
+
+def _parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
+        ) from exc
+
+
+@audit_app.command("export")
+def export_command(
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="jsonl, csv or pdf.")],
+    school: Annotated[str | None, typer.Option("--school", help="Only this school (URN).")] = None,
+    upn: Annotated[str | None, typer.Option("--upn", help="Only this pupil.")] = None,
+    from_: Annotated[
+        str | None, typer.Option("--from", help="First school date (YYYY-MM-DD).")
+    ] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Last school date (YYYY-MM-DD).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="File to write (jsonl/csv default: stdout).")
+    ] = None,
+) -> None:
+    """Export the intervention trail; filtered exports keep each entry's real seq and hashes."""
+    filters = TrailFilters(
+        urn=school, upn=upn, from_date=_parse_date(from_, "--from"), to_date=_parse_date(to, "--to")
+    )
+    engine = open_database(settings())
+    if fmt is ExportFormat.PDF:
+        now = datetime.now(UTC)
+        path = out or settings().var_dir / "audit" / f"audit-trail-{now:%Y%m%dT%H%M%SZ}.pdf"
+        typer.echo(audit_service.export_pdf(engine, path, now=now, **filters.as_kwargs()))
+        return
+    if out is None:
+        audit_service.export(engine, fmt, sys.stdout, **filters.as_kwargs())
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        count = audit_service.export(engine, fmt, handle, **filters.as_kwargs())
+    typer.echo(f"{count} entries written to {out}")
+
+
+@audit_app.command("verify")
+def verify_command() -> None:
+    """Check the whole audit chain; exit 1 naming the first altered, missing or forged entry."""
+    report = audit_service.verify_report(open_database(settings()))
+    if report.broken is not None:
+        typer.echo(f"audit chain BROKEN at seq {report.broken.seq}: {report.broken.reason}")
+        raise typer.Exit(code=1)
+    typer.echo(f"audit chain OK: {report.entries} entries")

@@ -1,0 +1,60 @@
+"""`pathway audit export` and `pathway audit verify` through the Typer app, on SQLite."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from casework.db.session import get_engine
+from tests.integration.test_audit_log import append, raw
+
+
+class TestCli:
+    @pytest.fixture
+    def cli_env(self, sqlite_url: str, tmp_path: Path) -> dict[str, str]:
+        append(get_engine(sqlite_url), 5)
+        return {"PATHWAY_DATABASE_URL": sqlite_url, "PATHWAY_VAR_DIR": str(tmp_path / "var")}
+
+    def invoke(self, env: dict[str, str], *args: str) -> Any:
+        from casework.cli.app import app
+
+        return CliRunner().invoke(app, list(args), env=env)
+
+    def test_verify_reports_ok_then_broken_when_a_row_is_edited(
+        self, cli_env: dict[str, str]
+    ) -> None:
+        """`pathway audit verify` exits 0 on an intact chain and 1 naming the altered entry."""
+        ok = self.invoke(cli_env, "audit", "verify")
+        assert (ok.exit_code, ok.stdout.strip()) == (0, "audit chain OK: 5 entries")
+        raw(get_engine(cli_env["PATHWAY_DATABASE_URL"]), "UPDATE audit_entries SET urn = 'X'")
+        bad = self.invoke(cli_env, "audit", "verify")
+        assert bad.exit_code == 1
+        assert bad.stdout.startswith("audit chain BROKEN at seq 1: ")
+
+    def test_export_writes_jsonl_to_stdout_when_no_out_is_given(
+        self, cli_env: dict[str, str]
+    ) -> None:
+        """jsonl goes to stdout, one entry per line, filters applied."""
+        result = self.invoke(cli_env, "audit", "export", "--format", "jsonl", "--school", "100001")
+        assert result.exit_code == 0, result.output
+        seqs = [json.loads(line)["seq"] for line in result.stdout.splitlines()]
+        assert seqs == [2, 4]
+
+    def test_export_pdf_lands_in_the_var_folder_when_no_out_is_given(
+        self, cli_env: dict[str, str]
+    ) -> None:
+        """A PDF without --out is written under var/audit and its path printed."""
+        result = self.invoke(cli_env, "audit", "export", "--format", "pdf", "--to", "2025-03-05")
+        assert result.exit_code == 0, result.output
+        path = Path(result.stdout.strip())
+        assert path.parent == Path(cli_env["PATHWAY_VAR_DIR"]) / "audit"
+        assert path.read_bytes().startswith(b"%PDF")
+
+    def test_export_refuses_a_bad_date_when_given(self, cli_env: dict[str, str]) -> None:
+        """An unparseable --from is a usage error, not a traceback."""
+        result = self.invoke(cli_env, "audit", "export", "--format", "csv", "--from", "03/03/25")
+        assert result.exit_code == 2
