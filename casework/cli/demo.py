@@ -1,5 +1,57 @@
-"""`pathway demo` commands."""
+"""`pathway demo`: a fresh embedded LA, run through the real pipeline, summarised."""
 
 from __future__ import annotations
 
-from casework.cli.app import app  # noqa: F401
+import shutil
+from typing import Annotated
+
+import typer
+
+from casework.cli.app import app, now, policy, settings
+
+
+def _fresh_var() -> None:
+    """Start from nothing, but only ever wipe the embedded default under the var folder."""
+    s = settings()
+    if s.database_url:
+        print(f"using the configured database ({s.effective_database_url.split('@')[-1]})")
+        return
+    for name in ("pathway.db", "pathway.db-wal", "pathway.db-shm"):
+        (s.var_dir / name).unlink(missing_ok=True)
+    for folder in ("outbox", "letters", "demo", "imports"):
+        shutil.rmtree(s.var_dir / folder, ignore_errors=True)
+
+
+@app.command("demo")
+def demo(
+    inline: Annotated[
+        bool, typer.Option("--inline", help="Run the sweeps in-process instead of via Prefect.")
+    ] = False,
+) -> None:
+    """Seed a synthetic LA, import it, run the daily flow over several weeks, dispatch, summarise."""
+    from casework.orchestration import run_simulate_orchestrated
+    from casework.service.database import open_database
+    from casework.service.demo import DemoPlan, seed_and_import
+    from casework.cli.demo_report import print_report
+    from notifications.dispatch import dispatch_due
+
+    _fresh_var()
+    s, plan = settings(), DemoPlan()
+    engine = open_database(s)
+    print(f"seeding {plan.schools} schools, {plan.pupils} pupils, {plan.start} to {plan.end}")
+    for result in seed_and_import(engine, s, plan, now()):
+        print(f"  import {result.kind:<9} accepted {result.accepted:>6}  rejected {result.rejected}")
+    mode = "inline" if inline else "prefect"
+    print(f"running the daily sweeps ({mode}: Prefect starts its own local server, 20-60 s)"
+          if mode == "prefect" else "running the daily sweeps in-process")
+    results = run_simulate_orchestrated(s, engine, plan.start, plan.end, policy=policy(), mode=mode)
+    print(f"  {sum(not r.skipped for r in results)} school sessions swept, "
+          f"{sum(r.created for r in results)} actions recorded")
+    print("dispatching the outbox (file outbox: var/outbox/, letters: var/letters/)")
+    sent = 0
+    while True:
+        stats = dispatch_due(engine, s, now(), limit=500)
+        sent += stats.sent
+        if stats.claimed == 0:
+            break
+    print_report(engine, plan, policy(), s)

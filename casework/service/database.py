@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from casework.db.migrate import MIGRATIONS_DIR, upgrade
 from casework.db.session import get_engine
 from casework.settings import Settings
 
 _migrated: set[str] = set()
+
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "db" / "migrations"
 
 
 def _head_revision() -> str:
@@ -30,6 +34,8 @@ def open_database(settings: Settings) -> Engine:
     engine = get_engine(url)
     if url not in _migrated:
         if _current_revision(engine) != _head_revision():
+            from casework.db.migrate import upgrade  # Alembic costs ~1 s to import: only when needed
+
             upgrade(url)
         _migrated.add(url)
     return engine

@@ -1,0 +1,54 @@
+# Attendance Pathway — every target bootstraps what it needs (.venv from uv.lock) by itself.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+STAMP := $(VENV)/.synced
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# Bytecode is compiled at install: this machine sets PYTHONDONTWRITEBYTECODE, so without it every
+# `pathway` call would recompile SQLAlchemy, Prefect and FastAPI from source.
+$(STAMP): uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --all-groups --compile-bytecode --python python3
+	@touch $(STAMP)
+
+venv: $(STAMP) ## Create .venv from uv.lock (all groups)
+
+demo: $(STAMP) ## Seed a small LA, import it, run the daily flows over several weeks, print a summary
+	$(VENV)/bin/pathway demo
+
+test: $(STAMP) ## Run the whole test suite (unit, scenarios, integration, browser)
+	bash tests/browser/ensure_chromium.sh
+	$(VENV)/bin/pytest
+
+lint: $(STAMP) ## ruff (lint + format check) and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy casework notifications flows
+
+typecheck: $(STAMP) ## mypy only
+	$(VENV)/bin/mypy casework notifications flows
+
+bench: $(STAMP) ## Benchmarks on a 100,000-pupil synthetic LA (never run by make test)
+	$(VENV)/bin/python -m bench
+
+scenarios: $(STAMP) ## The shared acceptance scenarios through the CLI
+	python3 ../shared/scenarios/run.py --pathway $(CURDIR)/$(VENV)/bin/pathway $(abspath $(wildcard ../shared/scenarios/*/))
+
+clean: ## Remove var/ (databases, outbox, letters, reports)
+	rm -rf var
+
+.PHONY: help venv demo test lint typecheck bench scenarios clean

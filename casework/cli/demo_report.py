@@ -1,0 +1,28 @@
+"""The demo's closing summary: bands, stages, tasks and messages per school; the outbox."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from casework.policy import Policy
+from casework.service.demo import BANDS, DemoPlan, outbox_figures, school_figures
+from casework.settings import Settings
+
+
+def print_report(engine: Engine, plan: DemoPlan, policy: Policy, settings: Settings) -> None:
+    print()
+    print(f"== Summary as of {plan.end} ==")
+    for row in school_figures(engine, plan.end, policy):
+        print(f"\n{row.name} (URN {row.urn})")
+        print("  pupils per band:  " + ", ".join(f"{b} {row.bands.get(b, 0)}" for b in BANDS))
+        print("  stages entered:   " + (", ".join(
+            f"{stage} {n}" for stage, n in sorted(row.stages.items())) or "none"))
+        print(f"  tasks opened:     {row.tasks}")
+        print("  messages queued:  " + (", ".join(
+            f"{channel} {n}" for channel, n in sorted(row.messages.items())) or "none"))
+    statuses, letters = outbox_figures(engine)
+    print("\nOutbox: " + ", ".join(f"{status} {n}" for status, n in sorted(statuses.items())))
+    print(f"Letters rendered to PDF: {letters} (in {settings.letters_dir}/)")
+    print(f"Messages as sent: {settings.outbox_dir}/")
+    print("Next: `pathway case UPN`, `pathway tasks list`, `pathway serve`, "
+          "`pathway audit verify`.")
