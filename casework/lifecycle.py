@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import TypeVar
 
-
 S = TypeVar("S", bound=StrEnum)
 
 

@@ -16,17 +16,26 @@ from casework.service.errors import ServiceError
 def _print(summary: CaseSummary) -> None:
     p = summary.pupil
     print(f"{p.forename} {p.surname}  UPN {p.upn}  school {p.urn}  year {p.year_group}")
-    flags = [name for name, on in (
-        ("EHCP", p.sen_status == "E"), ("SEN support", p.sen_status == "K"),
-        ("looked after", p.looked_after), (p.cp_cin, p.cp_cin != "none"),
-        ("social worker", bool(p.social_worker_email)), ("YOT worker", bool(p.yot_worker_email)),
-    ) if on]
+    flags = [
+        name
+        for name, on in (
+            ("EHCP", p.sen_status == "E"),
+            ("SEN support", p.sen_status == "K"),
+            ("looked after", p.looked_after),
+            (p.cp_cin, p.cp_cin != "none"),
+            ("social worker", bool(p.social_worker_email)),
+            ("YOT worker", bool(p.yot_worker_email)),
+        )
+        if on
+    ]
     print(f"flags: {', '.join(flags) or 'none'}")
     m = summary.measures
     if m is not None and m.possible:
-        print(f"attendance {m.attendance_percent:.1f}% ({m.attended}/{m.possible} sessions), "
-              f"authorised {m.authorised}, unauthorised {m.unauthorised}, late {m.late}; "
-              f"band: {summary.band}")
+        print(
+            f"attendance {m.attendance_percent:.1f}% ({m.attended}/{m.possible} sessions), "
+            f"authorised {m.authorised}, unauthorised {m.unauthorised}, late {m.late}; "
+            f"band: {summary.band}"
+        )
     else:
         print("attendance: no possible sessions yet this year")
     print("contacts:")
@@ -56,8 +65,12 @@ def case(
     engine = open_database(settings())
     try:
         summary = case_summary(
-            engine, upn.strip().upper(), on=on.date() if on else today(), policy=policy(),
-            actor="cli", now=now(),
+            engine,
+            upn.strip().upper(),
+            on=on.date() if on else today(),
+            policy=policy(),
+            actor="cli",
+            now=now(),
         )
     except ServiceError as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -28,11 +28,11 @@ def demo(
         bool, typer.Option("--inline", help="Run the sweeps in-process instead of via Prefect.")
     ] = False,
 ) -> None:
-    """Seed a synthetic LA, import it, run the daily flow over several weeks, dispatch, summarise."""
+    """Seed a synthetic LA, import it, run the daily flow over five weeks, dispatch, summarise."""
+    from casework.cli.demo_report import print_report
     from casework.orchestration import run_simulate_orchestrated
     from casework.service.database import open_database
     from casework.service.demo import DemoPlan, seed_and_import
-    from casework.cli.demo_report import print_report
     from notifications.dispatch import dispatch_due
 
     _fresh_var()
@@ -40,13 +40,20 @@ def demo(
     engine = open_database(s)
     print(f"seeding {plan.schools} schools, {plan.pupils} pupils, {plan.start} to {plan.end}")
     for result in seed_and_import(engine, s, plan, now()):
-        print(f"  import {result.kind:<9} accepted {result.accepted:>6}  rejected {result.rejected}")
-    mode = "inline" if inline else "prefect"
-    print(f"running the daily sweeps ({mode}: Prefect starts its own local server, 20-60 s)"
-          if mode == "prefect" else "running the daily sweeps in-process")
+        print(
+            f"  import {result.kind:<9} accepted {result.accepted:>6}  rejected {result.rejected}"
+        )
+    mode: Literal["inline", "prefect"] = "inline" if inline else "prefect"
+    print(
+        f"running the daily sweeps ({mode}: Prefect starts its own local server, 20-60 s)"
+        if mode == "prefect"
+        else "running the daily sweeps in-process"
+    )
     results = run_simulate_orchestrated(s, engine, plan.start, plan.end, policy=policy(), mode=mode)
-    print(f"  {sum(not r.skipped for r in results)} school sessions swept, "
-          f"{sum(r.created for r in results)} actions recorded")
+    print(
+        f"  {sum(not r.skipped for r in results)} school sessions swept, "
+        f"{sum(r.created for r in results)} actions recorded"
+    )
     print("dispatching the outbox (file outbox: var/outbox/, letters: var/letters/)")
     sent = 0
     while True:

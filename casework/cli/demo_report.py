@@ -15,14 +15,19 @@ def print_report(engine: Engine, plan: DemoPlan, policy: Policy, settings: Setti
     for row in school_figures(engine, plan.end, policy):
         print(f"\n{row.name} (URN {row.urn})")
         print("  pupils per band:  " + ", ".join(f"{b} {row.bands.get(b, 0)}" for b in BANDS))
-        print("  stages entered:   " + (", ".join(
-            f"{stage} {n}" for stage, n in sorted(row.stages.items())) or "none"))
+        print(
+            "  stages entered:   "
+            + (", ".join(f"{stage} {n}" for stage, n in sorted(row.stages.items())) or "none")
+        )
         print(f"  tasks opened:     {row.tasks}")
-        print("  messages queued:  " + (", ".join(
-            f"{channel} {n}" for channel, n in sorted(row.messages.items())) or "none"))
+        print(
+            "  messages queued:  "
+            + (", ".join(f"{channel} {n}" for channel, n in sorted(row.messages.items())) or "none")
+        )
     statuses, letters = outbox_figures(engine)
     print("\nOutbox: " + ", ".join(f"{status} {n}" for status, n in sorted(statuses.items())))
     print(f"Letters rendered to PDF: {letters} (in {settings.letters_dir}/)")
     print(f"Messages as sent: {settings.outbox_dir}/")
-    print("Next: `pathway case UPN`, `pathway tasks list`, `pathway serve`, "
-          "`pathway audit verify`.")
+    print(
+        "Next: `pathway case UPN`, `pathway tasks list`, `pathway serve`, `pathway audit verify`."
+    )

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from casework.audit import AuditDraft, AuditKind
 from casework.db.audit_log import append_entries
@@ -77,12 +77,10 @@ def ensure_cases(
     wanted = sorted(set(upns))
     if not wanted:
         return {}
-    rows = [
-        {"upn": upn, "urn": urn, "opened_date": on, "opened_at": now} for upn in wanted
-    ]
+    rows = [{"upn": upn, "urn": urn, "opened_date": on, "opened_at": now} for upn in wanted]
     insert_new(session, Case, rows, key="upn")
-    found = session.execute(sa.select(Case.upn, Case.id).where(Case.upn.in_(wanted)))  # type: ignore[attr-defined]
-    return {upn: case_id for upn, case_id in found}
+    found = session.execute(sa.select(col(Case.upn), col(Case.id)).where(col(Case.upn).in_(wanted)))
+    return {str(upn): int(case_id) for upn, case_id in found.tuples()}
 
 
 @dataclass(frozen=True)
@@ -96,26 +94,44 @@ class Target:
     actor: str = SYSTEM
 
 
-def _draft(target: Target, kind: AuditKind, stage: str | None, detail: dict[str, Any]) -> AuditDraft:
+def _draft(
+    target: Target, kind: AuditKind, stage: str | None, detail: dict[str, Any]
+) -> AuditDraft:
     return AuditDraft(
-        kind=kind, actor=target.actor, school_date=target.school_date, urn=target.urn,
-        upn=target.upn, case_id=target.case_id, stage=stage, detail=detail,
+        kind=kind,
+        actor=target.actor,
+        school_date=target.school_date,
+        urn=target.urn,
+        upn=target.upn,
+        case_id=target.case_id,
+        stage=stage,
+        detail=detail,
     )
 
 
 def _enter_stages(session: Session, t: Target, items: list[EnterStage]) -> list[AuditDraft]:
     rows = [
         {
-            "key": d.key, "case_id": t.case_id, "upn": t.upn, "urn": t.urn,
-            "stage": d.stage.value, "status": "open", "entered_date": t.school_date,
-            "reason": d.reason, "context": dict(d.context),
+            "key": d.key,
+            "case_id": t.case_id,
+            "upn": t.upn,
+            "urn": t.urn,
+            "stage": d.stage.value,
+            "status": "open",
+            "entered_date": t.school_date,
+            "reason": d.reason,
+            "context": dict(d.context),
         }
         for d in items
     ]
     new = insert_new(session, StageEntry, rows)
     return [
-        _draft(t, AuditKind.STAGE_ENTERED, d.stage.value,
-               {"key": d.key, "stage_entry_id": new[d.key], "reason": d.reason, **d.context})
+        _draft(
+            t,
+            AuditKind.STAGE_ENTERED,
+            d.stage.value,
+            {"key": d.key, "stage_entry_id": new[d.key], "reason": d.reason, **d.context},
+        )
         for d in items
         if d.key in new
     ]
@@ -123,20 +139,36 @@ def _enter_stages(session: Session, t: Target, items: list[EnterStage]) -> list[
 
 def task_row(t: Target, d: OpenTask) -> dict[str, Any]:
     return {
-        "key": d.key, "case_id": t.case_id, "upn": t.upn, "urn": t.urn, "kind": d.kind.value,
-        "stage": d.stage.value if d.stage else None, "status": "open",
-        "owner_role": d.owner_role.value, "priority": d.priority, "created_date": t.school_date,
-        "due_date": d.due_date, "context": dict(d.context),
+        "key": d.key,
+        "case_id": t.case_id,
+        "upn": t.upn,
+        "urn": t.urn,
+        "kind": d.kind.value,
+        "stage": d.stage.value if d.stage else None,
+        "status": "open",
+        "owner_role": d.owner_role.value,
+        "priority": d.priority,
+        "created_date": t.school_date,
+        "due_date": d.due_date,
+        "context": dict(d.context),
     }
 
 
 def open_tasks(session: Session, t: Target, items: list[OpenTask]) -> list[AuditDraft]:
     new = insert_new(session, Task, [task_row(t, d) for d in items])
     return [
-        _draft(t, AuditKind.TASK_CREATED, d.stage.value if d.stage else None, {
-            "task_kind": d.kind.value, "task_id": new[d.key], "due_date": d.due_date.isoformat(),
-            "owner_role": d.owner_role.value, "key": d.key,
-        })
+        _draft(
+            t,
+            AuditKind.TASK_CREATED,
+            d.stage.value if d.stage else None,
+            {
+                "task_kind": d.kind.value,
+                "task_id": new[d.key],
+                "due_date": d.due_date.isoformat(),
+                "owner_role": d.owner_role.value,
+                "key": d.key,
+            },
+        )
         for d in items
         if d.key in new
     ]
@@ -153,20 +185,36 @@ def _close_stages(
             .values(status="closed", closed_date=t.school_date, close_reason=d.reason)
         )
         if result.rowcount:  # type: ignore[attr-defined]
-            drafts.append(_draft(t, AuditKind.STAGE_CLOSED, d.stage.value,
-                                 {"key": d.entry_key, "reason": d.reason}))
+            drafts.append(
+                _draft(
+                    t,
+                    AuditKind.STAGE_CLOSED,
+                    d.stage.value,
+                    {"key": d.entry_key, "reason": d.reason},
+                )
+            )
         if d.retract_messages:
             for message in cancel_queued(session, f"{d.entry_key}:msg:", now):
-                drafts.append(_draft(t, AuditKind.MESSAGE_RETRACTED, d.stage.value, {
-                    **_message_detail(message), "action": "cancelled before sending",
-                }))
+                drafts.append(
+                    _draft(
+                        t,
+                        AuditKind.MESSAGE_RETRACTED,
+                        d.stage.value,
+                        {
+                            **_message_detail(message),
+                            "action": "cancelled before sending",
+                        },
+                    )
+                )
     return drafts
 
 
 def _message_detail(message: Any) -> dict[str, Any]:
     detail = {
-        "channel": message.channel, "template": message.template,
-        "recipient_role": message.recipient_role, "message_id": message.id,
+        "channel": message.channel,
+        "template": message.template,
+        "recipient_role": message.recipient_role,
+        "message_id": message.id,
     }
     if message.recipient_ref:
         detail["contact_id"] = message.recipient_ref
@@ -178,11 +226,21 @@ def queue_messages(
 ) -> list[AuditDraft]:
     drafts = [
         MessageDraft(
-            idempotency_key=d.key, channel=d.to.channel.value, template=d.template,
-            language=d.to.language, recipient_role=d.to.role.value,
-            recipient_ref=d.to.contact_id, normalised_to=d.to.address,
-            context={**d.context, "recipient_name": d.to.name or d.context.get("recipient_name", "")},
-            school_date=t.school_date, urn=t.urn, upn=t.upn, case_id=t.case_id,
+            idempotency_key=d.key,
+            channel=d.to.channel.value,
+            template=d.template,
+            language=d.to.language,
+            recipient_role=d.to.role.value,
+            recipient_ref=d.to.contact_id,
+            normalised_to=d.to.address,
+            context={
+                **d.context,
+                "recipient_name": d.to.name or d.context.get("recipient_name", ""),
+            },
+            school_date=t.school_date,
+            urn=t.urn,
+            upn=t.upn,
+            case_id=t.case_id,
             stage=d.stage.value if d.stage else None,
         )
         for d in items
@@ -191,9 +249,17 @@ def queue_messages(
     for message in enqueue(session, drafts, now):
         audit.append(_draft(t, AuditKind.MESSAGE_QUEUED, message.stage, _message_detail(message)))
         if message.idempotency_key.endswith(":retraction"):
-            audit.append(_draft(t, AuditKind.MESSAGE_RETRACTED, message.stage, {
-                **_message_detail(message), "action": "correction sent",
-            }))
+            audit.append(
+                _draft(
+                    t,
+                    AuditKind.MESSAGE_RETRACTED,
+                    message.stage,
+                    {
+                        **_message_detail(message),
+                        "action": "correction sent",
+                    },
+                )
+            )
     return audit
 
 
@@ -202,16 +268,25 @@ def _request_decisions(
 ) -> list[AuditDraft]:
     rows = [
         {
-            "key": d.key, "case_id": t.case_id, "upn": t.upn, "urn": t.urn,
-            "stage": d.stage.value, "status": "requested", "requested_date": t.school_date,
+            "key": d.key,
+            "case_id": t.case_id,
+            "upn": t.upn,
+            "urn": t.urn,
+            "stage": d.stage.value,
+            "status": "requested",
+            "requested_date": t.school_date,
             "context": {**d.context, "reason": d.reason},
         }
         for d in items
     ]
     new = insert_new(session, Decision, rows)
     return [
-        _draft(t, AuditKind.DECISION_REQUESTED, d.stage.value,
-               {"decision_id": new[d.key], "reason": d.reason, **d.context})
+        _draft(
+            t,
+            AuditKind.DECISION_REQUESTED,
+            d.stage.value,
+            {"decision_id": new[d.key], "reason": d.reason, **d.context},
+        )
         for d in items
         if d.key in new
     ]
@@ -222,15 +297,25 @@ def _referrals(
 ) -> list[AuditDraft]:
     rows = [
         {
-            "key": d.key, "case_id": t.case_id, "upn": t.upn, "urn": t.urn, "reason": d.reason,
-            "school_date": t.school_date, "created_at": now, "context": dict(d.context),
+            "key": d.key,
+            "case_id": t.case_id,
+            "upn": t.upn,
+            "urn": t.urn,
+            "reason": d.reason,
+            "school_date": t.school_date,
+            "created_at": now,
+            "context": dict(d.context),
         }
         for d in items
     ]
     new = insert_new(session, Referral, rows)
     return [
-        _draft(t, AuditKind.REFERRAL_MADE, "la_referral",
-               {"referral_id": new[d.key], "reason": d.reason, **d.context})
+        _draft(
+            t,
+            AuditKind.REFERRAL_MADE,
+            "la_referral",
+            {"referral_id": new[d.key], "reason": d.reason, **d.context},
+        )
         for d in items
         if d.key in new
     ]
@@ -238,25 +323,46 @@ def _referrals(
 
 def _data_alerts(session: Session, t: Target, items: list[DataAlert]) -> list[AuditDraft]:
     tasks = [
-        OpenTask(TaskKind.REGISTER_INCOMPLETE, d.key, t.school_date, OwnerRole.SCHOOL_OFFICE,
-                 context={"reason": d.reason, "session": d.session, **d.context})
+        OpenTask(
+            TaskKind.REGISTER_INCOMPLETE,
+            d.key,
+            t.school_date,
+            OwnerRole.SCHOOL_OFFICE,
+            context={"reason": d.reason, "session": d.session, **d.context},
+        )
         for d in items
     ]
     new = insert_new(session, Task, [task_row(t, task) for task in tasks])
     drafts: list[AuditDraft] = []
     for d, task in zip(items, tasks, strict=True):
         if d.key in new:
-            drafts.append(_draft(t, AuditKind.DATA_ALERT, None,
-                                 {"reason": d.reason, "session": d.session, **d.context}))
+            drafts.append(
+                _draft(
+                    t,
+                    AuditKind.DATA_ALERT,
+                    None,
+                    {"reason": d.reason, "session": d.session, **d.context},
+                )
+            )
             drafts.extend(open_tasks_audit(t, task, new[d.key]))
     return drafts
 
 
 def open_tasks_audit(t: Target, d: OpenTask, task_id: int) -> list[AuditDraft]:
-    return [_draft(t, AuditKind.TASK_CREATED, d.stage.value if d.stage else None, {
-        "task_kind": d.kind.value, "task_id": task_id, "due_date": d.due_date.isoformat(),
-        "owner_role": d.owner_role.value, "key": d.key,
-    })]
+    return [
+        _draft(
+            t,
+            AuditKind.TASK_CREATED,
+            d.stage.value if d.stage else None,
+            {
+                "task_kind": d.kind.value,
+                "task_id": task_id,
+                "due_date": d.due_date.isoformat(),
+                "owner_role": d.owner_role.value,
+                "key": d.key,
+            },
+        )
+    ]
 
 
 def _of(decisions: Sequence[Proposal], kind: type[Any]) -> list[Any]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -68,9 +68,7 @@ def _bank_holidays(first_year: int, last_year: int) -> frozenset[date]:
 
 
 def load_calendar(session: Session, urn: str, around: date) -> SchoolCalendar:
-    rows = session.exec(
-        select(CalendarEntry).where(col(CalendarEntry.urn).in_([urn, ""]))
-    ).all()
+    rows = session.exec(select(CalendarEntry).where(col(CalendarEntry.urn).in_([urn, ""]))).all()
     calendar_rows = [CalendarRow(r.urn, r.entry_date, r.sessions, r.kind) for r in rows]
     years = [r.entry_date.year for r in rows] or [around.year]
     holidays = _bank_holidays(min(*years, around.year - 1), max(*years, around.year + 1))
@@ -95,15 +93,33 @@ def _pupil_facts(session: Session, urn: str, only: str | None) -> dict[str, Pupi
     for c in session.exec(stmt):
         contacts[c.upn].append(
             ContactFacts(
-                c.contact_id, c.name, c.relationship, c.parental_responsibility, c.priority,
-                c.mobile, c.email, c.preferred_channel, c.language, c.address,
+                c.contact_id,
+                c.name,
+                c.relationship,
+                c.parental_responsibility,
+                c.priority,
+                c.mobile,
+                c.email,
+                c.preferred_channel,
+                c.language,
+                c.address,
             )
         )
     return {
         p.upn: PupilFacts(
-            p.upn, p.urn, p.forename, p.surname, p.date_of_birth, p.year_group, p.sen_status,
-            p.looked_after, p.cp_cin, p.social_worker_email, p.yot_worker_email,
-            p.medical_condition, tuple(contacts.get(p.upn, ())),
+            p.upn,
+            p.urn,
+            p.forename,
+            p.surname,
+            p.date_of_birth,
+            p.year_group,
+            p.sen_status,
+            p.looked_after,
+            p.cp_cin,
+            p.social_worker_email,
+            p.yot_worker_email,
+            p.medical_condition,
+            tuple(contacts.get(p.upn, ())),
         )
         for p in session.exec(pupils)
     }
@@ -114,14 +130,18 @@ def _mark_versions(
 ) -> list[MarkVersion]:
     stmt = (
         sa.select(
-            Mark.upn, Mark.school_date, Mark.session, Mark.code, Mark.minutes_late,
-            Mark.recorded_at,
+            col(Mark.upn),
+            col(Mark.school_date),
+            col(Mark.session),
+            col(Mark.code),
+            col(Mark.minutes_late),
+            col(Mark.recorded_at),
         )
-        .where(Mark.urn == urn, Mark.school_date >= since, Mark.school_date <= until)
-        .order_by(Mark.recorded_at, Mark.id)
+        .where(col(Mark.urn) == urn, col(Mark.school_date) >= since, col(Mark.school_date) <= until)
+        .order_by(col(Mark.recorded_at), col(Mark.id))
     )
     if only is not None:
-        stmt = stmt.where(Mark.upn == only)
+        stmt = stmt.where(col(Mark.upn) == only)
     return [
         MarkVersion(upn, d, RegisterSession(s), code, late, recorded)
         for upn, d, s, code, late, recorded in session.execute(stmt)
@@ -142,8 +162,8 @@ def _case_states(session: Session, urn: str, on: date) -> dict[str, CaseState]:
     referrals = _by_upn(session.exec(select(Referral).where(Referral.urn == urn)))
     messages = _by_upn(
         session.execute(
-            sa.select(Message.upn, Message.idempotency_key, Message.status).where(
-                Message.urn == urn, Message.school_date == on
+            sa.select(col(Message.upn), col(Message.idempotency_key), col(Message.status)).where(
+                col(Message.urn) == urn, col(Message.school_date) == on
             )
         )
     )
@@ -160,9 +180,7 @@ def _case_state(
     messages: dict[str, list[Any]],
 ) -> CaseState:
     stage_states = tuple(
-        StageState(
-            Stage(s.stage), s.key, s.status, s.entered_date, s.closed_date, dict(s.context)
-        )
+        StageState(Stage(s.stage), s.key, s.status, s.entered_date, s.closed_date, dict(s.context))
         for s in stages.get(upn, ())
     )
     task_states = tuple(
@@ -185,7 +203,9 @@ def _case_state(
 
 def school_alert_keys(session: Session, urn: str, on: date) -> frozenset[str]:
     rows = session.execute(
-        sa.select(Task.key).where(Task.urn == urn, col(Task.upn).is_(None), Task.created_date == on)
+        sa.select(col(Task.key)).where(
+            col(Task.urn) == urn, col(Task.upn).is_(None), col(Task.created_date) == on
+        )
     )
     return frozenset(key for (key,) in rows)
 
@@ -209,8 +229,12 @@ def load_school(
     cases = _case_states(session, urn, school_date)
     views = [
         PupilView(
-            pupil=pupil, school_name=school.name, marks=marks.get(upn, []), calendar=calendar,
-            case=cases.get(upn, CaseState()), on=on,
+            pupil=pupil,
+            school_name=school.name,
+            marks=marks.get(upn, []),
+            calendar=calendar,
+            case=cases.get(upn, CaseState()),
+            on=on,
         )
         for upn, pupil in sorted(facts.items())
     ]

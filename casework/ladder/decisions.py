@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from casework.ladder.stages import Stage
 
+
 class TaskKind(StrEnum):
     CALL_PARENT = "call_parent"
     HOME_VISIT = "home_visit"

@@ -1,4 +1,4 @@
-"""The frozen picture of one pupil that the rules see: facts, visible marks, calendar, case so far."""
+"""The frozen picture of one pupil the rules see: facts, visible marks, calendar, case so far."""
 
 from __future__ import annotations
 

@@ -38,7 +38,13 @@ class CaseSummary:
 
 
 def case_summary(
-    engine: Engine, upn: str, *, on: date, policy: Policy, actor: str, now: datetime,
+    engine: Engine,
+    upn: str,
+    *,
+    on: date,
+    policy: Policy,
+    actor: str,
+    now: datetime,
     chronology_limit: int = 200,
 ) -> CaseSummary:
     """Read the case as of `on` (end of day) and record who read it."""
@@ -46,25 +52,49 @@ def case_summary(
         pupil = db.get(Pupil, upn)
         if pupil is None:
             raise NotFound(f"no pupil {upn}")
-        contacts = list(db.exec(select(Contact).where(Contact.upn == upn).order_by(
-            col(Contact.priority))))
+        contacts = list(
+            db.exec(select(Contact).where(Contact.upn == upn).order_by(col(Contact.priority)))
+        )
         snapshot = load_school(db, pupil.urn, on, RegisterSession.PM, only_upn=upn)
         view = snapshot.pupils[0] if snapshot and snapshot.pupils else None
-        stages = list(db.exec(select(StageEntry).where(StageEntry.upn == upn).order_by(
-            col(StageEntry.id))))
-        tasks = list(db.exec(select(Task).where(
-            Task.upn == upn, col(Task.status).in_([s.value for s in OPEN_TASK_STATUSES])
-        ).order_by(col(Task.due_date))))
-        chronology = list(db.scalars(
-            sa.select(AuditEntry).where(AuditEntry.upn == upn)
-            .order_by(col(AuditEntry.seq).desc()).limit(chronology_limit)
-        ))
-        append_entries(db, [AuditDraft(
-            kind=AuditKind.CASE_VIEWED, actor=actor, school_date=on, urn=pupil.urn, upn=upn,
-            detail={"via": "cli" if actor == "cli" else "service"},
-        )], at=now)
+        stages = list(
+            db.exec(select(StageEntry).where(StageEntry.upn == upn).order_by(col(StageEntry.id)))
+        )
+        tasks = list(
+            db.exec(
+                select(Task)
+                .where(Task.upn == upn, col(Task.status).in_([s.value for s in OPEN_TASK_STATUSES]))
+                .order_by(col(Task.due_date))
+            )
+        )
+        chronology = list(
+            db.scalars(
+                sa.select(AuditEntry)
+                .where(col(AuditEntry.upn) == upn)
+                .order_by(col(AuditEntry.seq).desc())
+                .limit(chronology_limit)
+            )
+        )
+        append_entries(
+            db,
+            [
+                AuditDraft(
+                    kind=AuditKind.CASE_VIEWED,
+                    actor=actor,
+                    school_date=on,
+                    urn=pupil.urn,
+                    upn=upn,
+                    detail={"via": "cli" if actor == "cli" else "service"},
+                )
+            ],
+            at=now,
+        )
         return CaseSummary(
-            pupil, contacts, view.measures if view else None,
-            pupil_band(view, policy) if view else None, stages, tasks,
+            pupil,
+            contacts,
+            view.measures if view else None,
+            pupil_band(view, policy) if view else None,
+            stages,
+            tasks,
             list(reversed(chronology)),
         )

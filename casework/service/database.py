@@ -34,7 +34,9 @@ def open_database(settings: Settings) -> Engine:
     engine = get_engine(url)
     if url not in _migrated:
         if _current_revision(engine) != _head_revision():
-            from casework.db.migrate import upgrade  # Alembic costs ~1 s to import: only when needed
+            from casework.db.migrate import (
+                upgrade,  # Alembic costs ~1 s to import: only when needed
+            )
 
             upgrade(url)
         _migrated.add(url)

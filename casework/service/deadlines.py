@@ -49,8 +49,13 @@ def mark_overdue(db: Session, on: date, policy: Policy, now: datetime) -> list[A
         task.owner_role = manager
         drafts.append(
             AuditDraft(
-                kind=AuditKind.TASK_OVERDUE, actor="system", school_date=on, urn=task.urn,
-                upn=task.upn, case_id=task.case_id, stage=task.stage,
+                kind=AuditKind.TASK_OVERDUE,
+                actor="system",
+                school_date=on,
+                urn=task.urn,
+                upn=task.upn,
+                case_id=task.case_id,
+                stage=task.stage,
                 detail=task_detail(task, escalated_to=manager),
             )
         )

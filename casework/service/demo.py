@@ -10,10 +10,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from casework.calendar import RegisterSession
 from casework.db.snapshots import load_school
@@ -52,38 +53,49 @@ def seed_and_import(
 
     out = settings.var_dir / "demo"
     write_synthetic_la(
-        out, schools=plan.schools, pupils=plan.pupils, start=plan.start, end=plan.end,
+        out,
+        schools=plan.schools,
+        pupils=plan.pupils,
+        start=plan.start,
+        end=plan.end,
         seed=plan.seed,
     )
     return [
         import_file(
-            engine, kind, Path(out / f"{kind}.csv"), reports_dir=settings.import_reports_dir,
-            tz=settings.tz, now=now,
+            engine,
+            kind,
+            Path(out / f"{kind}.csv"),
+            reports_dir=settings.import_reports_dir,
+            tz=settings.tz,
+            now=now,
         )
         for kind in KINDS
     ]
 
 
-def _count(db: Session, column: sa.ColumnElement[str], urn_column: sa.ColumnElement[str],
-           urn: str) -> Counter[str]:
-    rows = db.execute(sa.select(column, sa.func.count()).where(urn_column == urn).group_by(column))
-    return Counter({key: n for key, n in rows})
+def _count(db: Session, column: Any, urn: str, table: Any) -> Counter[str]:
+    rows = db.execute(
+        sa.select(column, sa.func.count()).where(col(table.urn) == urn).group_by(column)
+    )
+    return Counter({str(key): int(n) for key, n in rows})
+
+
+def _total(db: Session, stmt: Any) -> int:
+    return int(db.execute(stmt).scalar_one())
 
 
 def school_figures(engine: Engine, on: date, policy: Policy) -> list[SchoolFigures]:
     """Pupils per band, stages entered, tasks opened and messages by channel, per school."""
     figures = []
     with Session(engine) as db:
-        for school in db.scalars(sa.select(School).order_by(School.urn)):
+        for school in db.scalars(sa.select(School).order_by(col(School.urn))):
             row = SchoolFigures(school.urn, school.name)
             snapshot = load_school(db, school.urn, on, RegisterSession.PM)
             for view in snapshot.pupils if snapshot else []:
                 row.bands[pupil_band(view, policy).value] += 1
-            row.stages = _count(db, StageEntry.stage, StageEntry.urn, school.urn)  # type: ignore[arg-type]
-            row.messages = _count(db, Message.channel, Message.urn, school.urn)  # type: ignore[arg-type]
-            row.tasks = db.scalar(
-                sa.select(sa.func.count()).select_from(Task).where(Task.urn == school.urn)
-            ) or 0
+            row.stages = _count(db, col(StageEntry.stage), school.urn, StageEntry)
+            row.messages = _count(db, col(Message.channel), school.urn, Message)
+            row.tasks = _total(db, sa.select(sa.func.count()).where(col(Task.urn) == school.urn))
             figures.append(row)
     return figures
 
@@ -91,15 +103,11 @@ def school_figures(engine: Engine, on: date, policy: Policy) -> list[SchoolFigur
 def outbox_figures(engine: Engine) -> tuple[Counter[str], int]:
     """Messages by status, and letters rendered to PDF."""
     with Session(engine) as db:
-        statuses = Counter({
-            status: n
-            for status, n in db.execute(
-                sa.select(Message.status, sa.func.count()).group_by(Message.status)
-            )
-        })
-        letters = db.scalar(
-            sa.select(sa.func.count()).select_from(Letter).where(Letter.path.is_not(None))  # type: ignore[union-attr]
-        ) or 0
+        rows = db.execute(
+            sa.select(col(Message.status), sa.func.count()).group_by(col(Message.status))
+        )
+        statuses = Counter({str(status): int(n) for status, n in rows})
+        letters = _total(db, sa.select(sa.func.count()).where(col(Letter.path).is_not(None)))
     return statuses, letters
 
 

@@ -9,15 +9,15 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from casework.calendar import RegisterSession
 from casework.db.persist import Target, apply_decisions, ensure_cases, write_audit
 from casework.db.session import unit_of_work
 from casework.db.snapshots import SchoolSnapshot, load_calendar, load_school
 from casework.db.tables import School, SweepRun
-from casework.ladder.engine import decide
 from casework.ladder.decisions import Decision
+from casework.ladder.engine import decide
 from casework.ladder.register import check_register, register_missing
 from casework.policy import Policy
 from casework.service.errors import NotFound
@@ -50,10 +50,10 @@ def schools_to_sweep(engine: Engine, school_date: date, session: RegisterSession
 
 def _already_swept(db: Session, urn: str, school_date: date, session: RegisterSession) -> bool:
     found = db.execute(
-        sa.select(SweepRun.id).where(
-            SweepRun.urn == urn,
-            SweepRun.school_date == school_date,
-            SweepRun.session == session.value,
+        sa.select(col(SweepRun.id)).where(
+            col(SweepRun.urn) == urn,
+            col(SweepRun.school_date) == school_date,
+            col(SweepRun.session) == session.value,
         )
     ).first()
     return found is not None
@@ -67,8 +67,11 @@ def _decide_all(snapshot: SchoolSnapshot, policy: Policy) -> dict[str, list[Deci
 
 
 def _persist(
-    db: Session, snapshot: SchoolSnapshot, per_pupil: dict[str, list[Decision]],
-    school_level: list[Decision], now: datetime,
+    db: Session,
+    snapshot: SchoolSnapshot,
+    per_pupil: dict[str, list[Decision]],
+    school_level: list[Decision],
+    now: datetime,
 ) -> int:
     urn, school_date = snapshot.school.urn, snapshot.on.school_date
     cases = ensure_cases(db, per_pupil, urn, school_date, now)
@@ -86,8 +89,13 @@ def _record_run(
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.execute(
         insert(SweepRun)
-        .values(urn=urn, school_date=school_date, session=session.value, completed_at=now,
-                decisions=count)
+        .values(
+            urn=urn,
+            school_date=school_date,
+            session=session.value,
+            completed_at=now,
+            decisions=count,
+        )
         .on_conflict_do_nothing()
     )
 
@@ -133,8 +141,7 @@ def run_sweep(
     """Sweep every school open that session, one after another, in this process."""
     targets = urns if urns is not None else schools_to_sweep(engine, school_date, session)
     return [
-        sweep_school(engine, urn, school_date, session, policy=policy, now=now)
-        for urn in targets
+        sweep_school(engine, urn, school_date, session, policy=policy, now=now) for urn in targets
     ]
 
 

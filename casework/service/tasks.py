@@ -42,15 +42,24 @@ COMPLETION_HOOKS: dict[str, CompletionHook] = {}
 
 def task_detail(task: Task, **extra: Any) -> dict[str, Any]:
     return {
-        "task_kind": task.kind, "task_id": task.id, "due_date": task.due_date.isoformat(),
-        "owner_role": task.owner_role, **extra,
+        "task_kind": task.kind,
+        "task_id": task.id,
+        "due_date": task.due_date.isoformat(),
+        "owner_role": task.owner_role,
+        **extra,
     }
 
 
 def _audit(task: Task, kind: AuditKind, actor: str, on: date, **extra: Any) -> AuditDraft:
     return AuditDraft(
-        kind=kind, actor=actor, school_date=on, urn=task.urn, upn=task.upn,
-        case_id=task.case_id, stage=task.stage, detail=task_detail(task, **extra),
+        kind=kind,
+        actor=actor,
+        school_date=on,
+        urn=task.urn,
+        upn=task.upn,
+        case_id=task.case_id,
+        stage=task.stage,
+        detail=task_detail(task, **extra),
     )
 
 
@@ -123,7 +132,12 @@ def complete_task(
 
 
 def assign_task(
-    engine: Engine, task_id: int, *, owner_email: str, actor: str, now: datetime,
+    engine: Engine,
+    task_id: int,
+    *,
+    owner_email: str,
+    actor: str,
+    now: datetime,
     on: date | None = None,
 ) -> None:
     """Give the task to a named person (it stays in their role's queue too)."""
@@ -163,12 +177,17 @@ def list_tasks(
     """Tasks in queue order: severe first, then overdue, then by due date."""
     stmt = sa.select(Task)
     if urn:
-        stmt = stmt.where(Task.urn == urn)
+        stmt = stmt.where(col(Task.urn) == urn)
     if upn:
-        stmt = stmt.where(Task.upn == upn)
+        stmt = stmt.where(col(Task.upn) == upn)
     if open_only:
         stmt = stmt.where(col(Task.status).in_([s.value for s in OPEN_TASK_STATUSES]))
-    overdue_first = sa.case((Task.status == TaskStatus.OVERDUE.value, 0), else_=1)
-    stmt = stmt.order_by(col(Task.priority).desc(), overdue_first, Task.due_date, Task.id)
+    overdue_first = sa.case((col(Task.status) == TaskStatus.OVERDUE.value, 0), else_=1)
+    stmt = stmt.order_by(col(Task.priority).desc(), overdue_first, col(Task.due_date), col(Task.id))
     with Session(engine) as db:
         return list(db.scalars(stmt))
+
+
+# The legal steps register their payment hook on import; imported last because it imports
+# this module's registry (a cycle Python resolves once the registry above exists).
+import casework.service.notice_clock  # noqa: E402, F401
