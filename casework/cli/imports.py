@@ -1,5 +1,71 @@
-"""`pathway imports` commands."""
+"""`pathway import KIND FILE`: load one of the five CSV kinds, print what was accepted and rejected.
+
+Exit code 1 when the file is refused (a missing column, not UTF-8) or any row is rejected; the
+rejected rows are in the quarantine table and in the report whose path is printed.
+"""
 
 from __future__ import annotations
 
-from casework.cli.app import app  # noqa: F401
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from casework.cli.app import app, settings
+from casework.service.database import open_database
+from casework.service.imports import ImportResult, import_file
+
+
+class ImportKind(StrEnum):
+    """The KIND argument; the same names as `casework.service.imports.KINDS`."""
+
+    SCHOOLS = "schools"
+    CALENDAR = "calendar"
+    PUPILS = "pupils"
+    CONTACTS = "contacts"
+    MARKS = "marks"
+
+
+SHOWN_ERRORS = 20
+
+
+def _print_result(result: ImportResult) -> None:
+    typer.echo(
+        f"{result.kind}: {result.accepted} accepted, {result.rejected} rejected, "
+        f"{result.unchanged} unchanged"
+    )
+    for error in result.errors[:SHOWN_ERRORS]:
+        typer.echo(f"  row {error.row_no}: {error.reason}")
+    if result.rejected > SHOWN_ERRORS:
+        typer.echo(f"  ... and {result.rejected - SHOWN_ERRORS} more")
+    if result.report_path is not None:
+        typer.echo(f"report: {result.report_path}")
+
+
+@app.command("import")
+def import_(
+    kind: Annotated[ImportKind, typer.Argument(help="What the file holds.")],
+    file: Annotated[
+        Path,
+        typer.Argument(exists=True, dir_okay=False, readable=True, help="The CSV file."),
+    ],
+) -> None:
+    """Import a CSV file (DESIGN.md formats); rejected rows are quarantined with a reason."""
+    config = settings()
+    engine = open_database(config)
+    result = import_file(
+        engine,
+        kind.value,
+        file,
+        reports_dir=config.import_reports_dir,
+        tz=config.tz,
+        now=datetime.now(UTC),
+    )
+    if result.header_error is not None:
+        typer.echo(f"{file}: refused, nothing imported: {result.header_error}", err=True)
+        raise typer.Exit(1)
+    _print_result(result)
+    if result.rejected:
+        raise typer.Exit(1)
