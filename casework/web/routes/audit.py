@@ -1,0 +1,175 @@
+"""The audit trail: `GET /audit` (filters, recent entries, chain status) and `GET /audit/export`.
+
+School users see and export their own school's entries only; the chain check always covers the
+whole chain, because a break anywhere makes every later entry doubtful. An export of a pupil's
+trail is a read of their case and is itself recorded.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from sqlmodel import and_, col, or_, select
+from starlette.background import BackgroundTask
+from starlette.responses import FileResponse, Response
+
+from casework.audit import AuditDraft, AuditKind
+from casework.db.audit_log import append_entries
+from casework.db.session import unit_of_work
+from casework.db.tables import AuditEntry
+from casework.permissions import may_read_audit
+from casework.service.audit import ExportFormat, export, verify_report
+from casework.web.deps import (
+    SessionDep,
+    Viewer,
+    ViewerDep,
+    WebContext,
+    WebDep,
+    end_read,
+    forbidden,
+)
+from casework.web.pages import render
+from casework.web.queue import schools_in_scope
+
+router = APIRouter()
+
+SHOWN = 100
+MEDIA_TYPES = {
+    ExportFormat.CSV: "text/csv; charset=utf-8",
+    ExportFormat.JSONL: "application/x-ndjson; charset=utf-8",
+    ExportFormat.PDF: "application/pdf",
+}
+NOT_AUDITOR = "Your account cannot read the audit trail."
+
+
+def _check_reader(viewer: Viewer) -> None:
+    if not may_read_audit(viewer.role):
+        raise forbidden(NOT_AUDITOR)
+
+
+def _school(viewer: Viewer, school: str | None) -> str | None:
+    """The school filter: a school user's own school always; an LA user's choice."""
+    return viewer.urn if viewer.urn is not None else (school or None)
+
+
+def _query_string(**params: object) -> str:
+    return urlencode({k: str(v) for k, v in params.items() if v not in (None, "")})
+
+
+def _date_clauses(web: WebContext, from_date: date | None, to_date: date | None) -> list[Any]:
+    """The export's date rule: by school date, or by the local day of `at` when it has none."""
+    school_date, at = col(AuditEntry.school_date), col(AuditEntry.at)
+    clauses: list[Any] = []
+    if from_date is not None:
+        start = datetime.combine(from_date, time.min, web.settings.tz)
+        clauses.append(or_(school_date >= from_date, and_(school_date.is_(None), at >= start)))
+    if to_date is not None:
+        end = datetime.combine(to_date + timedelta(days=1), time.min, web.settings.tz)
+        clauses.append(or_(school_date <= to_date, and_(school_date.is_(None), at < end)))
+    return clauses
+
+
+@router.get("/audit")
+def audit_page(
+    request: Request,
+    web: WebDep,
+    viewer: ViewerDep,
+    session: SessionDep,
+    upn: Annotated[str | None, Query(max_length=13)] = None,
+    school: Annotated[str | None, Query(max_length=8)] = None,
+    kind: Annotated[str | None, Query(max_length=32)] = None,
+    from_date: Annotated[date | None, Query(alias="from")] = None,
+    to_date: Annotated[date | None, Query(alias="to")] = None,
+) -> Response:
+    _check_reader(viewer)
+    urn = _school(viewer, school)
+    upn = upn.strip().upper() if upn else None
+    stmt = select(AuditEntry).where(*_date_clauses(web, from_date, to_date))
+    for column, value in ((AuditEntry.urn, urn), (AuditEntry.upn, upn), (AuditEntry.kind, kind)):
+        if value:
+            stmt = stmt.where(column == value)
+    stmt = stmt.order_by(col(AuditEntry.seq).desc()).limit(SHOWN)
+    entries = list(session.exec(viewer.scope.where(stmt, AuditEntry.urn)))
+    schools = schools_in_scope(session, viewer.scope)
+    end_read(session)
+    filters = {"upn": upn, "school": urn, "from": from_date, "to": to_date}
+    context = {
+        "title": "Audit trail",
+        "entries": entries,
+        "shown": SHOWN,
+        "filters": {**filters, "kind": kind},
+        "kinds": [k.value for k in AuditKind],
+        "schools": schools,
+        "report": verify_report(web.engine),
+        "exports": {fmt.value: _query_string(format=fmt.value, **filters) for fmt in ExportFormat},
+    }
+    return render(request, web, viewer, "audit.html", context)
+
+
+def _write_export(web: WebContext, fmt: ExportFormat, path: Path, **filters: Any) -> int:
+    if fmt is ExportFormat.PDF:
+        with path.open("wb") as binary:
+            return export(web.engine, fmt, binary, now=web.now(), **filters)
+    with path.open("w", encoding="utf-8", newline="") as text:
+        return export(web.engine, fmt, text, now=web.now(), **filters)
+
+
+@router.get("/audit/export")
+def audit_export(
+    web: WebDep,
+    viewer: ViewerDep,
+    fmt: Annotated[ExportFormat, Query(alias="format")] = ExportFormat.JSONL,
+    upn: Annotated[str | None, Query(max_length=13)] = None,
+    school: Annotated[str | None, Query(max_length=8)] = None,
+    from_date: Annotated[date | None, Query(alias="from")] = None,
+    to_date: Annotated[date | None, Query(alias="to")] = None,
+) -> Response:
+    _check_reader(viewer)
+    urn = _school(viewer, school)
+    upn = upn.strip().upper() if upn else None
+    out_dir = web.settings.var_dir / "exports"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix="audit-", suffix=f".{fmt.value}", dir=out_dir)
+    os.close(fd)
+    path = Path(name)
+    try:
+        count = _write_export(
+            web, fmt, path, urn=urn, upn=upn, from_date=from_date, to_date=to_date
+        )
+        _record_export(web, viewer, urn, upn, fmt, count)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return FileResponse(
+        path,
+        media_type=MEDIA_TYPES[fmt],
+        filename=f"audit-{upn or urn or 'la'}.{fmt.value}",
+        background=BackgroundTask(path.unlink, missing_ok=True),
+    )
+
+
+def _record_export(
+    web: WebContext,
+    viewer: Viewer,
+    urn: str | None,
+    upn: str | None,
+    fmt: ExportFormat,
+    count: int,
+) -> None:
+    """An export is a read of every case in it: record who took it (DOMAIN.md rule 30)."""
+    draft = AuditDraft(
+        kind=AuditKind.CASE_VIEWED,
+        actor=viewer.email,
+        school_date=web.today(),
+        urn=urn,
+        upn=upn,
+        detail={"page": "audit_export", "format": fmt.value, "entries": count},
+    )
+    with unit_of_work(web.engine) as session:
+        append_entries(session, [draft], at=web.now())

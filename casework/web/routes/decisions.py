@@ -1,0 +1,213 @@
+"""Legal-step decisions: `GET /decisions` (awaiting and recent) and `POST /decisions/{id}`.
+
+Only a person approves a legal step, with a reason and the factors weighed (DOMAIN.md rule 27);
+only a headteacher for their own school or an LA officer may decide (rule 23). The service
+call enforces the statutory guards (support considered, notice limits) on top.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from pydantic import BaseModel, Field
+from sqlmodel import Session, col, select
+from starlette.responses import RedirectResponse, Response
+
+from casework.db.tables import Decision, Pupil, School
+from casework.permissions import is_read_only, may_decide
+from casework.policy import load_policy
+from casework.service.decisions import decide_with_outcome
+from casework.service.errors import InvalidRequest, NotAllowed, NotFound
+from casework.web.casepage import needs_and_circumstances
+from casework.web.deps import (
+    SessionDep,
+    Viewer,
+    ViewerDep,
+    WebContext,
+    WebDep,
+    end_read,
+    forbidden,
+    get_in_scope,
+    not_found,
+)
+from casework.web.pages import flash, render, stage_title
+
+router = APIRouter()
+
+RECENTLY_DECIDED = 25
+
+# The factors every decision records (DOMAIN.md rule 27): form field -> question shown.
+FACTORS: dict[str, str] = {
+    "support_offered": "What support was offered to the family?",
+    "support_engaged": "Did the family engage with that support?",
+    "send_or_medical": "SEND, EHCP or medical needs, and how they were taken into account",
+    "welfare_safeguarding": "Welfare and safeguarding considerations",
+    "social_care": "Social care involvement (social worker, early help, YOT)",
+}
+# Before a prosecution (DOMAIN.md rule 26): shown on prosecution decisions only.
+PROSECUTION_FACTORS: dict[str, str] = {
+    "eso_considered": "Was an Education Supervision Order considered? Say what was decided.",
+    "contract_explored": "Was an attendance contract explored? Say what happened.",
+}
+SUPPORT_CONSIDERED = "support_considered"
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRow:
+    decision: Decision
+    pupil: Pupil | None
+    school_name: str
+    needs: list[str]
+    may_decide: bool
+
+
+def _rows(
+    session: Session, viewer: Viewer, waiting: bool, limit: int | None = None
+) -> list[DecisionRow]:
+    stmt = (
+        select(Decision, Pupil, School.name)
+        .outerjoin(Pupil, col(Pupil.upn) == col(Decision.upn))
+        .outerjoin(School, col(School.urn) == col(Decision.urn))
+    )
+    if waiting:
+        stmt = stmt.where(Decision.status == "requested").order_by(
+            col(Decision.requested_date), col(Decision.id)
+        )
+    else:
+        stmt = stmt.where(Decision.status != "requested").order_by(
+            col(Decision.decided_at).desc(), col(Decision.id).desc()
+        )
+    return [
+        DecisionRow(
+            decision=decision,
+            pupil=pupil,
+            school_name=school or decision.urn,
+            needs=needs_and_circumstances(pupil) if pupil else [],
+            may_decide=may_decide(viewer.role, viewer.urn, decision.urn),
+        )
+        for decision, pupil, school in session.exec(
+            viewer.scope.where(stmt.limit(limit), Decision.urn)
+        )
+    ]
+
+
+def _page(
+    request: Request,
+    web: WebContext,
+    viewer: Viewer,
+    session: Session,
+    *,
+    errors: Mapping[int, str] | None = None,
+    submitted: Mapping[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = {
+        "title": "Decisions",
+        "waiting": _rows(session, viewer, waiting=True),
+        "recent": _rows(session, viewer, waiting=False, limit=RECENTLY_DECIDED),
+        "factors": FACTORS,
+        "errors": errors or {},
+        "submitted": submitted or {},
+        "prosecution_factors": PROSECUTION_FACTORS,
+        "read_only": is_read_only(viewer.role),
+    }
+    return render(request, web, viewer, "decisions.html", context, status_code)
+
+
+@router.get("/decisions")
+def decisions_page(
+    request: Request, web: WebDep, viewer: ViewerDep, session: SessionDep
+) -> Response:
+    return _page(request, web, viewer, session)
+
+
+class DecisionForm(BaseModel):
+    """The decision form's fields (the CSRF token is checked before this is read)."""
+
+    outcome: str = Field("", max_length=16)
+    reason: str = Field("", max_length=4000)
+    support_offered: str = Field("", max_length=2000)
+    support_engaged: str = Field("", max_length=2000)
+    send_or_medical: str = Field("", max_length=2000)
+    welfare_safeguarding: str = Field("", max_length=2000)
+    social_care: str = Field("", max_length=2000)
+    eso_considered: str = Field("", max_length=2000)
+    contract_explored: str = Field("", max_length=2000)
+    support_considered: str = Field("", max_length=8)
+
+    def factors(self) -> dict[str, str]:
+        names = [*FACTORS, *PROSECUTION_FACTORS]
+        factors = {name: str(getattr(self, name)).strip() for name in names}
+        factors[SUPPORT_CONSIDERED] = "yes" if self.support_considered == "yes" else "no"
+        return factors
+
+    def problem(self) -> str | None:
+        if self.outcome not in ("approve", "decline"):
+            return "Choose whether to approve or decline."
+        if not self.reason.strip():
+            return "Give the reason for your decision. It is kept in the record."
+        return None
+
+
+@router.post("/decisions/{decision_id}")
+def record_decision(
+    request: Request,
+    web: WebDep,
+    viewer: ViewerDep,
+    session: SessionDep,
+    decision_id: int,
+    form: Annotated[DecisionForm, Form()],
+) -> Response:
+    decision = get_in_scope(
+        session, viewer.scope, Decision, col(Decision.id), decision_id, "decision"
+    )
+    if not may_decide(viewer.role, viewer.urn, decision.urn):
+        raise forbidden(
+            "Only the school's headteacher or an LA officer can decide on a legal step."
+        )
+    end_read(session)
+    problem = form.problem() or _call_decide(web, viewer, decision_id, form)
+    if problem is not None:
+        return _page(
+            request,
+            web,
+            viewer,
+            session,
+            errors={decision_id: problem},
+            submitted=form.model_dump(),
+            status_code=400,
+        )
+    verb = "approved" if form.outcome == "approve" else "declined"
+    flash(request, f"{stage_title(decision.stage)} {verb}. Your reason has been recorded.")
+    return RedirectResponse("/decisions", status_code=303)
+
+
+def _call_decide(
+    web: WebContext, viewer: Viewer, decision_id: int, form: DecisionForm
+) -> str | None:
+    """Record the decision through the service; the problem to show, or None when recorded."""
+    try:
+        # decide() with this app's own var folder and policy file, so letters and evidence
+        # bundles land where this server keeps them.
+        decide_with_outcome(
+            web.engine,
+            decision_id,
+            approve=form.outcome == "approve",
+            reason=form.reason.strip(),
+            actor=viewer.email,
+            on=web.today(),
+            now=web.now(),
+            factors=form.factors(),
+            policy=load_policy(web.settings.policy_file),
+            var_dir=web.settings.var_dir,
+        )
+    except NotFound:
+        raise not_found("decision") from None
+    except NotAllowed as exc:
+        raise forbidden(str(exc)) from None
+    except InvalidRequest as exc:
+        return str(exc)
+    return None

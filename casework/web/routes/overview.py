@@ -1,0 +1,111 @@
+"""`GET /overview`: per school in scope, pupils in each attendance band, open and overdue tasks.
+
+Bands are read from the open support stages the sweep has entered (severe absence plan,
+attendance plan, attendance concern), so the page costs a few grouped counts, not a re-measure
+of every pupil.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Request
+from sqlmodel import Session, col, select
+from starlette.responses import Response
+
+from casework.db.tables import Decision, Pupil, StageEntry, Task
+from casework.ladder.stages import Stage
+from casework.web.deps import Scope, SessionDep, ViewerDep, WebDep
+from casework.web.pages import render
+from casework.web.queue import OPEN_STATUSES, overdue_clause, schools_in_scope
+
+router = APIRouter()
+
+BAND_STAGES: dict[str, Stage] = {
+    "severe": Stage.SEVERE_ABSENCE_PLAN,
+    "persistent": Stage.ATTENDANCE_PLAN,
+    "at_risk": Stage.ATTENDANCE_CONCERN,
+}
+
+
+@dataclass
+class SchoolRow:
+    urn: str
+    name: str
+    pupils: int = 0
+    bands: dict[str, int] = field(default_factory=dict)
+    open_tasks: int = 0
+    overdue_tasks: int = 0
+    decisions_waiting: int = 0
+
+
+def _grouped(session: Session, scope: Scope, stmt: Any, urn_column: Any) -> dict[str, int]:
+    return {urn: int(n) for urn, n in session.exec(scope.where(stmt, urn_column)).all()}
+
+
+def _band_counts(session: Session, scope: Scope) -> dict[str, dict[str, int]]:
+    stmt = (
+        select(StageEntry.urn, StageEntry.stage, sa.func.count(sa.distinct(col(StageEntry.upn))))
+        .where(
+            col(StageEntry.status) == "open",
+            col(StageEntry.stage).in_([s.value for s in BAND_STAGES.values()]),
+        )
+        .group_by(StageEntry.urn, StageEntry.stage)
+    )
+    by_stage = {stage.value: band for band, stage in BAND_STAGES.items()}
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for urn, stage, n in session.exec(scope.where(stmt, StageEntry.urn)).all():
+        counts[urn][by_stage[stage]] = int(n)
+    return counts
+
+
+@router.get("/overview")
+def overview(request: Request, web: WebDep, viewer: ViewerDep, session: SessionDep) -> Response:
+    scope = viewer.scope
+    open_tasks = select(Task.urn, sa.func.count()).where(col(Task.status).in_(OPEN_STATUSES))
+    counts = {
+        "pupils": _grouped(
+            session, scope, select(Pupil.urn, sa.func.count()).group_by(Pupil.urn), Pupil.urn
+        ),
+        "open_tasks": _grouped(session, scope, open_tasks.group_by(Task.urn), Task.urn),
+        "overdue_tasks": _grouped(
+            session,
+            scope,
+            open_tasks.where(overdue_clause(web.today())).group_by(Task.urn),
+            Task.urn,
+        ),
+        "decisions_waiting": _grouped(
+            session,
+            scope,
+            select(Decision.urn, sa.func.count())
+            .where(Decision.status == "requested")
+            .group_by(Decision.urn),
+            Decision.urn,
+        ),
+    }
+    bands = _band_counts(session, scope)
+    rows = [
+        SchoolRow(
+            urn=school.urn,
+            name=school.name,
+            pupils=counts["pupils"].get(school.urn, 0),
+            bands=bands.get(school.urn, {}),
+            open_tasks=counts["open_tasks"].get(school.urn, 0),
+            overdue_tasks=counts["overdue_tasks"].get(school.urn, 0),
+            decisions_waiting=counts["decisions_waiting"].get(school.urn, 0),
+        )
+        for school in schools_in_scope(session, scope)
+    ]
+    totals = SchoolRow(urn="", name="All schools")
+    for row in rows:
+        totals.pupils += row.pupils
+        totals.open_tasks += row.open_tasks
+        totals.overdue_tasks += row.overdue_tasks
+        totals.decisions_waiting += row.decisions_waiting
+        for band, n in row.bands.items():
+            totals.bands[band] = totals.bands.get(band, 0) + n
+    context = {"title": "Overview", "rows": rows, "totals": totals, "band_names": BAND_STAGES}
+    return render(request, web, viewer, "overview.html", context)

@@ -1,0 +1,221 @@
+"""The task queue and one task: `GET /tasks`, `GET /tasks/{id}`, acknowledge, complete, assign.
+
+Checks run in a fixed order: signed in, then the task is in scope (404 otherwise), then the role
+may act (403), and only then the service call, which enforces the task's own rules.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from sqlmodel import Session, col, or_, select
+from starlette.responses import RedirectResponse, Response
+
+from casework.db.tables import Pupil, School, Task, User
+from casework.ladder.decisions import TaskKind
+from casework.permissions import may_assign_tasks, may_work_tasks
+from casework.service import tasks as task_service
+from casework.service.errors import InvalidRequest, NotAllowed, NotFound, ServiceError
+from casework.web.deps import (
+    SessionDep,
+    Viewer,
+    ViewerDep,
+    WebContext,
+    WebDep,
+    end_read,
+    forbidden,
+    get_in_scope,
+    not_found,
+)
+from casework.web.pages import flash, humanise, render
+from casework.web.queue import (
+    OPEN_STATUSES,
+    QueueFilters,
+    default_owner,
+    load_queue,
+    owner_choices,
+    schools_in_scope,
+)
+
+router = APIRouter()
+
+READ_ONLY = "Your account can read tasks but not change them."
+
+
+@router.get("/tasks")
+def task_queue(
+    request: Request,
+    web: WebDep,
+    viewer: ViewerDep,
+    session: SessionDep,
+    kind: Annotated[str | None, Query(max_length=32)] = None,
+    school: Annotated[str | None, Query(max_length=8)] = None,
+    owner: Annotated[str | None, Query(max_length=32)] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    owner = owner if owner in owner_choices() else default_owner(viewer)
+    filters = QueueFilters(kind=kind or None, urn=school or None, owner=owner, page=page)
+    queue = load_queue(session, viewer, filters, web.today())
+    context = {
+        "title": "My tasks",
+        "queue": queue,
+        "filters": filters,
+        "kinds": [k.value for k in TaskKind],
+        "owners": owner_choices(),
+        "schools": schools_in_scope(session, viewer.scope),
+    }
+    return render(request, web, viewer, "tasks.html", context)
+
+
+def _load_task(session: Session, viewer: Viewer, task_id: int) -> Task:
+    return get_in_scope(session, viewer.scope, Task, col(Task.id), task_id, "task")
+
+
+def _assignees(session: Session, task: Task) -> list[User]:
+    stmt = (
+        select(User)
+        .where(col(User.active).is_(True), or_(col(User.urn) == task.urn, col(User.urn).is_(None)))
+        .order_by(User.email)
+    )
+    return [user for user in session.exec(stmt) if may_work_tasks(user.role)]
+
+
+def _task_page(
+    request: Request,
+    web: WebContext,
+    viewer: Viewer,
+    session: Session,
+    task: Task,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    pupil = session.get(Pupil, task.upn) if task.upn else None
+    school = session.get(School, task.urn)
+    is_open = task.status in OPEN_STATUSES
+    can_work = may_work_tasks(viewer.role)
+    context = {
+        "title": humanise(task.kind),
+        "task": task,
+        "pupil": pupil,
+        "school": school,
+        "is_open": is_open,
+        "is_overdue": is_open and (task.status == "overdue" or task.due_date < web.today()),
+        "can_ack": can_work and task.status in ("open", "overdue"),
+        "can_complete": can_work and is_open,
+        "can_assign": is_open and may_assign_tasks(viewer.role),
+        "outcomes": tuple(task_service.OUTCOMES.get(task.kind, ())),
+        "assignees": _assignees(session, task) if may_assign_tasks(viewer.role) else [],
+        "error": error,
+    }
+    return render(request, web, viewer, "task.html", context, status_code)
+
+
+@router.get("/tasks/{task_id}")
+def task_detail(
+    request: Request, web: WebDep, viewer: ViewerDep, session: SessionDep, task_id: int
+) -> Response:
+    return _task_page(request, web, viewer, session, _load_task(session, viewer, task_id))
+
+
+def _after_write(
+    request: Request,
+    web: WebContext,
+    viewer: Viewer,
+    session: Session,
+    task_id: int,
+    error: ServiceError | None,
+    done: str,
+) -> Response:
+    if error is None:
+        flash(request, done)
+        return RedirectResponse(f"/tasks/{task_id}", status_code=303)
+    if isinstance(error, NotFound):
+        raise not_found("task")
+    if isinstance(error, NotAllowed):
+        raise forbidden(str(error))
+    session.expire_all()
+    task = _load_task(session, viewer, task_id)
+    return _task_page(request, web, viewer, session, task, str(error), 400)
+
+
+def _writable_task(session: Session, viewer: Viewer, task_id: int, allowed: bool) -> Task:
+    task = _load_task(session, viewer, task_id)
+    if not allowed:
+        raise forbidden(READ_ONLY)
+    end_read(session)
+    return task
+
+
+@router.post("/tasks/{task_id}/ack")
+def acknowledge(
+    request: Request, web: WebDep, viewer: ViewerDep, session: SessionDep, task_id: int
+) -> Response:
+    _writable_task(session, viewer, task_id, may_work_tasks(viewer.role))
+    error: ServiceError | None = None
+    try:
+        task_service.acknowledge_task(
+            web.engine, task_id, actor=viewer.email, on=web.today(), now=web.now()
+        )
+    except (NotFound, NotAllowed, InvalidRequest) as exc:
+        error = exc
+    return _after_write(request, web, viewer, session, task_id, error, "Task acknowledged.")
+
+
+@router.post("/tasks/{task_id}/complete")
+def complete(
+    request: Request,
+    web: WebDep,
+    viewer: ViewerDep,
+    session: SessionDep,
+    task_id: int,
+    outcome: Annotated[str, Form(max_length=64)] = "",
+    note: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    _writable_task(session, viewer, task_id, may_work_tasks(viewer.role))
+    error: ServiceError | None = None
+    if not outcome:
+        error = InvalidRequest("Choose the outcome before completing the task.")
+    else:
+        try:
+            task_service.complete_task(
+                web.engine,
+                task_id,
+                outcome=outcome,
+                actor=viewer.email,
+                on=web.today(),
+                now=web.now(),
+                note=note.strip(),
+            )
+        except (NotFound, NotAllowed, InvalidRequest) as exc:
+            error = exc
+    done = f"Task completed: {humanise(outcome)}."
+    return _after_write(request, web, viewer, session, task_id, error, done)
+
+
+@router.post("/tasks/{task_id}/assign")
+def assign(
+    request: Request,
+    web: WebDep,
+    viewer: ViewerDep,
+    session: SessionDep,
+    task_id: int,
+    owner_email: Annotated[str, Form(max_length=254)] = "",
+) -> Response:
+    task = _load_task(session, viewer, task_id)
+    if not may_assign_tasks(viewer.role):
+        raise forbidden(READ_ONLY)
+    candidates = {user.email for user in _assignees(session, task)}
+    end_read(session)
+    error: ServiceError | None = None
+    if owner_email not in candidates:
+        error = InvalidRequest("Choose someone who works on this school's tasks.")
+    else:
+        try:
+            task_service.assign_task(
+                web.engine, task_id, owner_email=owner_email, actor=viewer.email, now=web.now()
+            )
+        except (NotFound, NotAllowed, InvalidRequest) as exc:
+            error = exc
+    done = f"Task assigned to {owner_email}."
+    return _after_write(request, web, viewer, session, task_id, error, done)

@@ -1,0 +1,201 @@
+"""Browser-test fixtures: the real app under uvicorn on a free loopback port, seeded with two
+schools, and Debian's headless Chromium driven by Playwright (never `playwright install`).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from sqlalchemy.engine import Engine
+
+from casework.db.migrate import upgrade
+from casework.db.session import get_engine
+from casework.db.tables import Decision, Pupil, Task
+from casework.settings import Settings
+from tests.web_factories import (
+    TODAY,
+    URN_A,
+    URN_B,
+    USERS,
+    create_contact,
+    create_decision,
+    create_letter,
+    create_marks,
+    create_message,
+    create_pupil,
+    create_school,
+    create_stage_entry,
+    create_task,
+    create_users,
+    web_app,
+    write_letter_pdf,
+)
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+# A term of register marks, ten sessions a week: a good start, a bad patch, some recovery.
+TERM_MARKS = " ".join(
+    ["/ " * 10] * 4
+    + ["/ / / / N N N N N N", "N N / / / / L / / /", "/ / I I I I / / / /"]
+    + ["/ / / / / / N N / /", "/ / / / / / / / / /", "/ / O O / / / / / /"]
+).split()
+
+
+@dataclass
+class Seeded:
+    engine: Engine
+    pupil_a: Pupil
+    pupil_b: Pupil
+    visit: Task
+    decision: Decision
+
+
+@dataclass
+class LiveSite:
+    base_url: str
+    seeded: Seeded
+    var_dir: Path
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+
+def screenshots_dir() -> Path:
+    """Screenshots go to the project's var folder (PATHWAY_VAR_DIR, default var/)."""
+    path = Settings().var_dir / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save_screenshot(page: Page, name: str) -> Path:
+    path = screenshots_dir() / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def _seed(engine: Engine, var_dir: Path) -> Seeded:
+    create_school(engine, URN_A, name="Ashfield Primary School")
+    create_school(engine, URN_B, name="Brookside Academy")
+    create_users(engine)
+    pupil_a = create_pupil(engine, URN_A, forename="Amelia", surname="Hartley")
+    pupil_b = create_pupil(engine, URN_B, forename="Bilal", surname="Rahman")
+    create_marks(engine, pupil_a, " ".join(TERM_MARKS))
+    create_contact(engine, pupil_a)
+    create_stage_entry(
+        engine,
+        pupil_a,
+        stage="first_day_call",
+        status="closed",
+        entered_date=TODAY - timedelta(days=42),
+        closed_date=TODAY - timedelta(days=35),
+    )
+    create_stage_entry(
+        engine, pupil_a, stage="home_visit", reason="third day of unexplained absence"
+    )
+    create_message(engine, pupil_a)
+    create_message(engine, pupil_a, channel="email", status="sending")
+    create_letter(engine, pupil_a, path=write_letter_pdf(var_dir / "letters", "calling-card.pdf"))
+    visit = create_task(engine, pupil_a, kind="home_visit", due_date=TODAY)
+    create_task(
+        engine,
+        pupil_a,
+        kind="call_parent",
+        owner_role="school_office",
+        due_date=TODAY - timedelta(days=1),
+    )
+    create_task(engine, pupil_b, kind="home_visit")
+    decision = create_decision(
+        engine,
+        pupil_a,
+        context={
+            "unauthorised_sessions": "14 in the last 10 school weeks",
+            "support_offered": "attendance plan agreed 2 October; home visit 12 November",
+        },
+    )
+    return Seeded(engine, pupil_a, pupil_b, visit, decision)
+
+
+def _free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@pytest.fixture(scope="module")
+def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
+    """The app served by uvicorn in a thread on 127.0.0.1:<free port>; stopped afterwards."""
+    var_dir = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{var_dir / 'pathway.db'}"
+    upgrade(url)
+    seeded = _seed(get_engine(url), var_dir)
+    app = web_app(url, var_dir)
+    sock = _free_socket()
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield LiveSite(f"http://127.0.0.1:{port}", seeded, var_dir)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def playwright_instance() -> Iterator[Playwright]:
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} missing: run tests/browser/ensure_chromium.sh"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="module")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    browser = playwright_instance.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser context (no cookies) at tablet size."""
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def sign_in(page: Page, site: LiveSite, who: str) -> None:
+    """Sign in through the form as the USERS entry `who`."""
+    from tests.web_factories import PASSWORD
+
+    page.goto(site.url("/login"))
+    page.get_by_label("Email address").fill(USERS[who][0])
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(site.url("/tasks"))

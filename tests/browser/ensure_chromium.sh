@@ -1,0 +1,23 @@
+#!/bin/sh
+# Make sure Debian's headless Chromium is installed for the Playwright browser tests.
+# Playwright drives /usr/bin/chromium directly (executable_path), so `playwright install`
+# and its downloaded browsers are never used.
+set -eu
+
+if [ -x /usr/bin/chromium ]; then
+    exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+    SUDO="sudo"
+else
+    echo "ensure_chromium: /usr/bin/chromium is missing and we are not root (no sudo)" >&2
+    exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update
+$SUDO apt-get install -y chromium
+/usr/bin/chromium --version
