@@ -47,9 +47,20 @@ def _task(engine: Engine, task_id: int | None, upn: str | None, kind: str | None
     return task
 
 
-def _run(action: Callable[[], None]) -> None:
+def _act(
+    task_id: int | None,
+    upn: str | None,
+    kind: str | None,
+    as_: str | None,
+    action: Callable[[Engine, int, str], str],
+) -> None:
+    """Find the task, check who acts, run `action(engine, task_id, actor)`, print its message."""
+    engine = open_database(settings())
     try:
-        action()
+        task = _task(engine, task_id, upn, kind)
+        actor = resolve_actor(engine, as_, task.urn, may_work_tasks, "work on tasks")
+        assert task.id is not None
+        print(action(engine, task.id, actor))
     except ServiceError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
@@ -76,16 +87,12 @@ def ack_command(
     task_id: TaskId = None, upn: Upn = None, kind: Kind = None, on: On = None, as_: As = None
 ) -> None:
     """Acknowledge a task."""
-    engine = open_database(settings())
 
-    def act() -> None:
-        task = _task(engine, task_id, upn, kind)
-        actor = resolve_actor(engine, as_, task.urn, may_work_tasks, "work on tasks")
-        assert task.id is not None
-        acknowledge_task(engine, task.id, actor=actor, on=_day(on), now=now())
-        print(f"task {task.id} acknowledged")
+    def ack(engine: Engine, task: int, actor: str) -> str:
+        acknowledge_task(engine, task, actor=actor, on=_day(on), now=now())
+        return f"task {task} acknowledged"
 
-    _run(act)
+    _act(task_id, upn, kind, as_, ack)
 
 
 @tasks_app.command("complete")
@@ -99,18 +106,12 @@ def complete_command(
     as_: As = None,
 ) -> None:
     """Complete a task with its outcome; what the outcome sets going happens at once."""
-    engine = open_database(settings())
 
-    def act() -> None:
-        task = _task(engine, task_id, upn, kind)
-        actor = resolve_actor(engine, as_, task.urn, may_work_tasks, "work on tasks")
-        assert task.id is not None
-        complete_task(
-            engine, task.id, outcome=outcome, actor=actor, on=_day(on), now=now(), note=note
-        )
-        print(f"task {task.id} completed: {outcome}")
+    def complete(engine: Engine, task: int, actor: str) -> str:
+        complete_task(engine, task, outcome=outcome, actor=actor, on=_day(on), now=now(), note=note)
+        return f"task {task} completed: {outcome}"
 
-    _run(act)
+    _act(task_id, upn, kind, as_, complete)
 
 
 @tasks_app.command("assign")
@@ -122,16 +123,12 @@ def assign_command(
     as_: As = None,
 ) -> None:
     """Give a task to a named person."""
-    engine = open_database(settings())
 
-    def act() -> None:
-        task = _task(engine, task_id, upn, kind)
-        actor = resolve_actor(engine, as_, task.urn, may_work_tasks, "assign tasks")
-        assert task.id is not None
-        assign_task(engine, task.id, owner_email=to, actor=actor, now=now())
-        print(f"task {task.id} assigned to {to}")
+    def assign(engine: Engine, task: int, actor: str) -> str:
+        assign_task(engine, task, owner_email=to, actor=actor, now=now())
+        return f"task {task} assigned to {to}"
 
-    _run(act)
+    _act(task_id, upn, kind, as_, assign)
 
 
 def _day(on: datetime | None) -> date:
