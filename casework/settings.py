@@ -1,7 +1,8 @@
-"""Runtime settings: one `Settings` built from `PATHWAY_*` environment variables in each entrypoint."""
+"""Runtime settings: one `Settings` from `PATHWAY_*` environment variables per entrypoint."""
 
 from __future__ import annotations
 
+from datetime import time
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -37,6 +38,10 @@ class Settings(BaseSettings):
     smtp_start_tls: bool = True
     smtp_from: str = "attendance@pathway.invalid"
     secret_key: SecretStr = SecretStr("")
+    # How `pathway sweep` / `simulate` run: `auto` = through the Prefect flow when PREFECT_API_URL
+    # names a server, else in-process (an ephemeral Prefect start costs 15–30 s per CLI call);
+    # `prefect` = always through the flow; `inline` = never (docs/orchestration.md).
+    orchestrator: Literal["auto", "prefect", "inline"] = "auto"
 
     @field_validator("database_url")
     @classmethod
@@ -71,3 +76,15 @@ class Settings(BaseSettings):
     @property
     def import_reports_dir(self) -> Path:
         return self.var_dir / "imports"
+
+    # --- dispatch (notifications/dispatch.py) ---
+    # No SMS to families between these London times; held until the end of the window.
+    sms_quiet_start: time = time(21, 0)
+    sms_quiet_end: time = time(8, 0)
+    dispatch_rate_per_second: float = 50.0  # per provider and process; 0 = no limit
+    dispatch_max_attempts: int = 5  # then technical_failure
+    dispatch_backoff_seconds: float = 60.0  # first retry delay, doubling per attempt
+    dispatch_stale_after_seconds: float = 600.0  # 'sending' longer than this -> 'unknown'
+    provider_timeout_seconds: float = 10.0  # one Twilio or SMTP call
+    dispatch_concurrency: int = 8  # provider calls in flight at once (one SMTP connection each)
+    smtp_cert_bundle: str = ""  # extra CA file to trust for the relay's certificate

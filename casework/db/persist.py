@@ -80,7 +80,7 @@ def ensure_cases(
     rows = [{"upn": upn, "urn": urn, "opened_date": on, "opened_at": now} for upn in wanted]
     insert_new(session, Case, rows, key="upn")
     found = session.execute(sa.select(col(Case.upn), col(Case.id)).where(col(Case.upn).in_(wanted)))
-    return {str(upn): int(case_id) for upn, case_id in found.tuples()}
+    return {str(row[0]): int(row[1]) for row in found}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,88 @@
+"""The daily sweep flow: after a register closes, one task for each school open that session.
+
+The rules and the transaction live in `casework.service.sweep.sweep_school`; this file only fans
+out. One task per school (never per pupil) keeps a 100,000-pupil LA at about a hundred task runs
+(STACK.md §3). Each school's sweep is one idempotent transaction, so a retried or repeated task
+creates nothing twice. Sending is the dispatch flow's job, after commit.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from prefect import flow, get_run_logger, task, unmapped
+from prefect.futures import wait
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from casework.calendar import RegisterSession
+from casework.orchestration import open_runtime
+from casework.service.sweep import SchoolSweepResult, schools_to_sweep, sweep_school
+from flows.retries import is_transient_db_error
+
+# Threads, not processes: a sweep is mostly database round trips, and SQLite has one writer anyway.
+SCHOOLS_AT_ONCE = 4
+
+
+@task(
+    name="schools-to-sweep",
+    retries=2,
+    retry_delay_seconds=[5, 30],
+    retry_condition_fn=is_transient_db_error,
+    persist_result=False,
+)
+def schools_open_task(school_date: date, session: RegisterSession) -> list[str]:
+    """URNs of the schools open for this session."""
+    return schools_to_sweep(open_runtime().engine, school_date, session)
+
+
+@task(
+    name="sweep-school",
+    task_run_name="sweep-{urn}-{school_date}-{session}",
+    retries=3,
+    retry_delay_seconds=[5, 30, 120],
+    retry_jitter_factor=0.5,
+    retry_condition_fn=is_transient_db_error,
+    persist_result=False,
+)
+def sweep_school_task(
+    urn: str, school_date: date, session: RegisterSession, now: datetime
+) -> SchoolSweepResult:
+    """One school's sweep in one transaction; counts only, never pupil data."""
+    runtime = open_runtime()
+    return sweep_school(runtime.engine, urn, school_date, session, policy=runtime.policy, now=now)
+
+
+@flow(
+    name="daily-sweep",
+    # Prefect types `task_runner` invariantly, so its own ThreadPoolTaskRunner does not match.
+    task_runner=ThreadPoolTaskRunner(max_workers=SCHOOLS_AT_ONCE),  # type: ignore[arg-type]
+    persist_result=False,
+    log_prints=False,
+)
+def daily_sweep(
+    school_date: str | None = None, session: str = "AM", urns: list[str] | None = None
+) -> list[SchoolSweepResult]:
+    """Sweep one register session: the schools open that session (or those of `urns`) in parallel.
+
+    Args:
+        school_date: ISO date; default today in Europe/London.
+        session: "AM" or "PM".
+        urns: only these schools (each still only if open that session).
+    """
+    runtime = open_runtime()
+    day, register, now = runtime.school_date(school_date), RegisterSession(session), runtime.now()
+    schools = [u for u in schools_open_task(day, register) if urns is None or u in urns]
+    if not schools:
+        get_run_logger().info("No school open on %s %s; nothing to sweep", day, register)
+        return []
+    futures = sweep_school_task.map(schools, unmapped(day), unmapped(register), unmapped(now))
+    wait(futures)  # every school finishes (and commits) before any failure is raised
+    results = futures.result()
+    get_run_logger().info(
+        "Swept %d schools for %s %s: %d created",
+        len(results),
+        day,
+        register,
+        sum(r.created for r in results),
+    )
+    return results
