@@ -31,8 +31,10 @@ def episode_key(view: PupilView, stage: Stage, episode: Episode) -> str:
 
 def _ended(view: PupilView, entry: StageState, episode: Episode | None) -> bool:
     """The open episode stage belongs to an episode that a visible mark has now ended."""
-    if episode is not None and episode_key(view, entry.stage, episode) == entry.key:
-        return False
+    if episode is not None:
+        # Another episode running now means a present or explained day (perhaps an amendment
+        # recorded since the last sweep) ended this one in between.
+        return episode_key(view, entry.stage, episode) != entry.key
     mark = view.current_mark
     # A missing mark is an incomplete register, not evidence that the absence ended.
     return mark is not None and mark.code not in {"N", "O"}
@@ -69,7 +71,11 @@ def first_day_call(view: PupilView, policy: Policy) -> list[Decision]:
             stage=Stage.FIRST_DAY_CALL,
         ),
         *message_parents(
-            view, "first_day_call/parent", key, Stage.FIRST_DAY_CALL, FAMILY_ALL,
+            view,
+            "first_day_call/parent",
+            key,
+            Stage.FIRST_DAY_CALL,
+            FAMILY_ALL,
             {"session": session_word},
         ),
     ]
@@ -83,9 +89,14 @@ def close_ended_episodes(view: PupilView, policy: Policy) -> list[Decision]:
     family gets a correction and unsent messages are withdrawn (retraction).
     """
     decisions: list[Decision] = []
-    for stage in (Stage.FIRST_DAY_CALL, Stage.HOME_VISIT):
-        entry = view.case.open_stage(stage)
-        if entry is None or not _ended(view, entry, view.episode):
+    open_entries = [
+        entry
+        for entry in view.case.stages
+        if entry.stage in (Stage.FIRST_DAY_CALL, Stage.HOME_VISIT) and entry.status == "open"
+    ]
+    for entry in open_entries:
+        stage = entry.stage
+        if not _ended(view, entry, view.episode):
             continue
         retract = (
             stage is Stage.FIRST_DAY_CALL
@@ -107,9 +118,7 @@ def _corrections(view: PupilView, entry: StageState) -> list[QueueMessage]:
         )
         if m.key in view.case.sent_message_keys
     ]
-    return [
-        QueueMessage(f"{m.key}:retraction", m.to, m.template, m.stage, m.context) for m in sent
-    ]
+    return [QueueMessage(f"{m.key}:retraction", m.to, m.template, m.stage, m.context) for m in sent]
 
 
 @rule(Stage.HOME_VISIT)

@@ -5,6 +5,7 @@
 - Every unexplained absence and every escalation of a pupil with a social worker or YOT worker
   is emailed to them; for a looked-after pupil, the Virtual School too (WTISA para 52, rule 9).
 - Severe absence puts every task of the pupil first in the queue (rule 16).
+- No action is proposed twice in one sweep.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from casework.ladder.decisions import (
+    CloseStage,
     Decision,
     EnterStage,
     OpenTask,
@@ -21,7 +23,7 @@ from casework.ladder.decisions import (
 )
 from casework.ladder.persistence import SEVERE_PRIORITY, pupil_band
 from casework.ladder.recipients import message_professional
-from casework.ladder.stages import LEGAL_STAGES, SPECS
+from casework.ladder.stages import LEGAL_STAGES, SPECS, Stage
 from casework.ladder.view import PupilView
 from casework.measures import Band
 from casework.policy import Policy
@@ -45,7 +47,7 @@ def _notify_professionals(
     people = professionals(view, policy)
     if not people:
         return
-    events: list[tuple[str, str, object]] = []
+    events: list[tuple[str, str, Stage | None]] = []
     if view.episode is not None:
         day = view.on.school_date.isoformat()
         events.append((f"{view.upn}:unexplained:{day}", "unexplained absence", None))
@@ -55,7 +57,12 @@ def _notify_professionals(
     for key, event, stage in events:
         for role, address in people:
             message = message_professional(
-                view, role, address, key, stage, event,  # type: ignore[arg-type]
+                view,
+                role,
+                address,
+                key,
+                stage,
+                event,
                 event_detail=f"{event} on {view.on.school_date.isoformat()}",
             )
             if not view.case.has(message.key):
@@ -74,14 +81,32 @@ def _allowed(decision: Decision, view: PupilView) -> bool:
 def _prioritised(decision: Decision, severe: bool) -> Decision:
     if severe and isinstance(decision, OpenTask) and decision.priority < SEVERE_PRIORITY:
         return OpenTask(
-            decision.kind, decision.key, decision.due_date, decision.owner_role,
-            decision.stage, SEVERE_PRIORITY, decision.context,
+            decision.kind,
+            decision.key,
+            decision.due_date,
+            decision.owner_role,
+            decision.stage,
+            SEVERE_PRIORITY,
+            decision.context,
         )
     return decision
+
+
+def _first_of_each_key(proposed: list[Decision]) -> list[Decision]:
+    """Two rules may propose the same action (the la_referral stage for two returns on one
+    sweep); the shell would insert it once but audit it twice, so only the first is kept."""
+    seen: set[tuple[type, str]] = set()
+    unique: list[Decision] = []
+    for decision in proposed:
+        key = decision.entry_key if isinstance(decision, CloseStage) else decision.key
+        if (type(decision), key) not in seen:
+            seen.add((type(decision), key))
+            unique.append(decision)
+    return unique
 
 
 def apply_guards(view: PupilView, policy: Policy, proposed: list[Decision]) -> list[Decision]:
     """The proposed decisions, filtered and completed by the statutory guards."""
     severe = pupil_band(view, policy) is Band.SEVERE
-    kept = [_prioritised(d, severe) for d in proposed if _allowed(d, view)]
+    kept = [_prioritised(d, severe) for d in _first_of_each_key(proposed) if _allowed(d, view)]
     return kept + list(_notify_professionals(view, policy, kept))

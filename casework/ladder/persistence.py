@@ -32,6 +32,7 @@ from casework.measures import Band, band, count_codes
 from casework.policy import Policy
 
 SEVERE_PRIORITY = 100  # severe absence is first in every queue (DOMAIN rule 16)
+_CONCERN_OR_HIGHER = (Stage.ATTENDANCE_CONCERN, Stage.ATTENDANCE_PLAN, Stage.SEVERE_ABSENCE_PLAN)
 
 
 def pupil_band(view: PupilView, policy: Policy) -> Band:
@@ -61,10 +62,10 @@ def _due(view: PupilView, school_days: int) -> str:
 @rule(Stage.ATTENDANCE_CONCERN)
 def attendance_concern(view: PupilView, policy: Policy) -> list[Decision]:
     """At risk (below the concern line, not yet persistent): concern letter and a conversation."""
-    if pupil_band(view, policy) is not Band.AT_RISK or view.case.open_stage(
-        Stage.ATTENDANCE_CONCERN
+    if pupil_band(view, policy) is not Band.AT_RISK or any(
+        view.case.open_stage(stage) for stage in _CONCERN_OR_HIGHER
     ):
-        return []
+        return []  # a pupil still on a plan steps down only when recovery closes it
     key = _enter_key(view, Stage.ATTENDANCE_CONCERN)
     due = view.calendar.add_school_days(
         view.on.school_date, policy.support.concern_conversation_due_school_days
@@ -77,11 +78,18 @@ def attendance_concern(view: PupilView, policy: Policy) -> list[Decision]:
             context=measures_context(view),
         ),
         OpenTask(
-            TaskKind.ATTENDANCE_CONVERSATION, f"{key}:task", due,
-            OwnerRole.ATTENDANCE_OFFICER, Stage.ATTENDANCE_CONCERN,
+            TaskKind.ATTENDANCE_CONVERSATION,
+            f"{key}:task",
+            due,
+            OwnerRole.ATTENDANCE_OFFICER,
+            Stage.ATTENDANCE_CONCERN,
         ),
         *message_parents(
-            view, "attendance_concern/parent", key, Stage.ATTENDANCE_CONCERN, FAMILY_WRITTEN,
+            view,
+            "attendance_concern/parent",
+            key,
+            Stage.ATTENDANCE_CONCERN,
+            FAMILY_WRITTEN,
             measures_context(view),
         ),
     ]
@@ -100,9 +108,11 @@ def attendance_plan(view: PupilView, policy: Policy) -> list[Decision]:
     return [
         EnterStage(Stage.ATTENDANCE_PLAN, key, reason="persistent absence", context=extra),
         OpenTask(
-            TaskKind.ATTENDANCE_MEETING, f"{key}:task",
+            TaskKind.ATTENDANCE_MEETING,
+            f"{key}:task",
             view.calendar.add_school_days(view.on.school_date, days),
-            OwnerRole.ATTENDANCE_OFFICER, Stage.ATTENDANCE_PLAN,
+            OwnerRole.ATTENDANCE_OFFICER,
+            Stage.ATTENDANCE_PLAN,
         ),
         *message_parents(
             view, "attendance_plan/parent", key, Stage.ATTENDANCE_PLAN, FAMILY_WRITTEN, extra
@@ -133,8 +143,13 @@ def referral(
     decisions.append(MakeReferral(key, reason=reason, context=measures_context(view)))
     decisions.append(
         message_professional(
-            view, RecipientRole.LA, policy.la.attendance_team_email, key, Stage.LA_REFERRAL,
-            event="referral", event_detail=words,
+            view,
+            RecipientRole.LA,
+            policy.la.attendance_team_email,
+            key,
+            Stage.LA_REFERRAL,
+            event="referral",
+            event_detail=words,
         )
     )
     return decisions
@@ -153,9 +168,12 @@ def severe_absence_plan(view: PupilView, policy: Policy) -> list[Decision]:
     return [
         EnterStage(Stage.SEVERE_ABSENCE_PLAN, key, reason="severe absence", context=extra),
         OpenTask(
-            TaskKind.SEVERE_ABSENCE_MEETING, f"{key}:task",
+            TaskKind.SEVERE_ABSENCE_MEETING,
+            f"{key}:task",
             view.calendar.add_school_days(view.on.school_date, days),
-            OwnerRole.ATTENDANCE_OFFICER, Stage.SEVERE_ABSENCE_PLAN, priority=SEVERE_PRIORITY,
+            OwnerRole.ATTENDANCE_OFFICER,
+            Stage.SEVERE_ABSENCE_PLAN,
+            priority=SEVERE_PRIORITY,
         ),
         *message_parents(
             view, "severe_absence_plan/parent", key, Stage.SEVERE_ABSENCE_PLAN, LETTER_ONLY, extra
@@ -177,11 +195,18 @@ def persistent_lateness(view: PupilView, policy: Policy) -> list[Decision]:
     return [
         EnterStage(Stage.PERSISTENT_LATENESS, key, reason=f"{late} late marks", context=extra),
         OpenTask(
-            TaskKind.LATENESS_MEETING, f"{key}:task", due,
-            OwnerRole.ATTENDANCE_OFFICER, Stage.PERSISTENT_LATENESS,
+            TaskKind.LATENESS_MEETING,
+            f"{key}:task",
+            due,
+            OwnerRole.ATTENDANCE_OFFICER,
+            Stage.PERSISTENT_LATENESS,
         ),
         *message_parents(
-            view, "persistent_lateness/parent", key, Stage.PERSISTENT_LATENESS, FAMILY_WRITTEN,
+            view,
+            "persistent_lateness/parent",
+            key,
+            Stage.PERSISTENT_LATENESS,
+            FAMILY_WRITTEN,
             extra,
         ),
     ]

@@ -4,6 +4,7 @@ on the right side of its line for the whole review window. Nothing is ever delet
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from datetime import date
 
@@ -73,6 +74,15 @@ def held_since(view: PupilView, policy: Policy, test: Recovered, since: date) ->
     return checked
 
 
+def has_window_this_year(view: PupilView, weeks: int) -> bool:
+    """This academic year already has `weeks` school weeks up to the sweep's own week."""
+    # Measures restart on 1 August: a window reaching into last year (or past the start of the
+    # imported calendar) would judge six weeks of recovery on the new year's first days.
+    starts = view.calendar.week_starts
+    so_far = bisect_right(starts, view.on.school_date) - bisect_left(starts, view.year_start)
+    return so_far >= weeks
+
+
 @rule(Stage.ATTENDANCE_PLAN)
 def recovery(view: PupilView, policy: Policy) -> list[Decision]:
     """Close band stages whose line has held for `recovery_school_weeks` school weeks."""
@@ -80,6 +90,8 @@ def recovery(view: PupilView, policy: Policy) -> list[Decision]:
         view.on.school_date, policy.bands.recovery_school_weeks
     )
     decisions: list[Decision] = []
+    if not has_window_this_year(view, policy.bands.recovery_school_weeks):
+        return decisions
     for stage, test in RECOVERY_TESTS.items():
         entry = view.case.open_stage(stage)
         if entry is None or entry.entered_date >= window_start:
@@ -88,7 +100,11 @@ def recovery(view: PupilView, policy: Policy) -> list[Decision]:
             continue
         decisions.append(CloseStage(stage, entry.key, reason="attendance recovered"))
         decisions += message_parents(
-            view, "recovery/parent", f"{entry.key}:recovered", stage, FAMILY_WRITTEN,
+            view,
+            "recovery/parent",
+            f"{entry.key}:recovered",
+            stage,
+            FAMILY_WRITTEN,
             {**measures_context(view), "closed_stage_title": SPECS[stage].title},
         )
     return decisions

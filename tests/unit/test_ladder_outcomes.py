@@ -1,0 +1,201 @@
+"""What a caseworker's recorded outcome sets going (DOMAIN.md Part 1 rules 8, 14, 15, 18)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from casework.ladder.decisions import (
+    CloseStage,
+    Decision,
+    OpenTask,
+    OwnerRole,
+    RecipientRole,
+    TaskKind,
+)
+from casework.ladder.guards import apply_guards
+from casework.ladder.outcomes import FOLLOW_UPS, OUTCOMES, follow_up
+from casework.ladder.stages import Stage
+from casework.ladder.view import CaseState
+from casework.policy import Policy
+from tests.ladder_factories import (
+    DEFAULT_POLICY,
+    closed,
+    entered,
+    make_case,
+    make_policy,
+    make_register,
+    make_stage,
+    make_view,
+    messages,
+    of_type,
+)
+
+D = date.fromisoformat
+TASK_KEY = "X931400226001:some_stage:2025-09-15:task"
+
+
+def outcome(
+    kind: TaskKind,
+    result: str,
+    *,
+    on: str = "Mon 2025-09-15 PM",
+    case: CaseState | None = None,
+    policy: Policy = DEFAULT_POLICY,
+    **pupil: Any,
+) -> list[Decision]:
+    """The follow-ups of completing a `kind` task with `result` on a school date."""
+    register = make_register("2025-09-03", on.split()[1])
+    view = make_view(register, on, case=case, **pupil)
+    return follow_up(view, policy, kind, result, TASK_KEY)
+
+
+class TestHomeVisitOutcome:
+    def test_safeguarding_review_for_the_dsl_today_when_child_not_seen(self) -> None:
+        """Rule 8: a child not seen at a home visit goes to the designated safeguarding lead the
+        same day."""
+        tasks = of_type(outcome(TaskKind.HOME_VISIT, "child_not_seen"), OpenTask)
+        assert [(t.kind, t.owner_role, t.due_date, t.key) for t in tasks] == [
+            (
+                TaskKind.SAFEGUARDING_REVIEW,
+                OwnerRole.DSL,
+                D("2025-09-15"),
+                f"{TASK_KEY}:safeguarding",
+            )
+        ]
+
+    def test_nothing_follows_when_child_seen(self) -> None:
+        """A child seen needs no safeguarding review."""
+        assert outcome(TaskKind.HOME_VISIT, "child_seen") == []
+
+
+class TestStrengthsAndNeedsOutcomes:
+    def test_form_to_complete_within_twenty_school_days_when_consent_given(self) -> None:
+        """Rule 14: consent given opens an snf_complete task due in 20 school days."""
+        tasks = of_type(outcome(TaskKind.CONSENT_REQUEST, "consent_given"), OpenTask)
+        assert [(t.kind, t.due_date) for t in tasks] == [(TaskKind.SNF_COMPLETE, D("2025-10-13"))]
+
+    def test_form_due_date_follows_policy_when_snf_days_change(self) -> None:
+        """`support.snf_complete_due_school_days` sets the form's due date."""
+        policy = make_policy(support={"snf_complete_due_school_days": 5})
+        tasks = of_type(outcome(TaskKind.CONSENT_REQUEST, "consent_given", policy=policy), OpenTask)
+        assert [t.due_date for t in tasks] == [D("2025-09-22")]
+
+    @pytest.mark.parametrize(
+        ("kind", "result"),
+        [
+            (TaskKind.CONSENT_REQUEST, "consent_declined"),
+            (TaskKind.CONSENT_REQUEST, "consent_withdrawn"),
+            (TaskKind.SNF_COMPLETE, "consent_withdrawn"),
+            (TaskKind.SNF_COMPLETE, "no_needs_identified"),
+        ],
+    )
+    def test_stage_closes_with_the_reason_when_consent_ends_or_no_needs(
+        self, kind: TaskKind, result: str
+    ) -> None:
+        """Early help is consent-based: declined or withdrawn is recorded and the stage closes."""
+        case = make_case(make_stage(Stage.STRENGTHS_AND_NEEDS, "2025-09-08"))
+        decisions = outcome(kind, result, case=case)
+        assert closed(decisions) == [Stage.STRENGTHS_AND_NEEDS]
+        assert of_type(decisions, CloseStage)[0].reason
+
+    def test_nothing_to_close_when_the_stage_is_not_open(self) -> None:
+        """A declined consent on a case with no open form changes nothing."""
+        assert outcome(TaskKind.CONSENT_REQUEST, "consent_declined") == []
+
+    def test_taf_convened_when_the_form_identifies_needs(self) -> None:
+        """Rule 15: needs identified closes the form and convenes a TAF within 15 school days."""
+        case = make_case(make_stage(Stage.STRENGTHS_AND_NEEDS, "2025-09-08"))
+        decisions = outcome(TaskKind.SNF_COMPLETE, "needs_identified", case=case)
+        assert closed(decisions) == [Stage.STRENGTHS_AND_NEEDS]
+        assert entered(decisions) == [Stage.TEAM_AROUND_FAMILY]
+        taf = of_type(decisions, OpenTask)
+        assert [(t.kind, t.due_date) for t in taf] == [(TaskKind.TAF_MEETING, D("2025-10-06"))]
+
+    def test_no_taf_when_the_la_switched_it_off(self) -> None:
+        """A disabled stage is not entered by an outcome either."""
+        policy = make_policy(stages={"disabled": ["team_around_family"]})
+        case = make_case(make_stage(Stage.STRENGTHS_AND_NEEDS, "2025-09-08"))
+        decisions = outcome(TaskKind.SNF_COMPLETE, "needs_identified", case=case, policy=policy)
+        assert entered(decisions) == []
+
+    def test_social_worker_told_when_an_outcome_escalates(self) -> None:
+        """The guards run on outcomes too: a TAF for a pupil with a social worker is emailed."""
+        case = make_case(make_stage(Stage.STRENGTHS_AND_NEEDS, "2025-09-08"))
+        register = make_register("2025-09-03", "2025-09-15")
+        view = make_view(register, "2025-09-15 PM", case=case, social_worker_email="sw@example.org")
+        proposed = follow_up(
+            view, DEFAULT_POLICY, TaskKind.SNF_COMPLETE, "needs_identified", TASK_KEY
+        )
+        told = [
+            m
+            for m in messages(apply_guards(view, DEFAULT_POLICY, proposed))
+            if m.to.role is RecipientRole.SOCIAL_WORKER
+        ]
+        assert [m.stage for m in told] == [Stage.TEAM_AROUND_FAMILY]
+
+
+class TestContractOutcomes:
+    def test_first_review_in_four_school_weeks_when_contract_signed(self) -> None:
+        """Rule 18: a signed contract is reviewed after `support.contract_review_school_weeks`."""
+        tasks = of_type(outcome(TaskKind.CONTRACT_OFFER, "signed"), OpenTask)
+        assert [(t.kind, t.due_date) for t in tasks] == [
+            (TaskKind.CONTRACT_REVIEW, D("2025-10-13"))
+        ]
+
+    def test_review_date_follows_policy_and_skips_half_term_when_weeks_change(self) -> None:
+        """Six school weeks from Mon 15 Sep lands after half term, on Mon 3 Nov."""
+        policy = make_policy(support={"contract_review_school_weeks": 6})
+        tasks = of_type(outcome(TaskKind.CONTRACT_OFFER, "signed", policy=policy), OpenTask)
+        assert [t.due_date for t in tasks] == [D("2025-11-03")]
+
+    def test_refusal_recorded_and_stage_closed_when_contract_declined(self) -> None:
+        """A refused contract is recorded as evidence."""
+        case = make_case(make_stage(Stage.PARENTING_CONTRACT, "2025-09-08"))
+        decisions = outcome(TaskKind.CONTRACT_OFFER, "declined", case=case)
+        assert closed(decisions) == [Stage.PARENTING_CONTRACT]
+        assert "evidence" in of_type(decisions, CloseStage)[0].reason
+
+    @pytest.mark.parametrize(
+        ("kind", "result"),
+        [
+            (TaskKind.ATTENDANCE_MEETING, "not_attended"),
+            (TaskKind.SEVERE_ABSENCE_MEETING, "not_attended"),
+            (TaskKind.PLAN_REVIEW, "not_improving"),
+        ],
+    )
+    def test_contract_offered_when_support_is_not_engaged_with(
+        self, kind: TaskKind, result: str
+    ) -> None:
+        """Rule 18: a missed meeting or no improvement at review offers an attendance contract."""
+        decisions = outcome(kind, result)
+        assert entered(decisions) == [Stage.PARENTING_CONTRACT]
+        assert [t.kind for t in of_type(decisions, OpenTask)] == [TaskKind.CONTRACT_OFFER]
+
+    def test_no_offer_when_contracts_are_switched_off(self) -> None:
+        """A disabled parenting_contract is never offered."""
+        policy = make_policy(stages={"disabled": ["parenting_contract"]})
+        assert outcome(TaskKind.ATTENDANCE_MEETING, "not_attended", policy=policy) == []
+
+
+class TestOutcomeCatalogue:
+    def test_every_follow_up_is_for_an_outcome_the_task_accepts(self) -> None:
+        """The follow-up table names only outcomes a caseworker can record for that kind."""
+        for kind, result in FOLLOW_UPS:
+            assert result in OUTCOMES[kind], (kind, result)
+
+    @pytest.mark.parametrize(
+        ("kind", "result"),
+        [
+            (TaskKind.CALL_PARENT, "reason_given"),
+            (TaskKind.ATTENDANCE_MEETING, "plan_agreed"),
+            (TaskKind.CONTRACT_REVIEW, "kept"),
+        ],
+    )
+    def test_nothing_follows_when_outcome_has_no_follow_up(
+        self, kind: TaskKind, result: str
+    ) -> None:
+        """Outcomes without a follow-up are recorded and change nothing else."""
+        assert outcome(kind, result) == []
