@@ -9,7 +9,7 @@ from __future__ import annotations
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -95,6 +95,14 @@ class LegalSection(_Section):
     framework_start_date: date = date(2024, 8, 19)
     prosecution_limit_months: int = Field(6, ge=1)
     prosecution_warning_weeks: int = Field(4, ge=1)
+    notice_service: Literal["post", "hand"] = "post"
+    la_address: str = "Attendance Service, County Hall, 1 Shire Street, Synthetictown, ST1 1AA"
+    payment_methods: tuple[str, ...] = (
+        "Online at https://pay.la.example.org/penalty-notices, quoting the notice reference",
+        "By telephone on 0300 000 0000 with a debit or credit card, quoting the notice reference",
+        "By cheque payable to Synthetic County Council, posted to the address given in this "
+        "notice with the notice reference written on the back",
+    )
 
     @model_validator(mode="after")
     def _in_order(self) -> LegalSection:
