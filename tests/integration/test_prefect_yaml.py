@@ -52,6 +52,7 @@ def test_file_validates_with_prefects_own_model() -> None:
         "daily-sweep-pm",
         "dispatch",
         "deadlines",
+        "weekly-report",
     }
 
 
