@@ -18,7 +18,7 @@ def _fresh_var() -> None:
         return
     for name in ("pathway.db", "pathway.db-wal", "pathway.db-shm"):
         (s.var_dir / name).unlink(missing_ok=True)
-    for folder in ("outbox", "letters", "demo", "imports"):
+    for folder in ("outbox", "letters", "demo", "imports", "reports", "bundles"):
         shutil.rmtree(s.var_dir / folder, ignore_errors=True)
 
 
@@ -32,7 +32,9 @@ def demo(
     from casework.cli.demo_report import print_report
     from casework.orchestration import run_simulate_orchestrated
     from casework.service.database import open_database
+    from casework.service.deadlines import run_deadlines
     from casework.service.demo import DemoPlan, seed_and_import
+    from casework.service.reports import build_weekly_reports
     from notifications.dispatch import dispatch_due
 
     _fresh_var()
@@ -61,4 +63,10 @@ def demo(
         sent += stats.sent
         if stats.claimed == 0:
             break
+    deadlines = run_deadlines(engine, plan.end, policy=policy(), now=now())
+    print(f"deadlines on {plan.end}: {deadlines.overdue} overdue task(s) now in a manager's queue")
+        f"deadlines on {plan.end}: {deadlines.overdue} overdue task(s) moved to a manager's queue"
+    )
     print_report(engine, plan, policy(), s)
+    reports = build_weekly_reports(engine, s, plan.end, policy())
+    print(f"Reports (HTML and PDF): {len(reports)} in {s.reports_dir}/, e.g. {reports[0].pdf.name}")

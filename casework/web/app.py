@@ -23,7 +23,16 @@ from casework.settings import Settings
 from casework.web.deps import LoginRequired, WebContext, web_context
 from casework.web.keys import session_secret
 from casework.web.pages import make_templates, render
-from casework.web.routes import audit, auth, decisions, health, overview, pupils, tasks
+from casework.web.routes import (
+    audit,
+    auth,
+    decisions,
+    health,
+    overview,
+    pupils,
+    reports,
+    tasks,
+)
 from casework.web.security import LoginLimiter, require_csrf
 from notifications import receipts
 
@@ -129,7 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health.router)
     csrf = [Depends(require_csrf)]
-    for module in (auth, tasks, pupils, decisions, audit, overview):
+    for module in (auth, tasks, pupils, decisions, audit, overview, reports):
         app.include_router(module.router, dependencies=csrf)
     # Twilio's delivery receipts: checked by Twilio's signature, so no session and no CSRF token.
     app.include_router(receipts.router)

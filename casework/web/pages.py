@@ -101,7 +101,12 @@ def navigation(viewer: Viewer | None) -> list[tuple[str, str]]:
     """The header links this viewer may follow."""
     if viewer is None:
         return []
-    links = [("/tasks", "Tasks"), ("/decisions", "Decisions"), ("/overview", "Overview")]
+    links = [
+        ("/tasks", "Tasks"),
+        ("/decisions", "Decisions"),
+        ("/overview", "Overview"),
+        ("/reports", "Reports"),
+    ]
     if may_read_audit(viewer.role):
         links.append(("/audit", "Audit trail"))
     return links
