@@ -65,8 +65,6 @@ def demo(
             break
     deadlines = run_deadlines(engine, plan.end, policy=policy(), now=now())
     print(f"deadlines on {plan.end}: {deadlines.overdue} overdue task(s) now in a manager's queue")
-        f"deadlines on {plan.end}: {deadlines.overdue} overdue task(s) moved to a manager's queue"
-    )
     print_report(engine, plan, policy(), s)
     reports = build_weekly_reports(engine, s, plan.end, policy())
     print(f"Reports (HTML and PDF): {len(reports)} in {s.reports_dir}/, e.g. {reports[0].pdf.name}")
