@@ -54,6 +54,8 @@ RECORD_EVERY = 25  # outcomes committed together
 
 @dataclass(frozen=True)
 class DispatchStats:
+    """What one dispatch run did, as counts (nothing personal: Prefect may persist it)."""
+
     claimed: int
     sent: int
     retried: int
@@ -212,14 +214,25 @@ def _claimed_messages(engine: Engine, ids: list[int]) -> list[Message]:
         return load_messages(session, ids)
 
 
+def chunk_size(rates: list[float], stale_after_seconds: float) -> int:
+    """How many to claim at once, so that a rate-limited chunk ends well inside the stale window."""
+    # Otherwise `requeue_stale` would take rows this run still means to send for crashed ones.
+    limited = [rate for rate in rates if rate > 0]
+    if not limited:
+        return CHUNK
+    return max(1, min(CHUNK, int(min(limited) * stale_after_seconds / 4)))
+
+
 def _run(run: _Run, limit: int) -> DispatchStats:
     main = run.pool.get()
     if main.ledger is not None:
         run.tally.reconciled = reconcile_unknown(run.engine, main.ledger, main.sms.name, run.now)
     if run.quiet_end is not None:
         hold_family_sms(run.engine, run.now, run.quiet_end)
+    rates = [main.sms_rate, main.email_rate]
+    chunk = chunk_size(rates, run.settings.dispatch_stale_after_seconds)
     while run.tally.claimed < limit:
-        ids = claim_due(run.engine, run.now, min(CHUNK, limit - run.tally.claimed))
+        ids = claim_due(run.engine, run.now, min(chunk, limit - run.tally.claimed))
         if not ids:
             break
         run.tally.claimed += len(ids)

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from notifications.dispatch import chunk_size
 from notifications.email_smtp import classify_smtp_error
 from notifications.outbox import OutcomeKind
 from notifications.pacing import RateLimiter, RetryPolicy, backoff, outcome_for_error, quiet_until
@@ -132,3 +133,12 @@ class TestSmtpErrors:
         )
         dropped = aiosmtplib.SMTPServerDisconnected("gone")
         assert type(classify_smtp_error(dropped)) is UncertainSendError
+
+
+class TestChunkSize:
+    def test_a_slow_rate_claims_less_than_the_stale_window_can_send(self) -> None:
+        """At 0.1/s a claimed row must not wait 600 s and be taken for a crashed one."""
+        assert chunk_size([0.1, 0.0], 600) == 15
+        assert chunk_size([50.0, 50.0], 600) == 100  # the usual case: a full chunk
+        assert chunk_size([0.0, 0.0], 600) == 100  # unlimited
+        assert chunk_size([0.001], 600) == 1
