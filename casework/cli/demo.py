@@ -6,8 +6,10 @@ import shutil
 from typing import Annotated, Literal
 
 import typer
+from sqlalchemy.engine import Engine
 
 from casework.cli.app import app, now, policy, settings
+from casework.settings import Settings
 
 
 def _fresh_var() -> None:
@@ -34,8 +36,8 @@ def demo(
     from casework.service.database import open_database
     from casework.service.deadlines import run_deadlines
     from casework.service.demo import DemoPlan, seed_and_import
+    from casework.service.demo_legal import run_legal_walkthrough
     from casework.service.reports import build_weekly_reports
-    from notifications.dispatch import dispatch_due
 
     _fresh_var()
     s, plan = settings(), DemoPlan()
@@ -57,14 +59,25 @@ def demo(
         f"{sum(r.created for r in results)} actions recorded"
     )
     print("dispatching the outbox (file outbox: var/outbox/, letters: var/letters/)")
-    sent = 0
-    while True:
-        stats = dispatch_due(engine, s, now(), limit=500)
-        sent += stats.sent
-        if stats.claimed == 0:
-            break
+    _drain(engine, s)
+    legal = run_legal_walkthrough(engine, policy(), s.var_dir, now())
+    if legal is not None:
+        print(
+            f"legal walk-through for {legal.upn}: {legal.notices} penalty notice(s) issued and "
+            f"left unpaid; prosecution decision {'approved' if legal.bundle else 'not reached'}; "
+            f"evidence bundle: {legal.bundle or 'none'}"
+        )
+        _drain(engine, s)
     deadlines = run_deadlines(engine, plan.end, policy=policy(), now=now())
     print(f"deadlines on {plan.end}: {deadlines.overdue} overdue task(s) now in a manager's queue")
     print_report(engine, plan, policy(), s)
     reports = build_weekly_reports(engine, s, plan.end, policy())
     print(f"Reports (HTML and PDF): {len(reports)} in {s.reports_dir}/, e.g. {reports[0].pdf.name}")
+
+
+def _drain(engine: Engine, s: Settings) -> None:
+    """Dispatch until nothing more is due (letters become PDFs, messages go to var/outbox/)."""
+    from notifications.dispatch import dispatch_due
+
+    while dispatch_due(engine, s, now(), limit=500).claimed:
+        pass
