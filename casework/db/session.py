@@ -1,4 +1,4 @@
-"""Engine and session factory: PostgreSQL or SQLite chosen by URL; SQLite in WAL with BEGIN IMMEDIATE."""
+"""Engine and session factory: PostgreSQL or SQLite by URL; SQLite in WAL with BEGIN IMMEDIATE."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every SQLModel table of the app database (one module avoids circular imports, as SQLModel advises).
+"""Every SQLModel table of the app database (one module avoids circular imports, as advised).
 
 Datetimes are aware and stored in UTC; `*_date` columns are school dates. Every row a sweep can
 create carries a deterministic `key` with a UNIQUE constraint: that, not code, is what makes a
@@ -19,7 +19,7 @@ JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
 
 
 def json_field() -> Any:
-    return Field(default_factory=dict, sa_type=MutableDict.as_mutable(JSONType))  # type: ignore[arg-type]
+    return Field(default_factory=dict, sa_type=MutableDict.as_mutable(JSONType))
 
 
 # --- register data ---------------------------------------------------------------------------

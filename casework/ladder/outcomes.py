@@ -42,8 +42,12 @@ FollowUp = Callable[[PupilView, Policy, str], list[Decision]]
 def _safeguarding(view: PupilView, policy: Policy, task_key: str) -> list[Decision]:
     return [
         OpenTask(
-            TaskKind.SAFEGUARDING_REVIEW, f"{task_key}:safeguarding", view.on.school_date,
-            OwnerRole.DSL, Stage.HOME_VISIT, context={"reason": "child not seen at home visit"},
+            TaskKind.SAFEGUARDING_REVIEW,
+            f"{task_key}:safeguarding",
+            view.on.school_date,
+            OwnerRole.DSL,
+            Stage.HOME_VISIT,
+            context={"reason": "child not seen at home visit"},
         )
     ]
 
@@ -54,7 +58,10 @@ def _form(view: PupilView, policy: Policy, task_key: str) -> list[Decision]:
     )
     return [
         OpenTask(
-            TaskKind.SNF_COMPLETE, f"{task_key}:form", due, OwnerRole.ATTENDANCE_OFFICER,
+            TaskKind.SNF_COMPLETE,
+            f"{task_key}:form",
+            due,
+            OwnerRole.ATTENDANCE_OFFICER,
             Stage.STRENGTHS_AND_NEEDS,
         )
     ]
@@ -81,7 +88,10 @@ def _contract_review(view: PupilView, policy: Policy, task_key: str) -> list[Dec
     )
     return [
         OpenTask(
-            TaskKind.CONTRACT_REVIEW, f"{task_key}:review", due, OwnerRole.ATTENDANCE_OFFICER,
+            TaskKind.CONTRACT_REVIEW,
+            f"{task_key}:review",
+            due,
+            OwnerRole.ATTENDANCE_OFFICER,
             Stage.PARENTING_CONTRACT,
         )
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 from babel.dates import format_date
 
@@ -13,7 +14,7 @@ from casework.ladder.view import ContactFacts, PupilView
 _CHANNELS = {c.value: c for c in Channel}
 
 
-def long_date(value: object) -> str:
+def long_date(value: date) -> str:
     """A date as families read it: 8 September 2025."""
     return str(format_date(value, "d MMMM yyyy", locale="en_GB"))
 

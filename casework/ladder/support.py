@@ -32,9 +32,7 @@ def _entered_this_year(view: PupilView, stage: Stage) -> bool:
 @rule(Stage.STRENGTHS_AND_NEEDS)
 def strengths_and_needs(view: PupilView, policy: Policy) -> list[Decision]:
     """Persistent absence: ask the family's consent for a Strengths and Needs form (rule 14)."""
-    if pupil_band(view, policy) not in _PA or _entered_this_year(
-        view, Stage.STRENGTHS_AND_NEEDS
-    ):
+    if pupil_band(view, policy) not in _PA or _entered_this_year(view, Stage.STRENGTHS_AND_NEEDS):
         return []
     key = f"{view.upn}:{Stage.STRENGTHS_AND_NEEDS.value}:{view.on.school_date.isoformat()}"
     due = view.calendar.add_school_days(
@@ -43,7 +41,10 @@ def strengths_and_needs(view: PupilView, policy: Policy) -> list[Decision]:
     return [
         EnterStage(Stage.STRENGTHS_AND_NEEDS, key, reason="persistent absence"),
         OpenTask(
-            TaskKind.CONSENT_REQUEST, f"{key}:task", due, OwnerRole.ATTENDANCE_OFFICER,
+            TaskKind.CONSENT_REQUEST,
+            f"{key}:task",
+            due,
+            OwnerRole.ATTENDANCE_OFFICER,
             Stage.STRENGTHS_AND_NEEDS,
         ),
         *message_parents(
@@ -66,11 +67,19 @@ def enter_team_around_family(view: PupilView, policy: Policy, reason: str) -> li
     return [
         EnterStage(Stage.TEAM_AROUND_FAMILY, key, reason=reason),
         OpenTask(
-            TaskKind.TAF_MEETING, f"{key}:task", due, OwnerRole.ATTENDANCE_OFFICER,
-            Stage.TEAM_AROUND_FAMILY, priority=SEVERE_PRIORITY if severe else 0,
+            TaskKind.TAF_MEETING,
+            f"{key}:task",
+            due,
+            OwnerRole.ATTENDANCE_OFFICER,
+            Stage.TEAM_AROUND_FAMILY,
+            priority=SEVERE_PRIORITY if severe else 0,
         ),
         *message_parents(
-            view, "team_around_family/parent", key, Stage.TEAM_AROUND_FAMILY, FAMILY_WRITTEN,
+            view,
+            "team_around_family/parent",
+            key,
+            Stage.TEAM_AROUND_FAMILY,
+            FAMILY_WRITTEN,
             {"meeting_by_date_long": long_date(due)},
         ),
     ]
@@ -103,7 +112,11 @@ def _review_task(
     if view.case.has(key):
         return None
     return OpenTask(
-        kind, key, view.on.school_date, OwnerRole.ATTENDANCE_OFFICER, entry.stage,
+        kind,
+        key,
+        view.on.school_date,
+        OwnerRole.ATTENDANCE_OFFICER,
+        entry.stage,
         context={"review_number": str(number)},
     )
 
@@ -159,7 +172,10 @@ def offer_contract(view: PupilView, policy: Policy, reason: str) -> list[Decisio
     return [
         EnterStage(Stage.PARENTING_CONTRACT, key, reason=reason),
         OpenTask(
-            TaskKind.CONTRACT_OFFER, f"{key}:task", due, OwnerRole.ATTENDANCE_OFFICER,
+            TaskKind.CONTRACT_OFFER,
+            f"{key}:task",
+            due,
+            OwnerRole.ATTENDANCE_OFFICER,
             Stage.PARENTING_CONTRACT,
         ),
         *message_parents(

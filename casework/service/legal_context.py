@@ -106,7 +106,7 @@ def offence_dates(decision: Decision) -> tuple[date, date, str]:
 
 def _rate_note(terms: NoticeTerms, policy: Policy, forename: str) -> str:
     years = policy.legal.notice_lookback_years
-    if terms.reduced_amount_pence is not None:
+    if terms.reduced_amount_pence is not None and terms.reduced_pay_by_date is not None:
         return (
             f"Paying by {long_date(terms.reduced_pay_by_date)} costs "
             f"{format_pence(terms.reduced_amount_pence)}; after that, until "

@@ -1,4 +1,4 @@
-"""The reports page: each user sees only the reports of their scope; names cannot leave the folder."""
+"""The reports page: each user sees only reports in their scope; names cannot leave the folder."""
 
 from __future__ import annotations
 
