@@ -367,3 +367,33 @@ class TestCli:
         result = self.invoke(env, "report", "governors", "--school", "999999", "--on", str(ON))
         assert result.exit_code == 1
         assert "no school with URN 999999" in result.stderr
+
+
+ARTEFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artefacts" / "reports"
+
+
+def test_governors_report_pages_render_to_png_artefacts_when_built(
+    la: Engine, tmp_path: Path
+) -> None:
+    """Each PDF page becomes a PNG under var/test-artefacts/ for a person to look at; every page
+    carries ink (charts and tables drew), not a blank sheet."""
+    files = build_governors_report(
+        la,
+        _settings(tmp_path),
+        URN_A,
+        start=START,
+        end=END,
+        on=ON,
+        policy=load_policy(),
+        min_cohort=1,
+        weeks=2,
+    )
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    pdf = pdfium.PdfDocument(files.pdf)
+    assert len(pdf) >= 2
+    for index in range(len(pdf)):
+        image = pdf[index].render(scale=1.0).to_pil().convert("L")
+        image.save(ARTEFACTS / f"governors-{URN_A}-page-{index + 1}.png")
+        darkest, _ = image.getextrema()
+        assert darkest < 100, f"page {index + 1} is blank"
+    pdf.close()
