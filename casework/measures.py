@@ -6,6 +6,7 @@ is compared with integers so that exactly 90.0 % is persistent absence, as the D
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -90,22 +91,54 @@ def measure(
     marks: Sequence[SessionMark], since: date | None = None, until: date | None = None
 ) -> AttendanceMeasures:
     """Counts by statistical class of the marks dated since..until inclusive."""
-    counts = dict.fromkeys(CodeClass, 0)
+    if since is None and until is None:
+        return measures_from_codes(Counter(m.code for m in marks))
+    return measures_from_codes(
+        Counter(m.code for m in marks if _in_range(m.school_date, since, until))
+    )
+
+
+def measures_from_codes(counts: Mapping[str, int]) -> AttendanceMeasures:
+    """Measures from a count of sessions by code (e.g. a GROUP BY in the shell)."""
+    by_class = dict.fromkeys(CodeClass, 0)
     late = 0
-    for mark in marks:
-        if not _in_range(mark.school_date, since, until):
-            continue
-        counts[_class_of(mark.code)] += 1
-        if mark.code in _LATE_CODES:
-            late += 1
+    for code, n in counts.items():
+        by_class[_class_of(code)] += n
+        late += n if code in _LATE_CODES else 0
     return AttendanceMeasures(
-        possible=sum(n for k, n in counts.items() if k is not CodeClass.NOT_POSSIBLE),
-        present=counts[CodeClass.PRESENT],
-        educational=counts[CodeClass.EDUCATIONAL],
-        authorised=counts[CodeClass.AUTHORISED],
-        unauthorised=counts[CodeClass.UNAUTHORISED],
+        possible=sum(n for k, n in by_class.items() if k is not CodeClass.NOT_POSSIBLE),
+        present=by_class[CodeClass.PRESENT],
+        educational=by_class[CodeClass.EDUCATIONAL],
+        authorised=by_class[CodeClass.AUTHORISED],
+        unauthorised=by_class[CodeClass.UNAUTHORISED],
         late=late,
     )
+
+
+def add_measures(a: AttendanceMeasures, b: AttendanceMeasures) -> AttendanceMeasures:
+    """The counts of two disjoint spans of marks together."""
+    return AttendanceMeasures(
+        a.possible + b.possible,
+        a.present + b.present,
+        a.educational + b.educational,
+        a.authorised + b.authorised,
+        a.unauthorised + b.unauthorised,
+        a.late + b.late,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PriorTotals:
+    """This academic year's visible marks dated before `window_start`, already counted.
+
+    A sweep reads raw marks only for a recent window; what the rules need from earlier in the
+    year arrives as these totals, so a sweep late in the year costs about what an early one does.
+    """
+
+    window_start: date
+    measures: AttendanceMeasures
+    illness_days: int  # school days with an illness session
+    unresolved_n: tuple[SessionMark, ...]  # slots whose visible mark is still N
 
 
 def measure_school(

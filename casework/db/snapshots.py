@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -16,7 +16,6 @@ from casework.calendar import (
     RegisterSession,
     SchoolCalendar,
     SweepPoint,
-    academic_year_start,
     build_calendar,
     england_bank_holidays,
     register_close_at,
@@ -25,7 +24,6 @@ from casework.db.tables import (
     CalendarEntry,
     Contact,
     Decision,
-    Mark,
     Message,
     Pupil,
     Referral,
@@ -33,6 +31,7 @@ from casework.db.tables import (
     StageEntry,
     Task,
 )
+from casework.db.totals import load_marks, with_whole_history
 from casework.ladder.stages import Stage
 from casework.ladder.view import (
     CaseState,
@@ -44,12 +43,8 @@ from casework.ladder.view import (
     StageState,
     TaskState,
 )
-from casework.marks import MarkVersion, visible_marks
 from casework.settings import LONDON
 
-# How far back a sweep reads marks beyond the academic year start: the legal threshold's
-# 10 school weeks and the 20-day runs can reach across the summer into the previous year.
-LOOKBACK = timedelta(weeks=26)
 _UNSENT = {"queued", "cancelled"}
 
 
@@ -125,29 +120,6 @@ def _pupil_facts(session: Session, urn: str, only: str | None) -> dict[str, Pupi
     }
 
 
-def _mark_versions(
-    session: Session, urn: str, since: date, until: date, only: str | None
-) -> list[MarkVersion]:
-    stmt = (
-        sa.select(
-            col(Mark.upn),
-            col(Mark.school_date),
-            col(Mark.session),
-            col(Mark.code),
-            col(Mark.minutes_late),
-            col(Mark.recorded_at),
-        )
-        .where(col(Mark.urn) == urn, col(Mark.school_date) >= since, col(Mark.school_date) <= until)
-        .order_by(col(Mark.recorded_at), col(Mark.id))
-    )
-    if only is not None:
-        stmt = stmt.where(col(Mark.upn) == only)
-    return [
-        MarkVersion(upn, d, RegisterSession(s), code, late, recorded)
-        for upn, d, s, code, late, recorded in session.execute(stmt)
-    ]
-
-
 def _by_upn(rows: Any) -> dict[str, list[Any]]:
     grouped: dict[str, list[Any]] = defaultdict(list)
     for row in rows:
@@ -216,28 +188,36 @@ def load_school(
     school_date: date,
     register_session: RegisterSession,
     only_upn: str | None = None,
+    window_weeks: int | None = None,
 ) -> SchoolSnapshot | None:
-    """Everything the core needs to sweep one school's session, or None for an unknown school."""
+    """Everything the core needs to sweep one school's session, or None for an unknown school.
+
+    Args:
+        window_weeks: read raw marks for only this many school weeks back and count the rest of
+            the year in the database (the sweep); None reads the whole year (case pages).
+    """
     school = session.get(School, urn)
     if school is None:
         return None
     calendar = load_calendar(session, urn, school_date)
     on = sweep_point(school, school_date, register_session)
     facts = _pupil_facts(session, urn, only_upn)
-    since = academic_year_start(school_date) - LOOKBACK
-    marks = visible_marks(_mark_versions(session, urn, since, school_date, only_upn), on)
+    only = None if only_upn is None else {only_upn}
+    marks = load_marks(session, calendar, on, only, window_weeks)
     cases = _case_states(session, urn, school_date)
     views = [
         PupilView(
             pupil=pupil,
             school_name=school.name,
-            marks=marks.get(upn, []),
+            marks=marks.by_upn.get(upn, []),
             calendar=calendar,
             case=cases.get(upn, CaseState()),
             on=on,
+            prior=marks.prior(upn),
         )
         for upn, pupil in sorted(facts.items())
     ]
+    views = with_whole_history(session, views)
     without_mark = tuple(v.upn for v in views if v.current_mark is None)
     register = SchoolView(
         urn, school.name, on, len(views), without_mark, school_alert_keys(session, urn, school_date)

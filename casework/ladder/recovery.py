@@ -49,6 +49,8 @@ RECOVERY_TESTS: dict[Stage, Recovered] = {
 def daily_counts(view: PupilView) -> Iterator[tuple[date, Counts]]:
     """Year-to-date (attended, possible) at the end of each day that has marks."""
     attended = possible = 0
+    if view.prior is not None:
+        attended, possible = view.prior.measures.attended, view.prior.measures.possible
     current: date | None = None
     for mark in view.marks:
         if mark.school_date < view.year_start:

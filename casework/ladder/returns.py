@@ -15,7 +15,7 @@ from casework.ladder.persistence import referral
 from casework.ladder.registry import rule
 from casework.ladder.stages import Stage
 from casework.ladder.view import PupilView
-from casework.measures import consecutive_school_days, illness_days, unresolved_n
+from casework.measures import consecutive_school_days, unresolved_n
 from casework.policy import Policy
 
 
@@ -36,7 +36,10 @@ def unauthorised_run_return(view: PupilView, policy: Policy) -> list[Decision]:
         return []
     start = run_start(view.calendar, view.on.school_date, days)
     return referral(
-        view, policy, "unauthorised_absence", start.isoformat(),
+        view,
+        policy,
+        "unauthorised_absence",
+        start.isoformat(),
         f"{days} continuous school days of unauthorised absence",
     )
 
@@ -44,7 +47,7 @@ def unauthorised_run_return(view: PupilView, policy: Policy) -> list[Decision]:
 @rule(Stage.LA_REFERRAL)
 def illness_return(view: PupilView, policy: Policy) -> list[Decision]:
     """15 days of illness this year, continuous or cumulative: sickness return (s19 duty)."""
-    days = illness_days(view.marks, view.year_start)
+    days = view.illness_days
     if days < policy.absence.illness_referral_days:
         return []
     return referral(
@@ -64,8 +67,12 @@ def cme_enquiry(view: PupilView, policy: Policy) -> list[Decision]:
         return []
     return [
         OpenTask(
-            TaskKind.CME_ENQUIRY, key, view.on.school_date, OwnerRole.LA_OFFICER,
-            Stage.LA_REFERRAL, context={"school_days": str(days), "since": start.isoformat()},
+            TaskKind.CME_ENQUIRY,
+            key,
+            view.on.school_date,
+            OwnerRole.LA_OFFICER,
+            Stage.LA_REFERRAL,
+            context={"school_days": str(days), "since": start.isoformat()},
         )
     ]
 
@@ -75,7 +82,7 @@ def unresolved_n_codes(view: PupilView, policy: Policy) -> list[Decision]:
     """An N still unresolved after 5 school days is a data alert to the school (rule 11)."""
     alerts: list[Decision] = []
     for day, session in unresolved_n(
-        view.marks, view.calendar, view.on, policy.absence.n_unresolved_school_days
+        view.n_marks, view.calendar, view.on, policy.absence.n_unresolved_school_days
     ):
         key = f"{view.upn}:n_unresolved:{day.isoformat()}:{session.value}"
         if not view.case.has(key):

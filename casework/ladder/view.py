@@ -9,9 +9,18 @@ from functools import cached_property
 from types import MappingProxyType
 
 from casework.calendar import SchoolCalendar, SweepPoint, academic_year_start
+from casework.codes import CODES, PENALTY
 from casework.ladder.stages import Stage
 from casework.marks import SessionMark
-from casework.measures import AttendanceMeasures, Episode, measure, unexplained_episode
+from casework.measures import (
+    AttendanceMeasures,
+    Episode,
+    PriorTotals,
+    add_measures,
+    illness_days,
+    measure,
+    unexplained_episode,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +117,9 @@ class PupilView:
     case: CaseState
     on: SweepPoint
     extra: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # None: `marks` is the whole history. Otherwise `marks` starts at prior.window_start and
+    # the year's earlier marks arrive counted (casework.db.totals).
+    prior: PriorTotals | None = None
 
     @property
     def upn(self) -> str:
@@ -120,7 +132,21 @@ class PupilView:
     @cached_property
     def measures(self) -> AttendanceMeasures:
         """Year to date, from the pupil's first session on roll in this academic year."""
-        return measure(self.marks, since=self.year_start)
+        window = measure(self.marks, since=self.year_start)
+        return window if self.prior is None else add_measures(self.prior.measures, window)
+
+    @cached_property
+    def illness_days(self) -> int:
+        """School days of this academic year with an illness session (DOMAIN rule 10)."""
+        window = illness_days(self.marks, self.year_start)
+        return window if self.prior is None else self.prior.illness_days + window
+
+    @property
+    def n_marks(self) -> Sequence[SessionMark]:
+        """Every visible mark that may still be an unresolved N, oldest first."""
+        if self.prior is None or not self.prior.unresolved_n:
+            return self.marks
+        return [*self.prior.unresolved_n, *self.marks]
 
     @cached_property
     def episode(self) -> Episode | None:
@@ -133,6 +159,27 @@ class PupilView:
         if last and last.school_date == self.on.school_date and last.session == self.on.session:
             return last
         return None
+
+
+# A possible session coded outside G N O U ends every run the rules walk back over (episode,
+# 10 days unauthorised, 20 days G N O); a window with one such session holds those runs whole.
+_ENDS_RUNS = frozenset(code for code, info in CODES.items() if info.is_possible) - PENALTY
+
+
+def needs_whole_history(view: PupilView) -> bool:
+    """The recent window may cut something short: load this pupil's marks in full instead."""
+    prior = view.prior
+    if prior is None:
+        return False
+    for entry in view.case.stages:
+        if entry.stage is Stage.NOTICE_TO_IMPROVE and entry.status == "open":
+            start = entry.context.get("improvement_from") or entry.entered_date.isoformat()
+            if min(date.fromisoformat(start), entry.entered_date) < prior.window_start:
+                return True
+    school_session = view.calendar.is_school_session
+    return not any(
+        m.code in _ENDS_RUNS and school_session(m.school_date, m.session) for m in view.marks
+    )
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,17 @@ def _already_swept(db: Session, urn: str, school_date: date, session: RegisterSe
     return found is not None
 
 
+def window_weeks(policy: Policy) -> int:
+    """School weeks of raw marks a sweep reads: every window a rule looks back over, plus one."""
+    # Runs (episodes, 10/20-day returns) and Notice to Improve periods that reach further back
+    # are read in full for the pupils concerned (casework.ladder.view.needs_whole_history).
+    return 1 + max(
+        policy.legal.threshold_school_weeks,
+        policy.support.lateness_window_school_weeks,
+        policy.bands.recovery_school_weeks,
+    )
+
+
 def _decide_all(snapshot: SchoolSnapshot, policy: Policy) -> dict[str, list[Decision]]:
     if register_missing(snapshot.register):
         return {}  # no marks at all: an alert to the school, never a message to a family
@@ -113,7 +124,7 @@ def sweep_school(
     with unit_of_work(engine) as db:
         if _already_swept(db, urn, school_date, session):
             return SchoolSweepResult(urn, school_date, session.value, 0, 0, 0, skipped=True)
-        snapshot = load_school(db, urn, school_date, session)
+        snapshot = load_school(db, urn, school_date, session, window_weeks=window_weeks(policy))
         if snapshot is None:
             raise NotFound(f"no school with URN {urn}")
         if not snapshot.calendar.is_school_session(school_date, session):

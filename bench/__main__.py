@@ -1,0 +1,153 @@
+"""`make bench`: the whole system measured on a synthetic LA (default 100,000 pupils, 300 schools).
+
+    .venv/bin/python -m bench                              # full size: long the first time
+    .venv/bin/python -m bench --pupils 10000 --schools 30  # or BENCH_PUPILS, BENCH_SCHOOLS
+    .venv/bin/python -m bench --no-postgres --no-services  # sweeps, import and DuckDB only
+
+The LA and its imported databases are cached under var/bench/; each run measures on copies.
+Results: a table on stdout and var/bench/results.json (the profile: var/bench/profile.txt).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from datetime import date
+from typing import Any
+
+from bench import baseline, measure
+from bench import la as bench_la
+from casework.calendar import RegisterSession, academic_year_start
+
+TARGETS = {"sweep_s": 10.0, "day_ratio": 1.5, "duckdb_ratio": 10.0, "import_rows_per_s": 50_000}
+
+
+def _args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
+    parser.add_argument("--pupils", type=int, default=int(os.environ.get("BENCH_PUPILS", 100_000)))
+    parser.add_argument("--schools", type=int, default=int(os.environ.get("BENCH_SCHOOLS", 300)))
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--no-services", action="store_true", help="skip dispatch and queue")
+    parser.add_argument("--no-profile", action="store_true")
+    return parser.parse_args()
+
+
+def _sqlite_part(la: bench_la.BenchLA, profile: bool) -> dict[str, Any]:
+    url = bench_la.sqlite_copy(la, "work")
+    days = measure.school_days(url)
+    at = min(184, len(days) - 3)
+    day5, day185, next_day = days[4], days[at], days[at + 1]
+    out: dict[str, Any] = {"day5": day5.isoformat(), "day185": day185.isoformat()}
+    out["import"] = measure.import_rate(url, la.day_file, la.folder)
+    out["sweep_day5"] = measure.sweep(url, day5)
+    # The first sweep after a year of marks: every band stage is new, so it persists far more.
+    out["sweep_day185"] = measure.sweep(url, day185)
+    # The same day's PM sweep: what a steady-state daily sweep costs at that point of the year.
+    out["sweep_day185_pm"] = measure.sweep(url, day185, RegisterSession.PM)
+    if profile:
+        text = measure.profiled_sweep(url, next_day, bench_la.BENCH_DIR / "profile.txt")
+        out["profile_top"] = text.splitlines()[:60]
+    bench_la.drop_sqlite_copy(la, "work")
+    return out
+
+
+def _postgres_part(la: bench_la.BenchLA, day5: date, day185: date) -> dict[str, Any]:
+    out: dict[str, Any] = {"import_all": bench_la.cached_postgres(la)}
+    url = bench_la.postgres_copy(la, "work")
+    try:
+        out["import"] = measure.import_rate(url, la.day_file, la.folder)
+        out["sweep_day5"] = measure.sweep(url, day5)
+        out["sweep_day185"] = measure.sweep(url, day185)
+    finally:
+        bench_la.drop_postgres_copy(la, "work")
+    return out
+
+
+def _duckdb_part(la: bench_la.BenchLA, day185: date) -> dict[str, float]:
+    url = f"sqlite:///{la.sqlite_path.resolve()}"
+    from sqlmodel import Session, select
+
+    from casework.db.session import get_engine
+    from casework.db.snapshots import load_calendar
+    from casework.db.tables import School
+
+    with Session(get_engine(url)) as db:
+        urn = db.exec(select(School.urn).order_by(School.urn)).first() or ""
+        calendar = load_calendar(db, urn, day185)
+    since = calendar.school_week_start(day185, 10)
+    return baseline.run(la.marks_files(), day185, since, academic_year_start(day185))
+
+
+def _services() -> dict[str, Any]:
+    from bench import dispatch, queue_latency
+
+    return {"dispatch": dispatch.run(), "queue": queue_latency.run()}
+
+
+def _summary(la: bench_la.BenchLA, raw: dict[str, Any]) -> dict[str, Any]:
+    sq, pg, duck = raw["sqlite"], raw.get("postgres"), raw["duckdb"]
+    s5, s185 = sq["sweep_day5"]["seconds"], sq["sweep_day185"]["seconds"]
+    services = raw.get("services")
+    return {
+        "cores": os.cpu_count(),
+        "pupils": la.pupils,
+        "schools": la.schools,
+        "marks_rows": raw["generated"]["rows"]["marks"],
+        "sweep_s_day5": s5,
+        "sweep_s_day185": s185,
+        "sweep_day185_over_day5": round(s185 / s5, 2),
+        "sweep_s_day185_pm": sq["sweep_day185_pm"]["seconds"],
+        "decisions_day5": sq["sweep_day5"]["decisions"],
+        "decisions_day185": sq["sweep_day185"]["decisions"],
+        "sweep_s_day5_postgres": pg["sweep_day5"]["seconds"] if pg else None,
+        "sweep_s_day185_postgres": pg["sweep_day185"]["seconds"] if pg else None,
+        "duckdb_s": duck["query_s"],
+        "sweep_over_duckdb": round(s185 / max(duck["query_s"], 1e-6), 1),
+        "import_rows_per_s": sq["import"]["rows_per_s"],
+        "import_rows_per_s_postgres": pg["import"]["rows_per_s"] if pg else None,
+        "dispatch_msgs_per_s": (
+            min(services["dispatch"]["sms_per_second"], services["dispatch"]["email_per_second"])
+            if services
+            else None
+        ),
+        "queue_p95_ms": services["queue"]["p95_ms"] if services else None,
+    }
+
+
+def _table(summary: dict[str, Any]) -> str:
+    rows = [f"{key:<28} {value}" for key, value in summary.items()]
+    return "\n".join(["attendance pathway bench", "-" * 44, *rows])
+
+
+def _save_partial(raw: dict[str, Any]) -> None:
+    """What is measured so far, in case a later part fails."""
+    path = bench_la.BENCH_DIR / "results.partial.json"
+    path.write_text(json.dumps(raw, indent=1, default=str))
+
+
+def main() -> None:
+    args = _args()
+    la = bench_la.BenchLA(pupils=args.pupils, schools=args.schools)
+    la.folder.mkdir(parents=True, exist_ok=True)
+    raw: dict[str, Any] = {"generated": bench_la.generate(la)}
+    raw["sqlite_import_all"] = bench_la.cached_sqlite(la)
+    raw["sqlite"] = _sqlite_part(la, not args.no_profile)
+    _save_partial(raw)
+    day5 = date.fromisoformat(raw["sqlite"]["day5"])
+    day185 = date.fromisoformat(raw["sqlite"]["day185"])
+    if not args.no_postgres and bench_la.postgres_reachable():
+        raw["postgres"] = _postgres_part(la, day5, day185)
+        _save_partial(raw)
+    raw["duckdb"] = _duckdb_part(la, day185)
+    if not args.no_services:
+        raw["services"] = _services()
+    summary = _summary(la, raw)
+    print(_table(summary))
+    path = bench_la.BENCH_DIR / "results.json"
+    path.write_text(json.dumps({**summary, "targets": TARGETS, "raw": raw}, indent=1, default=str))
+    print(f"written: {path}")
+
+
+if __name__ == "__main__":
+    main()

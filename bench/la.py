@@ -1,0 +1,202 @@
+"""The benchmark LA: a deterministic synthetic LA generated once and cached under var/bench/.
+
+The five CSVs come from casework.seed; the marks are split by month so that no one import holds
+the whole year in memory, and the last school day is held back as the file whose import rate
+`python -m bench` measures. The imported databases (SQLite, and PostgreSQL when reachable) are
+cached too: each measurement works on a copy.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TextIO
+
+import sqlalchemy as sa
+
+from casework.db.session import dispose_engines
+from casework.seed import write_synthetic_la
+from casework.service.database import open_database
+from casework.service.imports import import_file
+from casework.settings import LONDON, Settings
+
+BENCH_DIR = Path("var/bench")
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PG_PREFIX = "postgresql+psycopg://postgres@127.0.0.1:5432/"
+FIRST_KINDS = ("schools", "calendar", "pupils", "contacts")
+
+
+@dataclass(frozen=True)
+class BenchLA:
+    pupils: int
+    schools: int
+    seed: int = 2025
+    start: date = date(2025, 9, 1)
+    end: date = date(2026, 7, 21)
+
+    @property
+    def folder(self) -> Path:
+        return BENCH_DIR / f"la-{self.pupils}p-{self.schools}s"
+
+    @property
+    def csv_dir(self) -> Path:
+        return self.folder / "csv"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.folder / "pathway.db"
+
+    @property
+    def pg_name(self) -> str:
+        full = (self.pupils, self.schools) == (100_000, 300)
+        return "pathway_bench" if full else f"pathway_bench_{self.pupils}p_{self.schools}s"
+
+    def marks_files(self) -> list[Path]:
+        return sorted(self.csv_dir.glob("marks_20*.csv"))
+
+    @property
+    def day_file(self) -> Path:
+        return self.csv_dir / "marks_day.csv"
+
+
+def _split_marks(la: BenchLA) -> dict[str, object]:
+    """marks.csv -> one file a month plus the last school day's marks on their own."""
+    source = la.csv_dir / "marks.csv"
+    with source.open(encoding="utf-8") as handle:
+        header = handle.readline()
+        last_day = max(line.split(",", 3)[2] for line in handle)
+    outputs: dict[str, TextIO] = {}
+    counts: dict[str, int] = {}
+    with source.open(encoding="utf-8") as handle:
+        handle.readline()
+        for line in handle:
+            day = line.split(",", 3)[2]
+            name = "marks_day.csv" if day == last_day else f"marks_{day[:7]}.csv"
+            out = outputs.get(name)
+            if out is None:
+                out = outputs[name] = (la.csv_dir / name).open("w", encoding="utf-8")
+                out.write(header)
+            out.write(line)
+            counts[name] = counts.get(name, 0) + 1
+    for out in outputs.values():
+        out.close()
+    source.unlink()
+    return {"rows": counts, "import_day": last_day}
+
+
+def generate(la: BenchLA) -> dict[str, object]:
+    """Write the CSVs once; later runs reuse them."""
+    done = la.csv_dir / "done.json"
+    if done.exists():
+        return dict(json.loads(done.read_text()))
+    started = time.perf_counter()
+    rows = write_synthetic_la(
+        la.csv_dir, schools=la.schools, pupils=la.pupils, start=la.start, end=la.end, seed=la.seed
+    )
+    split = _split_marks(la)
+    info = {"rows": rows, "split": split, "seconds": round(time.perf_counter() - started, 1)}
+    done.write_text(json.dumps(info, indent=1))
+    return info
+
+
+def import_all(la: BenchLA, url: str, var_dir: Path) -> dict[str, float]:
+    """Import the LA's CSVs (all but the held-back day) into the database at `url`."""
+    engine = open_database(Settings(var_dir=var_dir, database_url=url))
+    rows = 0
+    started = time.perf_counter()
+    paths = [la.csv_dir / f"{kind}.csv" for kind in FIRST_KINDS] + la.marks_files()
+    for path in paths:
+        kind = path.stem.split("_")[0]
+        result = import_file(
+            engine, kind, path, reports_dir=var_dir, tz=LONDON, now=datetime.now(UTC)
+        )
+        rows += result.accepted
+        print(f"  imported {path.name}: {result.accepted} rows", flush=True)
+    seconds = time.perf_counter() - started
+    dispose_engines()
+    return {"rows": rows, "seconds": round(seconds, 1), "rows_per_s": round(rows / seconds)}
+
+
+def cached_sqlite(la: BenchLA) -> dict[str, float]:
+    """The imported SQLite database, built on first use."""
+    done = la.folder / "sqlite.json"
+    if done.exists():
+        return dict(json.loads(done.read_text()))
+    la.sqlite_path.unlink(missing_ok=True)
+    info = import_all(la, f"sqlite:///{la.sqlite_path.resolve()}", la.folder)
+    with sa.create_engine(f"sqlite:///{la.sqlite_path.resolve()}").connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.exec_driver_sql("ANALYZE")
+    done.write_text(json.dumps(info))
+    return info
+
+
+def sqlite_copy(la: BenchLA, name: str) -> str:
+    """A fresh copy of the cached SQLite database; its URL."""
+    target = la.folder / f"{name}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(la.sqlite_path, target)
+    return f"sqlite:///{target.resolve()}"
+
+
+def drop_sqlite_copy(la: BenchLA, name: str) -> None:
+    dispose_engines()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{la.folder / name}.db{suffix}").unlink(missing_ok=True)
+
+
+def postgres_reachable() -> bool:
+    try:
+        engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except sa.exc.OperationalError:
+        return False
+
+
+def _admin(sql: str) -> None:
+    engine = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(sql)
+    engine.dispose()
+
+
+def cached_postgres(la: BenchLA) -> dict[str, float]:
+    """The imported PostgreSQL database `pathway_bench`, built on first use."""
+    done = la.folder / "postgres.json"
+    if done.exists():
+        return dict(json.loads(done.read_text()))
+    _admin(f'DROP DATABASE IF EXISTS "{la.pg_name}" WITH (FORCE)')
+    _admin(f'CREATE DATABASE "{la.pg_name}"')
+    info = import_all(la, PG_PREFIX + la.pg_name, la.folder)
+    _admin_vacuum(PG_PREFIX + la.pg_name)
+    done.write_text(json.dumps(info))
+    return info
+
+
+def _admin_vacuum(url: str) -> None:
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE")
+    engine.dispose()
+
+
+def postgres_copy(la: BenchLA, name: str) -> str:
+    """A fresh copy of the cached PostgreSQL database (CREATE DATABASE ... TEMPLATE)."""
+    dispose_engines()
+    copy = f"{la.pg_name}_{name}"
+    _admin(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+    _admin(f'CREATE DATABASE "{copy}" TEMPLATE "{la.pg_name}"')
+    return PG_PREFIX + copy
+
+
+def drop_postgres_copy(la: BenchLA, name: str) -> None:
+    dispose_engines()
+    _admin(f'DROP DATABASE IF EXISTS "{la.pg_name}_{name}" WITH (FORCE)')

@@ -1,0 +1,76 @@
+"""The timed parts of `python -m bench`: one day's import, the AM sweep, its profile."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from casework.calendar import RegisterSession
+from casework.db.session import dispose_engines, get_engine
+from casework.db.snapshots import load_calendar
+from casework.db.tables import School
+from casework.policy import load_policy
+from casework.service.imports import import_file
+from casework.service.sweep import run_sweep
+from casework.settings import LONDON
+
+
+def school_days(url: str) -> list[date]:
+    """The first school's school days over the bench year (every seeded school shares them)."""
+    engine = get_engine(url)
+    with Session(engine) as db:
+        urn = db.exec(select(School.urn).order_by(School.urn)).first()
+        if urn is None:
+            raise RuntimeError("the bench database has no schools")
+        calendar = load_calendar(db, urn, date(2026, 1, 1))
+        return calendar.school_days(date(2025, 8, 1), date(2026, 7, 31))
+
+
+def import_rate(url: str, day_file: Path, reports_dir: Path) -> dict[str, float]:
+    """Import one day's marks into a copy of the year; rows a second."""
+    engine = get_engine(url)
+    started = time.perf_counter()
+    result = import_file(
+        engine, "marks", day_file, reports_dir=reports_dir, tz=LONDON, now=datetime.now(UTC)
+    )
+    seconds = time.perf_counter() - started
+    dispose_engines()
+    return {
+        "rows": float(result.accepted),
+        "seconds": round(seconds, 3),
+        "rows_per_s": round(result.accepted / seconds),
+    }
+
+
+def sweep(url: str, day: date, session: RegisterSession = RegisterSession.AM) -> dict[str, float]:
+    """One sweep of every school open that session; seconds, pupils, decisions."""
+    engine = get_engine(url)
+    policy = load_policy()
+    started = time.perf_counter()
+    results = run_sweep(engine, day, session, policy=policy, now=datetime.now(UTC))
+    seconds = time.perf_counter() - started
+    if any(r.skipped for r in results):
+        raise RuntimeError(f"the bench database was already swept on {day} {session}")
+    return {
+        "seconds": round(seconds, 3),
+        "schools": float(len(results)),
+        "pupils": float(sum(r.pupils for r in results)),
+        "decisions": float(sum(r.decisions for r in results)),
+    }
+
+
+def profiled_sweep(url: str, day: date, out: Path) -> str:
+    """The AM sweep of `day` under pyinstrument; the text report (also written to `out`)."""
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.005)
+    profiler.start()
+    sweep(url, day)
+    profiler.stop()
+    text = profiler.output_text(unicode=False, color=False, show_all=False)
+    out.write_text(text)
+    out.with_suffix(".html").write_text(profiler.output_html())
+    return text
