@@ -76,6 +76,7 @@ class SupportSection(_Section):
     severe_meeting_due_school_days: int = Field(5, ge=0)
     lateness_marks: int = Field(10, ge=1)
     lateness_window_school_weeks: int = Field(6, ge=1)
+    lateness_meeting_due_school_days: int = Field(10, ge=0)
     contract_offer_due_school_days: int = Field(10, ge=0)
     contract_review_school_weeks: int = Field(4, ge=1)
     concern_conversation_due_school_days: int = Field(5, ge=0)

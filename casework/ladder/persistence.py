@@ -191,7 +191,9 @@ def persistent_lateness(view: PupilView, policy: Policy) -> list[Decision]:
         return []
     key = _enter_key(view, Stage.PERSISTENT_LATENESS)
     extra = {"late_sessions": str(late), "weeks": str(weeks)}
-    due = view.calendar.add_school_days(view.on.school_date, 10)
+    due = view.calendar.add_school_days(
+        view.on.school_date, policy.support.lateness_meeting_due_school_days
+    )
     return [
         EnterStage(Stage.PERSISTENT_LATENESS, key, reason=f"{late} late marks", context=extra),
         OpenTask(
