@@ -9,6 +9,7 @@ from __future__ import annotations
 from casework.calendar import academic_year_start
 from casework.codes import LATE_PRESENT
 from casework.ladder.decisions import (
+    Channel,
     Decision,
     EnterStage,
     MakeReferral,
@@ -95,6 +96,32 @@ def attendance_concern(view: PupilView, policy: Policy) -> list[Decision]:
     ]
 
 
+def _plan_with_meeting(
+    view: PupilView,
+    stage: Stage,
+    meeting: TaskKind,
+    due_days: int,
+    channels: frozenset[Channel],
+    priority: int = 0,
+) -> list[Decision]:
+    """Enter a plan stage: a meeting task due in `due_days` school days and the invitation."""
+    key = _enter_key(view, stage)
+    extra = {**measures_context(view), "meeting_by_date_long": _due(view, due_days)}
+    reason = "severe absence" if stage is Stage.SEVERE_ABSENCE_PLAN else "persistent absence"
+    return [
+        EnterStage(stage, key, reason=reason, context=extra),
+        OpenTask(
+            meeting,
+            f"{key}:task",
+            view.calendar.add_school_days(view.on.school_date, due_days),
+            OwnerRole.ATTENDANCE_OFFICER,
+            stage,
+            priority=priority,
+        ),
+        *message_parents(view, f"{stage.value}/parent", key, stage, channels, extra),
+    ]
+
+
 @rule(Stage.ATTENDANCE_PLAN)
 def attendance_plan(view: PupilView, policy: Policy) -> list[Decision]:
     """Persistent absence: meeting invitation, attendance meeting task, plan reviews follow."""
@@ -102,22 +129,10 @@ def attendance_plan(view: PupilView, policy: Policy) -> list[Decision]:
         Stage.ATTENDANCE_PLAN
     ):
         return []
-    key = _enter_key(view, Stage.ATTENDANCE_PLAN)
     days = policy.support.attendance_meeting_due_school_days
-    extra = {**measures_context(view), "meeting_by_date_long": _due(view, days)}
-    return [
-        EnterStage(Stage.ATTENDANCE_PLAN, key, reason="persistent absence", context=extra),
-        OpenTask(
-            TaskKind.ATTENDANCE_MEETING,
-            f"{key}:task",
-            view.calendar.add_school_days(view.on.school_date, days),
-            OwnerRole.ATTENDANCE_OFFICER,
-            Stage.ATTENDANCE_PLAN,
-        ),
-        *message_parents(
-            view, "attendance_plan/parent", key, Stage.ATTENDANCE_PLAN, FAMILY_WRITTEN, extra
-        ),
-    ]
+    return _plan_with_meeting(
+        view, Stage.ATTENDANCE_PLAN, TaskKind.ATTENDANCE_MEETING, days, FAMILY_WRITTEN
+    )
 
 
 @rule(Stage.LA_REFERRAL)
@@ -162,23 +177,15 @@ def severe_absence_plan(view: PupilView, policy: Policy) -> list[Decision]:
         Stage.SEVERE_ABSENCE_PLAN
     ):
         return []
-    key = _enter_key(view, Stage.SEVERE_ABSENCE_PLAN)
     days = policy.support.severe_meeting_due_school_days
-    extra = {**measures_context(view), "meeting_by_date_long": _due(view, days)}
-    return [
-        EnterStage(Stage.SEVERE_ABSENCE_PLAN, key, reason="severe absence", context=extra),
-        OpenTask(
-            TaskKind.SEVERE_ABSENCE_MEETING,
-            f"{key}:task",
-            view.calendar.add_school_days(view.on.school_date, days),
-            OwnerRole.ATTENDANCE_OFFICER,
-            Stage.SEVERE_ABSENCE_PLAN,
-            priority=SEVERE_PRIORITY,
-        ),
-        *message_parents(
-            view, "severe_absence_plan/parent", key, Stage.SEVERE_ABSENCE_PLAN, LETTER_ONLY, extra
-        ),
-    ]
+    return _plan_with_meeting(
+        view,
+        Stage.SEVERE_ABSENCE_PLAN,
+        TaskKind.SEVERE_ABSENCE_MEETING,
+        days,
+        LETTER_ONLY,
+        priority=SEVERE_PRIORITY,
+    )
 
 
 @rule(Stage.PERSISTENT_LATENESS)

@@ -16,6 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from stdnum.gb import upn as upn_check
 
+from casework.imports.contacts import COLUMNS as CONTACT_COLUMNS
+from casework.imports.pupils import COLUMNS as PUPIL_COLUMNS
+from casework.imports.schools import COLUMNS as SCHOOL_COLUMNS
 from casework.orchestration import configure_prefect_env
 from casework.service.imports import import_file
 from casework.settings import LONDON, Settings
@@ -141,46 +144,17 @@ def write_synthetic_la(folder: Path, schools: int, pupils_per_school: int) -> li
                 absent.append(upn)
     _write(
         folder / "schools.csv",
-        ["urn", "name", "la_code", "phase", "am_register_closes", "pm_register_closes"],
+        list(SCHOOL_COLUMNS),
         school_rows,
     )
     _write(
         folder / "pupils.csv",
-        [
-            "upn",
-            "urn",
-            "forename",
-            "surname",
-            "date_of_birth",
-            "year_group",
-            "sen_status",
-            "fsm",
-            "pupil_premium",
-            "looked_after",
-            "previously_looked_after",
-            "cp_cin",
-            "social_worker_email",
-            "young_carer",
-            "ethnicity",
-            "home_language",
-        ],
+        list(PUPIL_COLUMNS),
         pupil_rows,
     )
     _write(
         folder / "contacts.csv",
-        [
-            "upn",
-            "contact_id",
-            "name",
-            "relationship",
-            "parental_responsibility",
-            "priority",
-            "mobile",
-            "email",
-            "preferred_channel",
-            "language",
-            "address",
-        ],
+        list(CONTACT_COLUMNS),
         contact_rows,
     )
     _write(
