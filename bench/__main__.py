@@ -33,32 +33,42 @@ def _args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def _daily_sweeps(url: str, days: list[date], at: int) -> dict[str, Any]:
+    """The AM sweep of day 5 and of day `at`+1, each after the session before it was swept.
+
+    The session before is the catch-up (on day `at`+1 it is the first sweep of the year's
+    marks and opens every band stage at once); the AM after it is the daily sweep measured.
+    """
+    out: dict[str, Any] = {"day5": days[4].isoformat(), "day185": days[at].isoformat()}
+    out["catch_up_day5"] = measure.sweep(url, days[3], RegisterSession.PM)
+    out["sweep_day5"] = measure.sweep(url, days[4])
+    out["catch_up_day185"] = measure.sweep(url, days[at - 1], RegisterSession.PM)
+    out["sweep_day185"] = measure.sweep(url, days[at])
+    return out
+
+
 def _sqlite_part(la: bench_la.BenchLA, profile: bool) -> dict[str, Any]:
     url = bench_la.sqlite_copy(la, "work")
     days = measure.school_days(url)
     at = min(184, len(days) - 3)
-    day5, day185, next_day = days[4], days[at], days[at + 1]
-    out: dict[str, Any] = {"day5": day5.isoformat(), "day185": day185.isoformat()}
-    out["import"] = measure.import_rate(url, la.day_file, la.folder)
-    out["sweep_day5"] = measure.sweep(url, day5)
-    # The first sweep after a year of marks: every band stage is new, so it persists far more.
-    out["sweep_day185"] = measure.sweep(url, day185)
-    # The same day's PM sweep: what a steady-state daily sweep costs at that point of the year.
-    out["sweep_day185_pm"] = measure.sweep(url, day185, RegisterSession.PM)
+    out: dict[str, Any] = {"import": measure.import_rate(url, la.day_file, la.folder)}
+    out |= _daily_sweeps(url, days, at)
+    out["measures_day185"] = measure.la_measures(url, days[at])
+    out["sweep_day185_pm"] = measure.sweep(url, days[at], RegisterSession.PM)
     if profile:
-        text = measure.profiled_sweep(url, next_day, bench_la.BENCH_DIR / "profile.txt")
+        text = measure.profiled_sweep(url, days[at + 1], bench_la.BENCH_DIR / "profile.txt")
         out["profile_top"] = text.splitlines()[:60]
     bench_la.drop_sqlite_copy(la, "work")
     return out
 
 
-def _postgres_part(la: bench_la.BenchLA, day5: date, day185: date) -> dict[str, Any]:
+def _postgres_part(la: bench_la.BenchLA, days: list[date], at: int) -> dict[str, Any]:
     out: dict[str, Any] = {"import_all": bench_la.cached_postgres(la)}
+    out["tallies"] = bench_la.tallied(la, bench_la.PG_PREFIX + la.pg_name, "postgres_tallies")
     url = bench_la.postgres_copy(la, "work")
     try:
         out["import"] = measure.import_rate(url, la.day_file, la.folder)
-        out["sweep_day5"] = measure.sweep(url, day5)
-        out["sweep_day185"] = measure.sweep(url, day185)
+        out |= _daily_sweeps(url, days, at)
     finally:
         bench_la.drop_postgres_copy(la, "work")
     return out
@@ -98,6 +108,8 @@ def _summary(la: bench_la.BenchLA, raw: dict[str, Any]) -> dict[str, Any]:
         "sweep_s_day185": s185,
         "sweep_day185_over_day5": round(s185 / s5, 2),
         "sweep_s_day185_pm": sq["sweep_day185_pm"]["seconds"],
+        "catch_up_s_day185": sq["catch_up_day185"]["seconds"],
+        "measures_s_day185": sq["measures_day185"]["seconds"],
         "decisions_day5": sq["sweep_day5"]["decisions"],
         "decisions_day185": sq["sweep_day185"]["decisions"],
         "sweep_s_day5_postgres": pg["sweep_day5"]["seconds"] if pg else None,
@@ -132,12 +144,14 @@ def main() -> None:
     la.folder.mkdir(parents=True, exist_ok=True)
     raw: dict[str, Any] = {"generated": bench_la.generate(la)}
     raw["sqlite_import_all"] = bench_la.cached_sqlite(la)
+    sqlite_url = f"sqlite:///{la.sqlite_path.resolve()}"
+    raw["sqlite_tallies"] = bench_la.tallied(la, sqlite_url, "sqlite_tallies")
     raw["sqlite"] = _sqlite_part(la, not args.no_profile)
     _save_partial(raw)
-    day5 = date.fromisoformat(raw["sqlite"]["day5"])
     day185 = date.fromisoformat(raw["sqlite"]["day185"])
     if not args.no_postgres and bench_la.postgres_reachable():
-        raw["postgres"] = _postgres_part(la, day5, day185)
+        days = measure.school_days(sqlite_url)
+        raw["postgres"] = _postgres_part(la, days, days.index(day185))
         _save_partial(raw)
     raw["duckdb"] = _duckdb_part(la, day185)
     if not args.no_services:

@@ -8,13 +8,15 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from casework.calendar import RegisterSession
-from casework.db.session import dispose_engines, get_engine
-from casework.db.snapshots import load_calendar
+from casework.calendar import RegisterSession, academic_year_start
+from casework.db.session import dispose_engines, get_engine, unit_of_work
+from casework.db.snapshots import load_calendar, sweep_point
 from casework.db.tables import School
+from casework.db.totals import load_marks
+from casework.measures import add_measures, measure
 from casework.policy import load_policy
 from casework.service.imports import import_file
-from casework.service.sweep import run_sweep
+from casework.service.sweep import run_sweep, schools_to_sweep, window_weeks
 from casework.settings import LONDON
 
 
@@ -59,6 +61,32 @@ def sweep(url: str, day: date, session: RegisterSession = RegisterSession.AM) ->
         "schools": float(len(results)),
         "pupils": float(sum(r.pupils for r in results)),
         "decisions": float(sum(r.decisions for r in results)),
+    }
+
+
+def la_measures(url: str, day: date) -> dict[str, float]:
+    """Every pupil's year-to-date measures on `day` (AM), school by school; seconds, pupils."""
+    engine = get_engine(url)
+    started = time.perf_counter()
+    pupils = persistent = 0
+    for urn in schools_to_sweep(engine, day, RegisterSession.AM):
+        with unit_of_work(engine) as db:
+            calendar = load_calendar(db, urn, day)
+            school = db.get(School, urn)
+            if school is None:
+                continue
+            on = sweep_point(school, day, RegisterSession.AM)
+            marks = load_marks(db, calendar, on, None, window_weeks(load_policy()))
+            for upn in set(marks.by_upn) | set(marks.priors or {}):
+                found = measure(marks.by_upn.get(upn, []), since=academic_year_start(day))
+                prior = marks.prior(upn)
+                found = found if prior is None else add_measures(prior.measures, found)
+                pupils += 1
+                persistent += found.is_persistent
+    return {
+        "seconds": round(time.perf_counter() - started, 3),
+        "pupils": float(pupils),
+        "persistent": float(persistent),
     }
 
 

@@ -11,11 +11,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from operator import attrgetter
 
 from casework.calendar import RegisterSession, SchoolCalendar, SweepPoint
 from casework.codes import CODES, ILLNESS, UNEXPLAINED, CodeClass, code_info
 from casework.marks import SessionMark
 
+_CODE = attrgetter("code")
 _CLASS_OF: dict[str, CodeClass] = {code: info.klass for code, info in CODES.items()}
 _LATE_CODES: frozenset[str] = frozenset(code for code, info in CODES.items() if info.is_late)
 _BREAKS_EPISODE: frozenset[str] = frozenset(
@@ -92,7 +94,7 @@ def measure(
 ) -> AttendanceMeasures:
     """Counts by statistical class of the marks dated since..until inclusive."""
     if since is None and until is None:
-        return measures_from_codes(Counter(m.code for m in marks))
+        return measures_from_codes(Counter(map(_CODE, marks)))
     return measures_from_codes(
         Counter(m.code for m in marks if _in_range(m.school_date, since, until))
     )

@@ -91,6 +91,14 @@ class Mark(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("upn", "school_date", "session", "recorded_at"),
         sa.Index("ix_marks_urn_date", "urn", "school_date"),
+        # Unresolved N before a sweep's window: found without reading the year's other marks.
+        sa.Index(
+            "ix_marks_urn_date_n",
+            "urn",
+            "school_date",
+            sqlite_where=sa.text("code = 'N'"),
+            postgresql_where=sa.text("code = 'N'"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     upn: str = Field(max_length=13)
@@ -102,6 +110,40 @@ class Mark(SQLModel, table=True):
     minutes_late: int | None = None
     recorded_at: datetime
     batch_id: int | None = Field(default=None, foreign_key="import_batches.id")
+
+
+class MarkWeek(SQLModel, table=True):
+    """One pupil's school week (Monday-keyed) counted from the latest version of each mark.
+
+    Kept by the sweep from `mark_days_dirty` (casework.db.tallies); a sweep uses a row only if
+    no version in that week was recorded after the sweep's own time.
+    """
+
+    __tablename__ = "mark_weeks"
+    __table_args__ = {"sqlite_with_rowid": False}
+    urn: str = Field(max_length=8, primary_key=True)
+    week_start: date = Field(primary_key=True)
+    upn: str = Field(max_length=13, primary_key=True)
+    possible: int
+    present: int
+    educational: int
+    authorised: int
+    unauthorised: int
+    late: int  # L or U
+    illness_days: int  # days with an I session
+    n_sessions: int  # sessions whose latest mark is N
+    recorded_max: datetime  # the newest version of any mark of the week
+
+
+class MarkDayDirty(SQLModel, table=True):
+    """A pupil's school day with a mark version newer than its week's tally: written by a trigger
+    on `marks`, so every way a mark arrives (import, tests, a console) is counted."""
+
+    __tablename__ = "mark_days_dirty"
+    __table_args__ = {"sqlite_with_rowid": False}
+    urn: str = Field(max_length=8, primary_key=True)
+    school_date: date = Field(primary_key=True)
+    upn: str = Field(max_length=13, primary_key=True)
 
 
 class ImportBatch(SQLModel, table=True):

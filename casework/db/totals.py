@@ -16,15 +16,21 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import distinct_on
 from sqlmodel import Session
 
-from casework.calendar import RegisterSession, SchoolCalendar, SweepPoint, academic_year_start
+from casework.calendar import (
+    RegisterSession,
+    SchoolCalendar,
+    SweepPoint,
+    academic_year_start,
+    monday_of,
+)
 from casework.codes import ILLNESS
 from casework.db.tables import Mark
+from casework.db.tallies import latest_versions, refresh_tallies, tallied_prior
 from casework.ladder.view import PupilView, needs_whole_history
 from casework.marks import MarkVersion, SessionMark, visible_marks
-from casework.measures import PriorTotals, measures_from_codes
+from casework.measures import PriorTotals, add_measures, measures_from_codes
 
 _MARKS = Mark.__table__  # type: ignore[attr-defined]
 # How far back a sweep reads marks beyond the academic year start: the legal threshold's
@@ -35,25 +41,10 @@ LOOKBACK = timedelta(weeks=26)
 def _latest_visible(
     dialect: str, visible: tuple[sa.ColumnElement[bool], ...], only: Collection[str] | None
 ) -> sa.Subquery:
-    """The latest version of each slot among the `visible` ones: upn, date, session, code, late."""
-    c = _MARKS.c
-    slot = (c.upn, c.school_date, c.session)
+    """The latest version of each slot among the `visible` ones (and the `only` pupils)."""
     if only is not None:
-        visible = (*visible, c.upn.in_(sorted(only)))
-    if dialect == "sqlite":
-        # SQLite documents that a bare column next to max() comes from the row holding the
-        # maximum; (upn, date, session, recorded_at) is unique, so that row is the one version.
-        top = sa.func.max(c.recorded_at)
-        return (
-            sa.select(*slot, c.code, c.minutes_late, top).where(*visible).group_by(*slot).subquery()
-        )
-    return (
-        sa.select(*slot, c.code, c.minutes_late)
-        .ext(distinct_on(*slot))
-        .where(*visible)
-        .order_by(*slot, c.recorded_at.desc())
-        .subquery()
-    )
+        visible = (*visible, _MARKS.c.upn.in_(sorted(only)))
+    return latest_versions(dialect, visible)
 
 
 def visible_window(
@@ -78,9 +69,19 @@ def visible_window(
     as_date = _memo_result(session, "school_date")
     sessions = {s.value: s for s in RegisterSession}
     by_upn: dict[str, list[SessionMark]] = defaultdict(list)
-    for upn, day, session_, code, late in session.execute(query):
+    for upn, day, session_, code, late in _raw_rows(session, query):
         by_upn[upn].append(SessionMark(as_date(day), sessions[session_], code, late))
     return by_upn
+
+
+def _raw_rows(session: Session, query: sa.Select[Any]) -> list[Any]:
+    """The driver's own rows: a sweep reads a school's window of marks (hundreds of thousands
+    of rows in a large LA), and every selected column here is converted by the caller."""
+    result = session.execute(query)
+    try:
+        return list(result.cursor.fetchall())  # type: ignore[attr-defined]
+    finally:
+        result.close()
 
 
 def prior_totals(
@@ -207,8 +208,49 @@ def load_marks(
         )
     window_start = calendar.school_week_start(today, window_weeks)
     marks = visible_window(session, urn, window_start, on, only)
-    priors = prior_totals(session, urn, year_start, window_start, on.at, only)
+    refresh_tallies(session, urn, window_start)
+    priors = year_prior(session, urn, year_start, window_start, on.at, only)
     return SweepMarks(marks, priors, window_start)
+
+
+def year_prior(
+    session: Session,
+    urn: str,
+    year_start: date,
+    window_start: date,
+    at: datetime,
+    only: Collection[str] | None,
+) -> dict[str, PriorTotals]:
+    """What `prior_totals` answers for year_start..window_start, from the weekly tallies.
+
+    Whole weeks come from the tallies; the days before the year's first Monday (1 August is
+    rarely one) and every pupil with a version recorded after `at` are counted from the marks.
+    """
+    if window_start <= year_start:
+        return {}
+    first_week = min(monday_of(year_start + timedelta(days=6)), window_start)
+    head = prior_totals(session, urn, year_start, first_week, at, only)
+    tallied = tallied_prior(session, urn, first_week, window_start, at, only)
+    body = dict(tallied.totals)
+    if tallied.stale:
+        body |= prior_totals(session, urn, first_week, window_start, at, tallied.stale)
+    return {
+        upn: _joined(window_start, head.get(upn), body.get(upn)) for upn in set(head) | set(body)
+    }
+
+
+def _joined(window_start: date, *parts: PriorTotals | None) -> PriorTotals:
+    """Totals of disjoint spans together, ending at `window_start`."""
+    found = [p for p in parts if p is not None]
+    measures = found[0].measures
+    for part in found[1:]:
+        measures = add_measures(measures, part.measures)
+    return PriorTotals(
+        window_start,
+        measures,
+        sum(p.illness_days for p in found),
+        tuple(m for p in found for m in p.unresolved_n),
+    )
 
 
 def with_whole_history(session: Session, views: list[PupilView]) -> list[PupilView]:

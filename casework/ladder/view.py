@@ -132,8 +132,12 @@ class PupilView:
     @cached_property
     def measures(self) -> AttendanceMeasures:
         """Year to date, from the pupil's first session on roll in this academic year."""
-        window = measure(self.marks, since=self.year_start)
-        return window if self.prior is None else add_measures(self.prior.measures, window)
+        if self.prior is None:
+            return measure(self.marks, since=self.year_start)
+        # A window that starts inside the year needs no date test on each of its marks.
+        inside = self.prior.window_start >= self.year_start
+        window = measure(self.marks) if inside else measure(self.marks, since=self.year_start)
+        return add_measures(self.prior.measures, window)
 
     @cached_property
     def illness_days(self) -> int:

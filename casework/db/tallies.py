@@ -1,0 +1,252 @@
+"""Per-pupil weekly tallies of the marks: what lets a sweep in July cost what one in September does.
+
+A trigger on `marks` records every (school, day, pupil) that gains a version in
+`mark_days_dirty`; before a sweep reads the part of the year behind its raw-mark window, it
+recounts the weeks of those days (`refresh_tallies`) from the latest version of each mark. A sweep
+then sums at most one row per pupil and week instead of grouping every mark of the year.
+
+DESIGN.md "What a sweep sees" stays exact: a week is counted from its latest versions, so its
+row is used only when nothing in it was recorded after the sweep's own time (`recorded_max`);
+a pupil with a later version anywhere in that part of the year is counted from the marks.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from casework.calendar import RegisterSession, monday_of
+from casework.codes import CODES, ILLNESS, CodeClass
+from casework.db.tables import Mark, MarkDayDirty, MarkWeek
+from casework.marks import SessionMark
+from casework.measures import AttendanceMeasures, PriorTotals
+
+_MARKS = Mark.__table__  # type: ignore[attr-defined]
+_WEEKS = MarkWeek.__table__  # type: ignore[attr-defined]
+_DIRTY = MarkDayDirty.__table__  # type: ignore[attr-defined]
+_COUNTS = (
+    "possible",
+    "present",
+    "educational",
+    "authorised",
+    "unauthorised",
+    "late",
+    "illness_days",
+    "n_sessions",
+)
+
+
+def _codes(*classes: CodeClass) -> list[str]:
+    return sorted(code for code, info in CODES.items() if info.klass in classes)
+
+
+def _monday(column: Any, dialect: str) -> sa.ColumnElement[Any]:
+    if dialect == "postgresql":
+        return sa.cast(sa.func.date_trunc("week", column), sa.Date)
+    # SQLite: forward to Sunday (or stay on it), then back six days: Monday of a Mon-Sun week.
+    return sa.func.date(column, "weekday 0", "-6 days")
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def latest_versions(
+    dialect: str, where: Iterable[sa.ColumnElement[bool]], slot_only: bool = False
+) -> sa.Subquery:
+    """The latest version of each slot (pupil, date, session) among the marks `where` picks:
+    upn, urn, school_date, session, code, minutes_late, recorded_at."""
+    c = _MARKS.c
+    slot = (c.upn, c.school_date, c.session)
+    if dialect == "sqlite":
+        # SQLite documents that a bare column next to max() comes from the row holding the
+        # maximum; (upn, date, session, recorded_at) is unique, so that row is the one version.
+        top = sa.func.max(c.recorded_at).label("recorded_at")
+        return (
+            sa.select(*slot, c.urn, c.code, c.minutes_late, top)
+            .where(*where)
+            .group_by(*slot)
+            .subquery()
+        )
+    from sqlalchemy.dialects.postgresql import distinct_on
+
+    return (
+        sa.select(*slot, c.urn, c.code, c.minutes_late, c.recorded_at)
+        .ext(distinct_on(*slot))
+        .where(*where)
+        .order_by(*slot, c.recorded_at.desc())
+        .subquery()
+    )
+
+
+def _week_counts(latest: sa.Subquery, dialect: str) -> sa.Select[Any]:
+    code = latest.c.code
+
+    def sessions(codes: Iterable[str]) -> sa.ColumnElement[int]:
+        return sa.func.sum(sa.case((code.in_(list(codes)), 1), else_=0))
+
+    week = _monday(latest.c.school_date, dialect)
+    illness_day = sa.case((code.in_(sorted(ILLNESS)), latest.c.school_date), else_=None)
+    late = sorted(c for c, info in CODES.items() if info.is_late)
+    return sa.select(
+        latest.c.upn,
+        week.label("week_start"),
+        sessions(_codes(*(k for k in CodeClass if k is not CodeClass.NOT_POSSIBLE))),
+        sessions(_codes(CodeClass.PRESENT)),
+        sessions(_codes(CodeClass.EDUCATIONAL)),
+        sessions(_codes(CodeClass.AUTHORISED)),
+        sessions(_codes(CodeClass.UNAUTHORISED)),
+        sessions(late),
+        sa.func.count(sa.distinct(illness_day)),
+        sessions(["N"]),
+        sa.func.max(latest.c.recorded_at),
+    ).group_by(latest.c.upn, week)
+
+
+def refresh_tallies(session: Session, urn: str, before: date) -> int:
+    """Recount the school's weeks that gained marks dated before `before`; pupil-weeks recounted.
+
+    The dirty days are claimed (deleted) first: a mark inserted meanwhile dirties its day again,
+    so nothing is lost to a concurrent import on PostgreSQL.
+    """
+    d = _DIRTY.c
+    claimed = session.execute(
+        sa.delete(_DIRTY)
+        .where(d.urn == urn, d.school_date < before)
+        .returning(d.upn, d.school_date)
+    ).all()
+    if not claimed:
+        return 0
+    targets = {(upn, monday_of(_as_date(day))) for upn, day in claimed}
+    first = min(week for _, week in targets)
+    last = max(week for _, week in targets) + timedelta(days=6)
+    dialect = session.get_bind().dialect.name
+    c = _MARKS.c
+    upns = sorted({upn for upn, _ in targets})
+    latest = latest_versions(
+        dialect, (c.urn == urn, c.school_date.between(first, last), c.upn.in_(upns))
+    )
+    rows = []
+    for upn, week, *counts, recorded_max in session.execute(_week_counts(latest, dialect)):
+        week_start = _as_date(week)
+        if (upn, week_start) in targets:
+            rows.append(
+                {"urn": urn, "week_start": week_start, "upn": upn, "recorded_max": recorded_max}
+                | dict(zip(_COUNTS, counts, strict=True))
+            )
+    w = _WEEKS.c
+    session.execute(
+        sa.delete(_WEEKS).where(
+            w.urn == urn,
+            w.week_start == sa.bindparam("b_week"),
+            w.upn == sa.bindparam("b_upn"),
+        ),
+        [{"b_week": week, "b_upn": upn} for upn, week in sorted(targets)],
+    )
+    if rows:
+        session.execute(sa.insert(_WEEKS), rows)
+    return len(targets)
+
+
+def refresh_all(session: Session) -> int:
+    """Recount every dirty week of every school (after a bulk load or the 0002 migration)."""
+    urns = session.execute(sa.select(_DIRTY.c.urn).distinct()).scalars().all()
+    return sum(refresh_tallies(session, urn, date.max) for urn in urns)
+
+
+@dataclass(frozen=True)
+class TalliedPrior:
+    """The tallied part of the year for a school's pupils, and who must be counted exactly."""
+
+    totals: dict[str, PriorTotals]
+    stale: frozenset[str]  # a version in their weeks was recorded after the sweep's time
+
+
+def tallied_prior(
+    session: Session,
+    urn: str,
+    first_week: date,
+    window_start: date,
+    at: datetime,
+    only: Collection[str] | None = None,
+) -> TalliedPrior:
+    """Per pupil: the weeks first_week..window_start (exclusive) summed from the tallies."""
+    w = _WEEKS.c
+    pupils = () if only is None else (w.upn.in_(sorted(only)),)
+    query = (
+        sa.select(
+            w.upn,
+            *(sa.func.sum(w[name]) for name in _COUNTS),
+            sa.func.max(w.recorded_max),
+        )
+        .where(w.urn == urn, w.week_start >= first_week, w.week_start < window_start, *pupils)
+        .group_by(w.upn)
+    )
+    sums: dict[str, dict[str, int]] = {}
+    stale: set[str] = set()
+    for upn, *counts, recorded_max in session.execute(query):
+        if recorded_max > at:
+            stale.add(upn)
+        else:
+            sums[upn] = dict(zip(_COUNTS, (int(n) for n in counts), strict=True))
+    open_n = _unresolved_n(
+        session, urn, first_week, window_start, at, {u for u, s in sums.items() if s["n_sessions"]}
+    )
+    totals = {
+        upn: PriorTotals(
+            window_start,
+            AttendanceMeasures(
+                s["possible"],
+                s["present"],
+                s["educational"],
+                s["authorised"],
+                s["unauthorised"],
+                s["late"],
+            ),
+            s["illness_days"],
+            tuple(open_n.get(upn, ())),
+        )
+        for upn, s in sums.items()
+    }
+    return TalliedPrior(totals, frozenset(stale))
+
+
+def _unresolved_n(
+    session: Session, urn: str, since: date, before: date, at: datetime, upns: set[str]
+) -> dict[str, list[SessionMark]]:
+    """Slots dated since..before whose latest version visible at `at` is N, for `upns`."""
+    if not upns:
+        return {}
+    n = _MARKS.alias("n")
+    newer = _MARKS.alias("newer")
+    later_version = (
+        sa.select(sa.literal(1))
+        .where(
+            newer.c.upn == n.c.upn,
+            newer.c.school_date == n.c.school_date,
+            newer.c.session == n.c.session,
+            newer.c.recorded_at > n.c.recorded_at,
+            newer.c.recorded_at <= at,
+        )
+        .exists()
+    )
+    query = sa.select(n.c.upn, n.c.school_date, n.c.session).where(
+        n.c.urn == urn,
+        # A literal, not a parameter: the planner matches it to the partial index on N marks.
+        n.c.code == sa.literal_column("'N'"),
+        n.c.school_date >= since,
+        n.c.school_date < before,
+        n.c.recorded_at <= at,
+        n.c.upn.in_(sorted(upns)),
+        ~later_version,
+    )
+    found: dict[str, list[SessionMark]] = defaultdict(list)
+    for upn, day, session_ in session.execute(query.order_by(n.c.school_date, n.c.session)):
+        found[upn].append(SessionMark(_as_date(day), RegisterSession(session_), "N"))
+    return found
