@@ -12,6 +12,7 @@ from casework.calendar import RegisterSession, academic_year_start
 from casework.db.session import dispose_engines, get_engine, unit_of_work
 from casework.db.snapshots import load_calendar, sweep_point
 from casework.db.tables import School
+from casework.db.tallies import refresh_tallies
 from casework.db.totals import load_marks
 from casework.measures import add_measures, measure
 from casework.policy import load_policy
@@ -47,12 +48,15 @@ def import_rate(url: str, day_file: Path, reports_dir: Path) -> dict[str, float]
     }
 
 
-def sweep(url: str, day: date, session: RegisterSession = RegisterSession.AM) -> dict[str, float]:
-    """One sweep of every school open that session; seconds, pupils, decisions."""
+def sweep(
+    url: str, day: date, session: RegisterSession = RegisterSession.AM, workers: int = 0
+) -> dict[str, float]:
+    """One sweep of every school open that session (one process per core); seconds, pupils,
+    decisions."""
     engine = get_engine(url)
     policy = load_policy()
     started = time.perf_counter()
-    results = run_sweep(engine, day, session, policy=policy, now=datetime.now(UTC))
+    results = run_sweep(engine, day, session, policy=policy, now=datetime.now(UTC), workers=workers)
     seconds = time.perf_counter() - started
     if any(r.skipped for r in results):
         raise RuntimeError(f"the bench database was already swept on {day} {session}")
@@ -76,7 +80,9 @@ def la_measures(url: str, day: date) -> dict[str, float]:
             if school is None:
                 continue
             on = sweep_point(school, day, RegisterSession.AM)
-            marks = load_marks(db, calendar, on, None, window_weeks(load_policy()))
+            weeks = window_weeks(load_policy())
+            refresh_tallies(db, urn, calendar.school_week_start(day, weeks))
+            marks = load_marks(db, calendar, on, None, weeks)
             for upn in set(marks.by_upn) | set(marks.priors or {}):
                 found = measure(marks.by_upn.get(upn, []), since=academic_year_start(day))
                 prior = marks.prior(upn)
@@ -96,7 +102,7 @@ def profiled_sweep(url: str, day: date, out: Path) -> str:
 
     profiler = Profiler(interval=0.005)
     profiler.start()
-    sweep(url, day)
+    sweep(url, day, workers=1)  # in this process, where the profiler can see it
     profiler.stop()
     text = profiler.output_text(unicode=False, color=False, show_all=False)
     out.write_text(text)

@@ -134,7 +134,9 @@ def run_sweep_orchestrated(
         mode: `auto`, `prefect` or `inline`; None means `settings.orchestrator`.
     """
     if not uses_prefect(settings, mode):
-        return run_sweep(engine, school_date, session, policy=policy, now=now)
+        return run_sweep(
+            engine, school_date, session, policy=policy, now=now, workers=settings.sweep_workers
+        )
     configure_prefect_env(settings)
     from flows.daily_sweep import daily_sweep  # deferred: importing prefect takes seconds
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LONDON = ZoneInfo("Europe/London")
@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # names a server, else in-process (an ephemeral Prefect start costs 15–30 s per CLI call);
     # `prefect` = always through the flow; `inline` = never (docs/orchestration.md).
     orchestrator: Literal["auto", "prefect", "inline"] = "auto"
+    # Processes an in-process sweep uses: 0 = one per core once a session has
+    # casework.service.sweep.MANY_SCHOOLS schools to sweep, else this process alone.
+    sweep_workers: int = Field(default=0, ge=0)
 
     @field_validator("database_url")
     @classmethod

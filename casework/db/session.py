@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 _engines: dict[str, Engine] = {}
+_SNAPSHOT = "pathway_snapshot"
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -30,7 +31,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A snapshot read (WAL) takes no lock, so sweeps of other schools read side by side.
+        snapshot = conn.get_execution_options().get(_SNAPSHOT, False)
+        conn.exec_driver_sql("BEGIN" if snapshot else "BEGIN IMMEDIATE")
 
 
 def get_engine(url: str) -> Engine:
@@ -58,6 +61,21 @@ def dispose_engines() -> None:
 def unit_of_work(engine: Engine) -> Iterator[Session]:
     """One transaction: commits on success, rolls back on any error. Helpers never commit."""
     with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+@contextmanager
+def read_snapshot(engine: Engine) -> Iterator[Session]:
+    """One read-only transaction over a consistent snapshot; it must not write.
+
+    On SQLite it begins DEFERRED (no write lock is taken, WAL readers see one snapshot); on
+    PostgreSQL it is REPEATABLE READ, so every query of it sees the same committed state.
+    """
+    options: dict[str, Any] = {_SNAPSHOT: True}
+    if engine.dialect.name == "postgresql":
+        options["isolation_level"] = "REPEATABLE READ"
+    # Closing ends the transaction without a commit and leaves what was loaded readable.
+    with Session(engine.execution_options(**options), expire_on_commit=False) as session:
         yield session
 
 

@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from casework.calendar import (
     CalendarRow,
@@ -79,45 +79,67 @@ def sweep_point(school: School, school_date: date, session: RegisterSession) -> 
 
 
 def _pupil_facts(session: Session, urn: str, only: str | None) -> dict[str, PupilFacts]:
-    contacts: dict[str, list[ContactFacts]] = defaultdict(list)
-    stmt = select(Contact).join(Pupil, col(Pupil.upn) == col(Contact.upn)).where(Pupil.urn == urn)
-    pupils = select(Pupil).where(Pupil.urn == urn)
+    # Columns, not ORM entities: a school's pupils and contacts are thousands of rows a sweep.
+    c, p = _table(Contact).c, _table(Pupil).c
+    contacts_query = (
+        sa.select(
+            c.upn,
+            c.contact_id,
+            c.name,
+            c.relationship,
+            c.parental_responsibility,
+            c.priority,
+            c.mobile,
+            c.email,
+            c.preferred_channel,
+            c.language,
+            c.address,
+        )
+        .join(_table(Pupil), p.upn == c.upn)
+        .where(p.urn == urn)
+    )
+    pupils_query = sa.select(
+        p.upn,
+        p.urn,
+        p.forename,
+        p.surname,
+        p.date_of_birth,
+        p.year_group,
+        p.sen_status,
+        p.looked_after,
+        p.cp_cin,
+        p.social_worker_email,
+        p.yot_worker_email,
+        p.medical_condition,
+    ).where(p.urn == urn)
     if only is not None:
-        stmt = stmt.where(Pupil.upn == only)
-        pupils = pupils.where(Pupil.upn == only)
-    for c in session.exec(stmt):
-        contacts[c.upn].append(
-            ContactFacts(
-                c.contact_id,
-                c.name,
-                c.relationship,
-                c.parental_responsibility,
-                c.priority,
-                c.mobile,
-                c.email,
-                c.preferred_channel,
-                c.language,
-                c.address,
-            )
-        )
+        contacts_query = contacts_query.where(p.upn == only)
+        pupils_query = pupils_query.where(p.upn == only)
+    contacts: dict[str, list[ContactFacts]] = defaultdict(list)
+    for upn, *fields in session.execute(contacts_query):
+        contacts[upn].append(ContactFacts(*fields))
     return {
-        p.upn: PupilFacts(
-            p.upn,
-            p.urn,
-            p.forename,
-            p.surname,
-            p.date_of_birth,
-            p.year_group,
-            p.sen_status,
-            p.looked_after,
-            p.cp_cin,
-            p.social_worker_email,
-            p.yot_worker_email,
-            p.medical_condition,
-            tuple(contacts.get(p.upn, ())),
+        row.upn: PupilFacts(
+            row.upn,
+            row.urn,
+            row.forename,
+            row.surname,
+            row.date_of_birth,
+            row.year_group,
+            row.sen_status,
+            row.looked_after,
+            row.cp_cin,
+            row.social_worker_email,
+            row.yot_worker_email,
+            row.medical_condition,
+            tuple(contacts.get(row.upn, ())),
         )
-        for p in session.exec(pupils)
+        for row in session.execute(pupils_query)
     }
+
+
+def _table(model: type[SQLModel]) -> sa.Table:
+    return model.__table__  # type: ignore[attr-defined, no-any-return]
 
 
 def _by_upn(rows: Any) -> dict[str, list[Any]]:
@@ -128,10 +150,29 @@ def _by_upn(rows: Any) -> dict[str, list[Any]]:
 
 
 def _case_states(session: Session, urn: str, on: date) -> dict[str, CaseState]:
-    stages = _by_upn(session.exec(select(StageEntry).where(StageEntry.urn == urn)))
-    tasks = _by_upn(session.exec(select(Task).where(Task.urn == urn, col(Task.upn).is_not(None))))
-    decisions = _by_upn(session.exec(select(Decision).where(Decision.urn == urn)))
-    referrals = _by_upn(session.exec(select(Referral).where(Referral.urn == urn)))
+    s, t, d, r = (_table(m).c for m in (StageEntry, Task, Decision, Referral))
+    stages = _by_upn(
+        session.execute(
+            sa.select(
+                s.upn, s.stage, s.key, s.status, s.entered_date, s.closed_date, s.context
+            ).where(s.urn == urn)
+        )
+    )
+    tasks = _by_upn(
+        session.execute(
+            sa.select(
+                t.upn, t.kind, t.key, t.status, t.due_date, t.outcome, t.completed_date
+            ).where(t.urn == urn, t.upn.is_not(None))
+        )
+    )
+    decisions = _by_upn(
+        session.execute(
+            sa.select(
+                d.upn, d.stage, d.key, d.status, d.requested_date, d.decided_date, d.context
+            ).where(d.urn == urn)
+        )
+    )
+    referrals = _by_upn(session.execute(sa.select(r.upn, r.key).where(r.urn == urn)))
     messages = _by_upn(
         session.execute(
             sa.select(col(Message.upn), col(Message.idempotency_key), col(Message.status)).where(

@@ -188,12 +188,17 @@ def tallied_prior(
         .where(w.urn == urn, w.week_start >= first_week, w.week_start < window_start, *pupils)
         .group_by(w.upn)
     )
+    # Days not yet recounted (no sweep has refreshed them): their pupils are counted exactly.
+    d = _DIRTY.c
+    dirty = sa.select(d.upn).where(
+        d.urn == urn, d.school_date >= first_week, d.school_date < window_start
+    )
+    stale = set(session.execute(dirty.distinct()).scalars())
     sums: dict[str, dict[str, int]] = {}
-    stale: set[str] = set()
     for upn, *counts, recorded_max in session.execute(query):
         if recorded_max > at:
             stale.add(upn)
-        else:
+        elif upn not in stale:
             sums[upn] = dict(zip(_COUNTS, (int(n) for n in counts), strict=True))
     open_n = _unresolved_n(
         session, urn, first_week, window_start, at, {u for u, s in sums.items() if s["n_sessions"]}

@@ -27,7 +27,7 @@ from casework.calendar import (
 )
 from casework.codes import ILLNESS
 from casework.db.tables import Mark
-from casework.db.tallies import latest_versions, refresh_tallies, tallied_prior
+from casework.db.tallies import latest_versions, tallied_prior
 from casework.ladder.view import PupilView, needs_whole_history
 from casework.marks import MarkVersion, SessionMark, visible_marks
 from casework.measures import PriorTotals, add_measures, measures_from_codes
@@ -201,6 +201,8 @@ def load_marks(
 ) -> SweepMarks:
     urn, today = calendar.urn, on.school_date
     year_start = academic_year_start(today)
+    # With a window, the year behind it is summed from the weekly tallies: exact whether or not
+    # casework.db.tallies.refresh_tallies ran first, and quick when it did.
     if window_weeks is None:
         since = year_start - LOOKBACK
         return SweepMarks(
@@ -208,7 +210,6 @@ def load_marks(
         )
     window_start = calendar.school_week_start(today, window_weeks)
     marks = visible_window(session, urn, window_start, on, only)
-    refresh_tallies(session, urn, window_start)
     priors = year_prior(session, urn, year_start, window_start, on.at, only)
     return SweepMarks(marks, priors, window_start)
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -13,9 +16,10 @@ from sqlmodel import Session, col, select
 
 from casework.calendar import RegisterSession
 from casework.db.persist import Target, apply_decisions, ensure_cases, write_audit
-from casework.db.session import unit_of_work
+from casework.db.session import get_engine, read_snapshot, unit_of_work
 from casework.db.snapshots import SchoolSnapshot, load_calendar, load_school
 from casework.db.tables import School, SweepRun
+from casework.db.tallies import refresh_tallies
 from casework.ladder.decisions import Decision
 from casework.ladder.engine import decide
 from casework.ladder.register import check_register, register_missing
@@ -24,6 +28,7 @@ from casework.service.errors import NotFound
 
 log = logging.getLogger(__name__)
 SESSIONS = (RegisterSession.AM, RegisterSession.PM)
+MANY_SCHOOLS = 20
 
 
 @dataclass(frozen=True)
@@ -120,24 +125,48 @@ def sweep_school(
     policy: Policy,
     now: datetime,
 ) -> SchoolSweepResult:
-    """Sweep one school's session in one transaction; a second run of it changes nothing."""
+    """Sweep one school's session; a second run of it, or one running alongside, changes nothing.
+
+    Three steps, so that schools sweep side by side even on SQLite's single writer: a short write
+    brings the school's weekly tallies up to date; a snapshot read loads and decides; a short
+    write stores the decisions with keyed inserts, after checking that no sweep of the same
+    session got there first. An action a person takes between the read and the write is seen
+    by the next sweep, as one taken just after the write would be.
+    """
+    skipped = SchoolSweepResult(urn, school_date, session.value, 0, 0, 0, skipped=True)
     with unit_of_work(engine) as db:
         if _already_swept(db, urn, school_date, session):
-            return SchoolSweepResult(urn, school_date, session.value, 0, 0, 0, skipped=True)
-        snapshot = load_school(db, urn, school_date, session, window_weeks=window_weeks(policy))
+            return skipped
+        school = db.get(School, urn)
+        if school is None:
+            raise NotFound(f"no school with URN {urn}")
+        calendar = load_calendar(db, urn, school_date)
+        if not calendar.is_school_session(school_date, session):
+            return skipped
+        weeks = window_weeks(policy)
+        refresh_tallies(db, urn, calendar.school_week_start(school_date, weeks))
+    with read_snapshot(engine) as db:
+        snapshot = load_school(db, urn, school_date, session, window_weeks=weeks)
         if snapshot is None:
             raise NotFound(f"no school with URN {urn}")
-        if not snapshot.calendar.is_school_session(school_date, session):
-            return SchoolSweepResult(urn, school_date, session.value, 0, 0, 0, skipped=True)
         school_level = check_register(snapshot.register)
         per_pupil = _decide_all(snapshot, policy)
-        count = len(school_level) + sum(len(d) for d in per_pupil.values())
+    count = len(school_level) + sum(len(d) for d in per_pupil.values())
+    with unit_of_work(engine) as db:
+        if _already_swept(db, urn, school_date, session):
+            return skipped
         created = _persist(db, snapshot, per_pupil, school_level, now)
         _record_run(db, urn, school_date, session, now, count)
     log.info("swept school=%s date=%s session=%s created=%s", urn, school_date, session, created)
     return SchoolSweepResult(
         urn, school_date, session.value, len(snapshot.pupils), count, created, skipped=False
     )
+
+
+def _sweep_in_worker(
+    url: str, urn: str, school_date: date, session: RegisterSession, policy: Policy, now: datetime
+) -> SchoolSweepResult:
+    return sweep_school(get_engine(url), urn, school_date, session, policy=policy, now=now)
 
 
 def run_sweep(
@@ -148,12 +177,32 @@ def run_sweep(
     policy: Policy,
     now: datetime,
     urns: list[str] | None = None,
+    workers: int = 1,
 ) -> list[SchoolSweepResult]:
-    """Sweep every school open that session, one after another, in this process."""
+    """Sweep every school open that session, in this process or in `workers` processes.
+
+    Each school's sweep stands alone, so a pool of processes sweeps several at once; it pays
+    off for an LA of many schools (a process costs about a second to start).
+
+    Args:
+        workers: processes to use; 0 = one per core when there are MANY_SCHOOLS or more.
+    """
     targets = urns if urns is not None else schools_to_sweep(engine, school_date, session)
-    return [
-        sweep_school(engine, urn, school_date, session, policy=policy, now=now) for urn in targets
-    ]
+    if workers == 0:
+        workers = (os.cpu_count() or 1) if len(targets) >= MANY_SCHOOLS else 1
+    if workers <= 1 or len(targets) < 2:
+        return [
+            sweep_school(engine, urn, school_date, session, policy=policy, now=now)
+            for urn in targets
+        ]
+    url = engine.url.render_as_string(hide_password=False)
+    spawn = multiprocessing.get_context("spawn")  # no forked copies of open connections
+    with ProcessPoolExecutor(max_workers=min(workers, len(targets)), mp_context=spawn) as pool:
+        futures = [
+            pool.submit(_sweep_in_worker, url, urn, school_date, session, policy, now)
+            for urn in targets
+        ]
+        return [future.result() for future in futures]
 
 
 def simulate(

@@ -1,10 +1,11 @@
 #!/bin/sh
-# Make sure Debian's headless Chromium is installed for the Playwright browser tests.
+# Make sure Debian's headless Chromium is installed for the Playwright browser tests, and
+# HarfBuzz's subsetter for WeasyPrint (without it every PDF test fails on WeasyPrint's warning).
 # Playwright drives /usr/bin/chromium directly (executable_path), so `playwright install`
 # and its downloaded browsers are never used.
 set -eu
 
-if [ -x /usr/bin/chromium ]; then
+if [ -x /usr/bin/chromium ] && ldconfig -p | grep -q libharfbuzz-subset; then
     exit 0
 fi
 
@@ -19,5 +20,5 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update
-$SUDO apt-get install -y chromium
+$SUDO apt-get install -y chromium libharfbuzz-subset0
 /usr/bin/chromium --version
