@@ -13,11 +13,11 @@ from casework.db.session import dispose_engines, get_engine, unit_of_work
 from casework.db.snapshots import load_calendar, sweep_point
 from casework.db.tables import School
 from casework.db.tallies import refresh_tallies
-from casework.db.totals import load_marks
+from casework.db.totals import load_marks, window_weeks
 from casework.measures import add_measures, measure
 from casework.policy import load_policy
 from casework.service.imports import import_file
-from casework.service.sweep import run_sweep, schools_to_sweep, window_weeks
+from casework.service.sweep import run_sweep, schools_to_sweep
 from casework.settings import LONDON
 
 
@@ -80,9 +80,10 @@ def la_measures(url: str, day: date) -> dict[str, float]:
             if school is None:
                 continue
             on = sweep_point(school, day, RegisterSession.AM)
-            weeks = window_weeks(load_policy())
+            policy = load_policy()
+            weeks = window_weeks(policy)
             refresh_tallies(db, urn, calendar.school_week_start(day, weeks))
-            marks = load_marks(db, calendar, on, None, weeks)
+            marks = load_marks(db, calendar, on, None, weeks, policy.legal.threshold_school_weeks)
             for upn in set(marks.by_upn) | set(marks.priors or {}):
                 found = measure(marks.by_upn.get(upn, []), since=academic_year_start(day))
                 prior = marks.prior(upn)

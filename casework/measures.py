@@ -141,6 +141,9 @@ class PriorTotals:
     measures: AttendanceMeasures
     illness_days: int  # school days with an illness session
     unresolved_n: tuple[SessionMark, ...]  # slots whose visible mark is still N
+    # G N O U sessions of each school week (its Monday) between the legal threshold's start and
+    # window_start, whatever the academic year: the legal count reaches back past the window.
+    penalty_weeks: tuple[tuple[date, int], ...] = ()
 
 
 def measure_school(

@@ -31,7 +31,7 @@ from casework.db.tables import (
     StageEntry,
     Task,
 )
-from casework.db.totals import load_marks, with_whole_history
+from casework.db.totals import load_marks, window_weeks, with_whole_history
 from casework.ladder.stages import Stage
 from casework.ladder.view import (
     CaseState,
@@ -43,6 +43,7 @@ from casework.ladder.view import (
     StageState,
     TaskState,
 )
+from casework.policy import Policy
 from casework.settings import LONDON
 
 _UNSENT = {"queued", "cancelled"}
@@ -229,13 +230,14 @@ def load_school(
     school_date: date,
     register_session: RegisterSession,
     only_upn: str | None = None,
-    window_weeks: int | None = None,
+    window_for: Policy | None = None,
 ) -> SchoolSnapshot | None:
     """Everything the core needs to sweep one school's session, or None for an unknown school.
 
     Args:
-        window_weeks: read raw marks for only this many school weeks back and count the rest of
-            the year in the database (the sweep); None reads the whole year (case pages).
+        window_for: read raw marks only for the recent window this policy's rules look back
+            over and count the rest of the year in the database (the sweep); None reads the
+            whole year (case pages).
     """
     school = session.get(School, urn)
     if school is None:
@@ -244,7 +246,11 @@ def load_school(
     on = sweep_point(school, school_date, register_session)
     facts = _pupil_facts(session, urn, only_upn)
     only = None if only_upn is None else {only_upn}
-    marks = load_marks(session, calendar, on, only, window_weeks)
+    if window_for is None:
+        marks = load_marks(session, calendar, on, only, None)
+    else:
+        weeks, legal_weeks = window_weeks(window_for), window_for.legal.threshold_school_weeks
+        marks = load_marks(session, calendar, on, only, weeks, legal_weeks)
     cases = _case_states(session, urn, school_date)
     views = [
         PupilView(
@@ -258,7 +264,8 @@ def load_school(
         )
         for upn, pupil in sorted(facts.items())
     ]
-    views = with_whole_history(session, views)
+    if window_for is not None:
+        views = with_whole_history(session, views, window_for, marks.whole)
     without_mark = tuple(v.upn for v in views if v.current_mark is None)
     register = SchoolView(
         urn, school.name, on, len(views), without_mark, school_alert_keys(session, urn, school_date)

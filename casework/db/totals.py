@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -28,9 +28,12 @@ from casework.calendar import (
 from casework.codes import ILLNESS
 from casework.db.tables import Mark
 from casework.db.tallies import latest_versions, tallied_prior
+from casework.db.tallies import penalty_weeks as tallied_penalty_weeks
+from casework.ladder.legal import needs_marks_behind_window
 from casework.ladder.view import PupilView, needs_whole_history
 from casework.marks import MarkVersion, SessionMark, visible_marks
 from casework.measures import PriorTotals, add_measures, measures_from_codes
+from casework.policy import Policy
 
 _MARKS = Mark.__table__  # type: ignore[attr-defined]
 # How far back a sweep reads marks beyond the academic year start: the legal threshold's
@@ -177,6 +180,16 @@ def _mark_versions(
     ]
 
 
+def window_weeks(policy: Policy) -> int:
+    """School weeks of raw marks a sweep reads: the windows the rules count day by day, plus one.
+
+    Runs (episodes, 10/20-day returns), Notice to Improve periods and a legal count that could
+    reach the threshold reach further back: those pupils are read in full
+    (casework.ladder.view.needs_whole_history); the legal count's earlier weeks arrive counted.
+    """
+    return 1 + max(policy.support.lateness_window_school_weeks, policy.bands.recovery_school_weeks)
+
+
 @dataclass(frozen=True)
 class SweepMarks:
     """A school's visible marks for a sweep, and the counted part of the year before them."""
@@ -184,12 +197,16 @@ class SweepMarks:
     by_upn: dict[str, list[SessionMark]]
     priors: dict[str, PriorTotals] | None
     window_start: date
+    penalties: dict[str, tuple[tuple[date, int], ...]] = field(default_factory=dict)
+    whole: frozenset[str] = frozenset()  # pupils the counts cannot answer for: read in full
 
     def prior(self, upn: str) -> PriorTotals | None:
         if self.priors is None:
             return None
         empty = PriorTotals(self.window_start, measures_from_codes({}), 0, ())
-        return self.priors.get(upn, empty)
+        found = self.priors.get(upn, empty)
+        weeks = self.penalties.get(upn)
+        return found if weeks is None else replace(found, penalty_weeks=weeks)
 
 
 def load_marks(
@@ -198,7 +215,16 @@ def load_marks(
     on: SweepPoint,
     only: Collection[str] | None,
     window_weeks: int | None,
+    penalty_weeks: int = 0,
 ) -> SweepMarks:
+    """A school's marks for a sweep point.
+
+    Args:
+        window_weeks: school weeks of raw marks; the year behind them arrives counted. None:
+            the whole year raw (case pages).
+        penalty_weeks: school weeks back that the legal count reaches (G N O U sessions per
+            week behind the window are counted for them).
+    """
     urn, today = calendar.urn, on.school_date
     year_start = academic_year_start(today)
     # With a window, the year behind it is summed from the weekly tallies: exact whether or not
@@ -210,8 +236,13 @@ def load_marks(
         )
     window_start = calendar.school_week_start(today, window_weeks)
     marks = visible_window(session, urn, window_start, on, only)
-    priors = year_prior(session, urn, year_start, window_start, on.at, only)
-    return SweepMarks(marks, priors, window_start)
+    priors, stale = year_prior(session, urn, year_start, window_start, on.at, only)
+    penalties: dict[str, tuple[tuple[date, int], ...]] = {}
+    if penalty_weeks:
+        since = calendar.school_week_start(today, penalty_weeks)
+        penalties, unreadable = tallied_penalty_weeks(session, urn, since, window_start, on.at)
+        stale |= unreadable
+    return SweepMarks(marks, priors, window_start, penalties, stale)
 
 
 def year_prior(
@@ -221,23 +252,25 @@ def year_prior(
     window_start: date,
     at: datetime,
     only: Collection[str] | None,
-) -> dict[str, PriorTotals]:
-    """What `prior_totals` answers for year_start..window_start, from the weekly tallies.
+) -> tuple[dict[str, PriorTotals], frozenset[str]]:
+    """What `prior_totals` answers for year_start..window_start, from the weekly tallies; and
+    the pupils counted from the marks instead (a version recorded after `at`).
 
     Whole weeks come from the tallies; the days before the year's first Monday (1 August is
     rarely one) and every pupil with a version recorded after `at` are counted from the marks.
     """
     if window_start <= year_start:
-        return {}
+        return {}, frozenset()
     first_week = min(monday_of(year_start + timedelta(days=6)), window_start)
     head = prior_totals(session, urn, year_start, first_week, at, only)
     tallied = tallied_prior(session, urn, first_week, window_start, at, only)
     body = dict(tallied.totals)
     if tallied.stale:
         body |= prior_totals(session, urn, first_week, window_start, at, tallied.stale)
-    return {
+    joined = {
         upn: _joined(window_start, head.get(upn), body.get(upn)) for upn in set(head) | set(body)
     }
+    return joined, tallied.stale
 
 
 def _joined(window_start: date, *parts: PriorTotals | None) -> PriorTotals:
@@ -254,9 +287,16 @@ def _joined(window_start: date, *parts: PriorTotals | None) -> PriorTotals:
     )
 
 
-def with_whole_history(session: Session, views: list[PupilView]) -> list[PupilView]:
-    """Pupils whose runs or notice period reach past the window: their marks in full."""
-    short = {view.upn for view in views if needs_whole_history(view)}
+def with_whole_history(
+    session: Session, views: list[PupilView], policy: Policy, also: Collection[str] = ()
+) -> list[PupilView]:
+    """Pupils whose runs, notice period or legal count reach past the window (and the `also`
+    pupils): their marks in full."""
+    short = {
+        view.upn
+        for view in views
+        if view.upn in also or needs_whole_history(view) or needs_marks_behind_window(view, policy)
+    }
     if not short:
         return views
     on = views[0].on

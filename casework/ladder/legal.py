@@ -91,14 +91,34 @@ def _threshold_sessions(view: PupilView, policy: Policy) -> tuple[date, list[Ses
     return since, [m for m in view.marks if m.school_date >= since and m.code in PENALTY]
 
 
+def _threshold_watched(view: PupilView) -> bool:
+    return (
+        is_of_compulsory_school_age(view)
+        and not has_pending_legal_decision(view)
+        and view.case.open_stage(Stage.NOTICE_TO_IMPROVE) is None  # its own rule watches
+    )
+
+
+def needs_marks_behind_window(view: PupilView, policy: Policy) -> bool:
+    """The threshold's weeks reach behind the sweep's raw-mark window and, counted by week (an
+    upper bound on every narrower count the rule makes), could reach the threshold: the rule
+    needs those marks themselves."""
+    prior = view.prior
+    if prior is None or not prior.penalty_weeks or not _threshold_watched(view):
+        return False
+    weeks = policy.legal.threshold_school_weeks
+    since = view.calendar.school_week_start(view.on.school_date, weeks)
+    before = sum(n for week, n in prior.penalty_weeks if week >= since)
+    if before == 0:
+        return False
+    recent = sum(1 for m in view.marks if m.code in PENALTY and m.school_date >= since)
+    return before + recent >= policy.legal.threshold_sessions
+
+
 @rule(Stage.PENALTY_NOTICE)
 def penalty_threshold(view: PupilView, policy: Policy) -> list[Decision]:
     """>= 10 sessions of G N O U in the last 10 school weeks: ask a person to decide."""
-    if (
-        not is_of_compulsory_school_age(view)
-        or has_pending_legal_decision(view)
-        or view.case.open_stage(Stage.NOTICE_TO_IMPROVE) is not None  # its own rule watches
-    ):
+    if not _threshold_watched(view):
         return []
     since, sessions = _threshold_sessions(view, policy)
     if len(sessions) < policy.legal.threshold_sessions:

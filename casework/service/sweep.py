@@ -20,6 +20,7 @@ from casework.db.session import get_engine, read_snapshot, unit_of_work
 from casework.db.snapshots import SchoolSnapshot, load_calendar, load_school
 from casework.db.tables import School, SweepRun
 from casework.db.tallies import refresh_tallies
+from casework.db.totals import window_weeks
 from casework.ladder.decisions import Decision
 from casework.ladder.engine import decide
 from casework.ladder.register import check_register, register_missing
@@ -62,17 +63,6 @@ def _already_swept(db: Session, urn: str, school_date: date, session: RegisterSe
         )
     ).first()
     return found is not None
-
-
-def window_weeks(policy: Policy) -> int:
-    """School weeks of raw marks a sweep reads: every window a rule looks back over, plus one."""
-    # Runs (episodes, 10/20-day returns) and Notice to Improve periods that reach further back
-    # are read in full for the pupils concerned (casework.ladder.view.needs_whole_history).
-    return 1 + max(
-        policy.legal.threshold_school_weeks,
-        policy.support.lateness_window_school_weeks,
-        policy.bands.recovery_school_weeks,
-    )
 
 
 def _decide_all(snapshot: SchoolSnapshot, policy: Policy) -> dict[str, list[Decision]]:
@@ -146,7 +136,7 @@ def sweep_school(
         weeks = window_weeks(policy)
         refresh_tallies(db, urn, calendar.school_week_start(school_date, weeks))
     with read_snapshot(engine) as db:
-        snapshot = load_school(db, urn, school_date, session, window_weeks=weeks)
+        snapshot = load_school(db, urn, school_date, session, window_for=policy)
         if snapshot is None:
             raise NotFound(f"no school with URN {urn}")
         school_level = check_register(snapshot.register)

@@ -86,7 +86,7 @@ def _assert_same(engine: Engine, window_start: date, at: datetime, refresh: bool
     with unit_of_work(engine) as db:
         if refresh:
             refresh_tallies(db, URN, window_start)
-        tallied = year_prior(db, URN, YEAR_START, window_start, at, None)
+        tallied, _ = year_prior(db, URN, YEAR_START, window_start, at, None)
         exact = prior_totals(db, URN, YEAR_START, window_start, at)
     assert tallied == exact, (window_start, at)
 
