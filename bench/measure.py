@@ -13,7 +13,8 @@ from casework.db.session import dispose_engines, get_engine, unit_of_work
 from casework.db.snapshots import load_calendar, sweep_point
 from casework.db.tables import School
 from casework.db.tallies import refresh_tallies
-from casework.db.totals import load_marks, window_weeks
+from casework.db.totals import visible_window, year_prior
+from casework.ladder.window import SHORT_WEEKS
 from casework.measures import add_measures, measure
 from casework.policy import load_policy
 from casework.service.imports import import_file
@@ -69,10 +70,12 @@ def sweep(
 
 
 def la_measures(url: str, day: date) -> dict[str, float]:
-    """Every pupil's year-to-date measures on `day` (AM), school by school; seconds, pupils."""
+    """Every pupil's year-to-date measures on `day` (AM), school by school, as a sweep counts
+    them (a short raw window and the weekly tallies behind it); seconds, pupils."""
     engine = get_engine(url)
     started = time.perf_counter()
     pupils = persistent = 0
+    year_start = academic_year_start(day)
     for urn in schools_to_sweep(engine, day, RegisterSession.AM):
         with unit_of_work(engine) as db:
             calendar = load_calendar(db, urn, day)
@@ -80,13 +83,13 @@ def la_measures(url: str, day: date) -> dict[str, float]:
             if school is None:
                 continue
             on = sweep_point(school, day, RegisterSession.AM)
-            policy = load_policy()
-            weeks = window_weeks(policy)
-            refresh_tallies(db, urn, calendar.school_week_start(day, weeks))
-            marks = load_marks(db, calendar, on, None, weeks, policy.legal.threshold_school_weeks)
-            for upn in set(marks.by_upn) | set(marks.priors or {}):
-                found = measure(marks.by_upn.get(upn, []), since=academic_year_start(day))
-                prior = marks.prior(upn)
+            since = calendar.school_week_start(day, SHORT_WEEKS)
+            refresh_tallies(db, urn, since)
+            window = visible_window(db, urn, since, on, None)
+            priors, _ = year_prior(db, urn, year_start, since, on.at, None)
+            for upn in set(window) | set(priors):
+                found = measure(window.get(upn, []), since=year_start)
+                prior = priors.get(upn)
                 found = found if prior is None else add_measures(prior.measures, found)
                 pupils += 1
                 persistent += found.is_persistent

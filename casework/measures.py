@@ -144,6 +144,7 @@ class PriorTotals:
     # G N O U sessions of each school week (its Monday) between the legal threshold's start and
     # window_start, whatever the academic year: the legal count reaches back past the window.
     penalty_weeks: tuple[tuple[date, int], ...] = ()
+    late_weeks: tuple[tuple[date, int], ...] = ()  # L or U sessions, the same way
 
 
 def measure_school(

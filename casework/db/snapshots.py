@@ -20,6 +20,7 @@ from casework.calendar import (
     england_bank_holidays,
     register_close_at,
 )
+from casework.db.sweep_marks import windowed_views
 from casework.db.tables import (
     CalendarEntry,
     Contact,
@@ -31,7 +32,7 @@ from casework.db.tables import (
     StageEntry,
     Task,
 )
-from casework.db.totals import load_marks, window_weeks, with_whole_history
+from casework.db.totals import whole_year_marks
 from casework.ladder.stages import Stage
 from casework.ladder.view import (
     CaseState,
@@ -246,26 +247,21 @@ def load_school(
     on = sweep_point(school, school_date, register_session)
     facts = _pupil_facts(session, urn, only_upn)
     only = None if only_upn is None else {only_upn}
-    if window_for is None:
-        marks = load_marks(session, calendar, on, only, None)
-    else:
-        weeks, legal_weeks = window_weeks(window_for), window_for.legal.threshold_school_weeks
-        marks = load_marks(session, calendar, on, only, weeks, legal_weeks)
     cases = _case_states(session, urn, school_date)
+    whole_year = {} if window_for is not None else whole_year_marks(session, calendar, on, only)
     views = [
         PupilView(
             pupil=pupil,
             school_name=school.name,
-            marks=marks.by_upn.get(upn, []),
+            marks=whole_year.get(upn, []),
             calendar=calendar,
             case=cases.get(upn, CaseState()),
             on=on,
-            prior=marks.prior(upn),
         )
         for upn, pupil in sorted(facts.items())
     ]
     if window_for is not None:
-        views = with_whole_history(session, views, window_for, marks.whole)
+        views = windowed_views(session, views, calendar, on, window_for, only)
     without_mark = tuple(v.upn for v in views if v.current_mark is None)
     register = SchoolView(
         urn, school.name, on, len(views), without_mark, school_alert_keys(session, urn, school_date)

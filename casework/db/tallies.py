@@ -222,27 +222,30 @@ def tallied_prior(
     return TalliedPrior(totals, frozenset(stale))
 
 
-def penalty_weeks(
+WeekCounts = tuple[date, int, int]  # Monday, G N O U sessions, L or U sessions
+
+
+def weekly_counts(
     session: Session, urn: str, since: date, before: date, at: datetime
-) -> tuple[dict[str, tuple[tuple[date, int], ...]], frozenset[str]]:
-    """Per pupil, the G N O U sessions of each week since..before (exclusive) that has any; and
-    the pupils whose weeks there cannot be read from the tallies (a later version, or a day not
-    yet recounted), who must be read from the marks."""
+) -> tuple[dict[str, tuple[WeekCounts, ...]], frozenset[str]]:
+    """Per pupil, the unauthorised (G N O U) and late (L U) sessions of each week since..before
+    (exclusive) that has any; and the pupils whose weeks there cannot be read from the tallies
+    (a later version, or a day not yet recounted), who must be read from the marks."""
     if before <= since:
         return {}, frozenset()
     w, d = _WEEKS.c, _DIRTY.c
     dirty = sa.select(d.upn).where(d.urn == urn, d.school_date >= since, d.school_date < before)
     unreadable = set(session.execute(dirty.distinct()).scalars())
-    query = sa.select(w.upn, w.week_start, w.unauthorised, w.recorded_max).where(
+    query = sa.select(w.upn, w.week_start, w.unauthorised, w.late, w.recorded_max).where(
         w.urn == urn, w.week_start >= since, w.week_start < before
     )
-    weeks: dict[str, list[tuple[date, int]]] = defaultdict(list)
-    for upn, week, sessions, recorded_max in session.execute(query):
+    weeks: dict[str, list[WeekCounts]] = defaultdict(list)
+    for upn, week, unauthorised, late, recorded_max in session.execute(query):
         if recorded_max > at:
             unreadable.add(upn)
-        elif sessions:
-            weeks[upn].append((week, sessions))
-    found = {u: tuple(sorted(found)) for u, found in weeks.items() if u not in unreadable}
+        elif unauthorised or late:
+            weeks[upn].append((week, unauthorised, late))
+    found = {u: tuple(sorted(counts)) for u, counts in weeks.items() if u not in unreadable}
     return found, frozenset(unreadable)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -28,12 +27,8 @@ from casework.calendar import (
 from casework.codes import ILLNESS
 from casework.db.tables import Mark
 from casework.db.tallies import latest_versions, tallied_prior
-from casework.db.tallies import penalty_weeks as tallied_penalty_weeks
-from casework.ladder.legal import needs_marks_behind_window
-from casework.ladder.view import PupilView, needs_whole_history
 from casework.marks import MarkVersion, SessionMark, visible_marks
 from casework.measures import PriorTotals, add_measures, measures_from_codes
-from casework.policy import Policy
 
 _MARKS = Mark.__table__  # type: ignore[attr-defined]
 # How far back a sweep reads marks beyond the academic year start: the legal threshold's
@@ -180,69 +175,13 @@ def _mark_versions(
     ]
 
 
-def window_weeks(policy: Policy) -> int:
-    """School weeks of raw marks a sweep reads: the windows the rules count day by day, plus one.
-
-    Runs (episodes, 10/20-day returns), Notice to Improve periods and a legal count that could
-    reach the threshold reach further back: those pupils are read in full
-    (casework.ladder.view.needs_whole_history); the legal count's earlier weeks arrive counted.
-    """
-    return 1 + max(policy.support.lateness_window_school_weeks, policy.bands.recovery_school_weeks)
-
-
-@dataclass(frozen=True)
-class SweepMarks:
-    """A school's visible marks for a sweep, and the counted part of the year before them."""
-
-    by_upn: dict[str, list[SessionMark]]
-    priors: dict[str, PriorTotals] | None
-    window_start: date
-    penalties: dict[str, tuple[tuple[date, int], ...]] = field(default_factory=dict)
-    whole: frozenset[str] = frozenset()  # pupils the counts cannot answer for: read in full
-
-    def prior(self, upn: str) -> PriorTotals | None:
-        if self.priors is None:
-            return None
-        empty = PriorTotals(self.window_start, measures_from_codes({}), 0, ())
-        found = self.priors.get(upn, empty)
-        weeks = self.penalties.get(upn)
-        return found if weeks is None else replace(found, penalty_weeks=weeks)
-
-
-def load_marks(
-    session: Session,
-    calendar: SchoolCalendar,
-    on: SweepPoint,
-    only: Collection[str] | None,
-    window_weeks: int | None,
-    penalty_weeks: int = 0,
-) -> SweepMarks:
-    """A school's marks for a sweep point.
-
-    Args:
-        window_weeks: school weeks of raw marks; the year behind them arrives counted. None:
-            the whole year raw (case pages).
-        penalty_weeks: school weeks back that the legal count reaches (G N O U sessions per
-            week behind the window are counted for them).
-    """
-    urn, today = calendar.urn, on.school_date
-    year_start = academic_year_start(today)
-    # With a window, the year behind it is summed from the weekly tallies: exact whether or not
-    # casework.db.tallies.refresh_tallies ran first, and quick when it did.
-    if window_weeks is None:
-        since = year_start - LOOKBACK
-        return SweepMarks(
-            visible_marks(_mark_versions(session, urn, since, today, only), on), None, since
-        )
-    window_start = calendar.school_week_start(today, window_weeks)
-    marks = visible_window(session, urn, window_start, on, only)
-    priors, stale = year_prior(session, urn, year_start, window_start, on.at, only)
-    penalties: dict[str, tuple[tuple[date, int], ...]] = {}
-    if penalty_weeks:
-        since = calendar.school_week_start(today, penalty_weeks)
-        penalties, unreadable = tallied_penalty_weeks(session, urn, since, window_start, on.at)
-        stale |= unreadable
-    return SweepMarks(marks, priors, window_start, penalties, stale)
+def whole_year_marks(
+    session: Session, calendar: SchoolCalendar, on: SweepPoint, only: Collection[str] | None
+) -> dict[str, list[SessionMark]]:
+    """Each pupil's visible marks from LOOKBACK before the academic year to the sweep point."""
+    since = academic_year_start(on.school_date) - LOOKBACK
+    versions = _mark_versions(session, calendar.urn, since, on.school_date, only)
+    return visible_marks(versions, on)
 
 
 def year_prior(
@@ -285,25 +224,3 @@ def _joined(window_start: date, *parts: PriorTotals | None) -> PriorTotals:
         sum(p.illness_days for p in found),
         tuple(m for p in found for m in p.unresolved_n),
     )
-
-
-def with_whole_history(
-    session: Session, views: list[PupilView], policy: Policy, also: Collection[str] = ()
-) -> list[PupilView]:
-    """Pupils whose runs, notice period or legal count reach past the window (and the `also`
-    pupils): their marks in full."""
-    short = {
-        view.upn
-        for view in views
-        if view.upn in also or needs_whole_history(view) or needs_marks_behind_window(view, policy)
-    }
-    if not short:
-        return views
-    on = views[0].on
-    since = academic_year_start(on.school_date) - LOOKBACK
-    urn = views[0].calendar.urn
-    marks = visible_window(session, urn, since, on, short)
-    return [
-        replace(view, marks=marks.get(view.upn, []), prior=None) if view.upn in short else view
-        for view in views
-    ]

@@ -188,6 +188,20 @@ def severe_absence_plan(view: PupilView, policy: Policy) -> list[Decision]:
     )
 
 
+def needs_lateness_marks(view: PupilView, policy: Policy) -> bool:
+    """The lateness window reaches behind the view's raw marks and, counting L or U by week (an
+    upper bound on the L count), could reach the line: the rule needs those marks."""
+    prior = view.prior
+    if prior is None or not prior.late_weeks or view.case.open_stage(Stage.PERSISTENT_LATENESS):
+        return False
+    weeks = policy.support.lateness_window_school_weeks
+    since = view.calendar.school_week_start(view.on.school_date, weeks)
+    before = sum(n for week, n in prior.late_weeks if week >= since)
+    if before == 0:
+        return False
+    return before + count_codes(view.marks, LATE_PRESENT, since) >= policy.support.lateness_marks
+
+
 @rule(Stage.PERSISTENT_LATENESS)
 def persistent_lateness(view: PupilView, policy: Policy) -> list[Decision]:
     """Late (L) at least n times in the last m school weeks: a meeting (rule 17, local choice)."""

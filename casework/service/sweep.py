@@ -20,10 +20,10 @@ from casework.db.session import get_engine, read_snapshot, unit_of_work
 from casework.db.snapshots import SchoolSnapshot, load_calendar, load_school
 from casework.db.tables import School, SweepRun
 from casework.db.tallies import refresh_tallies
-from casework.db.totals import window_weeks
 from casework.ladder.decisions import Decision
 from casework.ladder.engine import decide
 from casework.ladder.register import check_register, register_missing
+from casework.ladder.window import SHORT_WEEKS
 from casework.policy import Policy
 from casework.service.errors import NotFound
 
@@ -133,8 +133,8 @@ def sweep_school(
         calendar = load_calendar(db, urn, school_date)
         if not calendar.is_school_session(school_date, session):
             return skipped
-        weeks = window_weeks(policy)
-        refresh_tallies(db, urn, calendar.school_week_start(school_date, weeks))
+        # Every week behind the shortest raw window is read from the tallies.
+        refresh_tallies(db, urn, calendar.school_week_start(school_date, SHORT_WEEKS))
     with read_snapshot(engine) as db:
         snapshot = load_school(db, urn, school_date, session, window_for=policy)
         if snapshot is None:

@@ -12,18 +12,24 @@ from datetime import date
 import pytest
 
 from casework.calendar import RegisterSession, academic_year_start, monday_of
-from casework.codes import PENALTY
-from casework.db.totals import window_weeks
+from casework.codes import CODES, PENALTY
 from casework.ladder.engine import decide
-from casework.ladder.legal import needs_marks_behind_window
-from casework.ladder.view import PupilView, needs_whole_history
+from casework.ladder.view import PupilView
+from casework.ladder.window import (
+    SHORT_WEEKS,
+    Reading,
+    counted_weeks,
+    long_weeks,
+    reading_for,
+    starts_long,
+)
 from casework.marks import SessionMark
 from casework.measures import PriorTotals, illness_days, measure
 from casework.policy import load_policy
 from tests.ladder_factories import CALENDAR, case_after, make_view, sweep_at
 
 POLICY = load_policy()
-WINDOW_WEEKS = window_weeks(POLICY)
+LATE = frozenset(code for code, info in CODES.items() if info.is_late)
 # Mostly present, with runs of absence of every kind so that bands, episodes, runs, lateness,
 # the legal threshold and recovery all happen.
 CODES = ["/"] * 30 + ["L", "N", "O", "G", "U", "I", "C", "M", "B", "X"]
@@ -43,41 +49,59 @@ def _year_of_marks(seed: int) -> list[SessionMark]:
     return marks
 
 
-def _windowed(view: PupilView) -> PupilView:
-    """The view as the sweep builds it: window marks plus the year's earlier marks counted."""
+def _counted(view: PupilView, window_start: date) -> PupilView:
+    """The view as the sweep builds it on a window: raw marks from `window_start`, the year's
+    earlier marks counted, and weekly counts behind the window."""
     day = view.on.school_date
     year_start = academic_year_start(day)
-    window_start = CALENDAR.school_week_start(day, WINDOW_WEEKS)
     before = [m for m in view.marks if year_start <= m.school_date < window_start]
+    since = CALENDAR.school_week_start(day, counted_weeks(POLICY))
+    behind = [m for m in view.marks if since <= m.school_date < window_start]
+    penalty = Counter(monday_of(m.school_date) for m in behind if m.code in PENALTY)
+    late = Counter(monday_of(m.school_date) for m in behind if m.code in LATE)
     prior = PriorTotals(
         window_start,
         measure(before),
         illness_days(before, year_start),
         tuple(m for m in before if m.code == "N"),
+        tuple(sorted(penalty.items())),
+        tuple(sorted(late.items())),
     )
-    legal_since = CALENDAR.school_week_start(day, POLICY.legal.threshold_school_weeks)
-    by_week = Counter(
-        monday_of(m.school_date)
-        for m in view.marks
-        if legal_since <= m.school_date < window_start and m.code in PENALTY
-    )
-    prior = replace(prior, penalty_weeks=tuple(sorted(by_week.items())))
     window = [m for m in view.marks if m.school_date >= window_start]
-    short = replace(view, marks=window, prior=prior)
-    full = needs_whole_history(short) or needs_marks_behind_window(short, POLICY)
-    return view if full else short
+    return replace(view, marks=window, prior=prior)
+
+
+def _windowed(view: PupilView) -> PupilView:
+    """A short or long window by the case, lengthened or read whole as the sweep decides."""
+    day = view.on.school_date
+    long_start = CALENDAR.school_week_start(day, long_weeks(POLICY))
+    weeks = long_weeks(POLICY) if starts_long(view.case) else SHORT_WEEKS
+    windowed = _counted(view, CALENDAR.school_week_start(day, weeks))
+    reading = reading_for(windowed, POLICY)
+    if reading is Reading.WHOLE:
+        return view
+    return _counted(view, long_start) if reading is Reading.LONG else windowed
+
+
+def _scattered(seed: int, codes: list[str], rate: float) -> list[SessionMark]:
+    rng = random.Random(seed)
+    marks: list[SessionMark] = []
+    for day in CALENDAR.school_days(date(2024, 9, 4), date(2026, 7, 21)):
+        for session in RegisterSession:
+            code = rng.choice(codes) if rng.random() < rate else "/"
+            marks.append(SessionMark(day, session, code, 10 if code in "LU" else None))
+    return marks
 
 
 def _scattered_marks(seed: int) -> list[SessionMark]:
     """Single unauthorised sessions scattered through present weeks: the legal count creeps up
     to its threshold with most of its sessions behind the raw-mark window."""
-    rng = random.Random(seed)
-    marks: list[SessionMark] = []
-    for day in CALENDAR.school_days(date(2024, 9, 4), date(2026, 7, 21)):
-        for session in RegisterSession:
-            code = rng.choice(["N", "O", "G", "U"]) if rng.random() < 0.09 else "/"
-            marks.append(SessionMark(day, session, code, 10 if code == "U" else None))
-    return marks
+    return _scattered(seed, ["N", "O", "G", "U"], 0.09)
+
+
+def _scattered_lates(seed: int) -> list[SessionMark]:
+    """Late marks scattered the same way: the lateness count reaches its line over weeks."""
+    return _scattered(seed, ["L", "L", "L", "U"], 0.12)
 
 
 @pytest.mark.parametrize(
@@ -86,6 +110,8 @@ def _scattered_marks(seed: int) -> list[SessionMark]:
         *((_year_of_marks, seed) for seed in (1, 2, 3, 4)),
         (_scattered_marks, 5),
         (_scattered_marks, 6),
+        (_scattered_lates, 7),
+        (_scattered_lates, 8),
     ],
 )
 def test_windowed_views_decide_as_the_whole_history_does(

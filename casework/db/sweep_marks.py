@@ -1,0 +1,108 @@
+"""A school's marks as a sweep reads them: a short raw window for every pupil, a long one for
+the pupils whose rules count day by day, the year behind either counted by the weekly tallies,
+and the whole year for the few the window would cut short (casework.ladder.window).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from datetime import date
+
+from sqlmodel import Session
+
+from casework.calendar import SchoolCalendar, SweepPoint, academic_year_start
+from casework.db.tallies import WeekCounts, weekly_counts
+from casework.db.totals import LOOKBACK, visible_window, year_prior
+from casework.ladder.view import PupilView
+from casework.ladder.window import (
+    SHORT_WEEKS,
+    Reading,
+    counted_weeks,
+    long_weeks,
+    reading_for,
+    starts_long,
+)
+from casework.marks import SessionMark
+from casework.measures import PriorTotals, measures_from_codes
+from casework.policy import Policy
+
+
+@dataclass(frozen=True)
+class _Window:
+    start: date
+    marks: dict[str, list[SessionMark]]
+    priors: dict[str, PriorTotals]
+    stale: frozenset[str]  # a version behind the window was recorded after the sweep's time
+
+    def parts(
+        self, upn: str, weekly: dict[str, tuple[WeekCounts, ...]]
+    ) -> tuple[list[SessionMark], PriorTotals]:
+        prior = self.priors.get(upn) or PriorTotals(self.start, measures_from_codes({}), 0, ())
+        behind = [w for w in weekly.get(upn, ()) if w[0] < self.start]
+        prior = replace(
+            prior,
+            penalty_weeks=tuple((week, n) for week, n, _ in behind if n),
+            late_weeks=tuple((week, n) for week, _, n in behind if n),
+        )
+        return self.marks.get(upn, []), prior
+
+
+def windowed_views(
+    session: Session,
+    views: list[PupilView],
+    calendar: SchoolCalendar,
+    on: SweepPoint,
+    policy: Policy,
+    only: Collection[str] | None = None,
+) -> list[PupilView]:
+    """The `views` (built without marks) with the marks and counts their rules need."""
+    if not views:
+        return views
+    urn, today = calendar.urn, on.school_date
+    long_set = {v.upn for v in views if starts_long(v.case)}
+    short = _window(session, calendar, on, SHORT_WEEKS, only)
+    long = _window(session, calendar, on, long_weeks(policy), long_set)
+    since = calendar.school_week_start(today, counted_weeks(policy))
+    weekly, unreadable = weekly_counts(session, urn, since, short.start, on.at)
+    # The short window's counts reach furthest back, so its stale pupils include the long's.
+    stale = unreadable | short.stale
+
+    def built(view: PupilView, window: _Window) -> PupilView:
+        marks, prior = window.parts(view.upn, weekly)
+        return replace(view, marks=marks, prior=prior)
+
+    out = [built(v, long if v.upn in long_set else short) for v in views]
+    readings = {v.upn: Reading.WHOLE if v.upn in stale else reading_for(v, policy) for v in out}
+    lengthen = {upn for upn, r in readings.items() if r is Reading.LONG}
+    if lengthen:
+        more = _window(session, calendar, on, long_weeks(policy), lengthen)
+        out = [built(v, more) if v.upn in lengthen else v for v in out]
+    whole = {upn for upn, r in readings.items() if r is Reading.WHOLE}
+    return _with_whole_year(session, out, whole) if whole else out
+
+
+def _window(
+    session: Session,
+    calendar: SchoolCalendar,
+    on: SweepPoint,
+    weeks: int,
+    pupils: Collection[str] | None,
+) -> _Window:
+    start = calendar.school_week_start(on.school_date, weeks)
+    if pupils is not None and not pupils:
+        return _Window(start, {}, {}, frozenset())
+    marks = visible_window(session, calendar.urn, start, on, pupils)
+    year_start = academic_year_start(on.school_date)
+    priors, stale = year_prior(session, calendar.urn, year_start, start, on.at, pupils)
+    return _Window(start, marks, priors, stale)
+
+
+def _with_whole_year(session: Session, views: list[PupilView], whole: set[str]) -> list[PupilView]:
+    on = views[0].on
+    since = academic_year_start(on.school_date) - LOOKBACK
+    marks = visible_window(session, views[0].calendar.urn, since, on, whole)
+    return [
+        replace(view, marks=marks.get(view.upn, []), prior=None) if view.upn in whole else view
+        for view in views
+    ]
