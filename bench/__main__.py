@@ -64,7 +64,7 @@ def _sqlite_part(la: bench_la.BenchLA, profile: bool) -> dict[str, Any]:
 
 def _postgres_part(la: bench_la.BenchLA, days: list[date], at: int) -> dict[str, Any]:
     out: dict[str, Any] = {"import_all": bench_la.cached_postgres(la)}
-    out["tallies"] = bench_la.tallied(la, bench_la.PG_PREFIX + la.pg_name, "postgres_tallies")
+    out["tallies"] = bench_la.prepared(la, bench_la.PG_PREFIX + la.pg_name, "postgres_tallies")
     url = bench_la.postgres_copy(la, "work")
     try:
         out["import"] = measure.import_rate(url, la.day_file, la.folder)
@@ -145,7 +145,7 @@ def main() -> None:
     raw: dict[str, Any] = {"generated": bench_la.generate(la)}
     raw["sqlite_import_all"] = bench_la.cached_sqlite(la)
     sqlite_url = f"sqlite:///{la.sqlite_path.resolve()}"
-    raw["sqlite_tallies"] = bench_la.tallied(la, sqlite_url, "sqlite_tallies")
+    raw["sqlite_tallies"] = bench_la.prepared(la, sqlite_url, "sqlite_tallies")
     raw["sqlite"] = _sqlite_part(la, not args.no_profile)
     _save_partial(raw)
     day185 = date.fromisoformat(raw["sqlite"]["day185"])

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import TextIO
 
 import sqlalchemy as sa
+from alembic.runtime.migration import MigrationContext
 
-from casework.db.migrate import upgrade
+from casework.db.migrate import VERSION_TABLE, upgrade
 from casework.db.session import dispose_engines, get_engine, unit_of_work
 from casework.db.tallies import refresh_all
 from casework.seed import write_synthetic_la
@@ -137,28 +138,42 @@ def cached_sqlite(la: BenchLA) -> dict[str, float]:
     return info
 
 
-def tallied(la: BenchLA, url: str, marker: str) -> dict[str, float]:
-    """Bring a cached database to the current schema and count its weekly tallies, once."""
-    done = la.folder / f"{marker}.json"
-    if done.exists():
-        return dict(json.loads(done.read_text()))
-    started = time.perf_counter()
-    upgrade(url)
-    migrated = time.perf_counter()
-    with unit_of_work(get_engine(url)) as db:
-        weeks = refresh_all(db)
-    dispose_engines()
+def _revision(url: str) -> str | None:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+        found = context.get_current_revision()
+    engine.dispose()
+    return found
+
+
+def _analyze(url: str) -> None:
     if url.startswith("sqlite"):
         with sa.create_engine(url).connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.exec_driver_sql("ANALYZE")
     else:
         _admin_vacuum(url)
-    info = {
-        "migrate_s": round(migrated - started, 1),
-        "refresh_s": round(time.perf_counter() - migrated, 1),
-        "pupil_weeks": weeks,
-    }
+
+
+def prepared(la: BenchLA, url: str, marker: str) -> dict[str, object]:
+    """Bring a cached database to the current schema and count its weekly tallies, once."""
+    done = la.folder / f"{marker}.json"
+    info: dict[str, object] = json.loads(done.read_text()) if done.exists() else {}
+    before = _revision(url)
+    started = time.perf_counter()
+    upgrade(url)
+    if _revision(url) != before:
+        info[f"migrate_{before}_s"] = round(time.perf_counter() - started, 1)
+        dispose_engines()
+        _analyze(url)
+    if "refresh_s" not in info:
+        started = time.perf_counter()
+        with unit_of_work(get_engine(url)) as db:
+            info["pupil_weeks"] = refresh_all(db)
+        info["refresh_s"] = round(time.perf_counter() - started, 1)
+        dispose_engines()
+        _analyze(url)
     done.write_text(json.dumps(info))
     return info
 

@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# The app's own version table, so that Prefect's (in the same PostgreSQL) never collides.
+VERSION_TABLE = "pathway_alembic_version"
 
 
 def alembic_config(url: str) -> Config:

@@ -89,7 +89,11 @@ class Mark(SQLModel, table=True):
 
     __tablename__ = "marks"
     __table_args__ = (
-        sa.UniqueConstraint("upn", "school_date", "session", "recorded_at"),
+        # Day first: a day's marks for a whole LA append to the end of the index instead of
+        # landing on a different page for every pupil (docs/decisions/0006).
+        sa.UniqueConstraint(
+            "school_date", "upn", "session", "recorded_at", name="uq_marks_day_slot_version"
+        ),
         sa.Index("ix_marks_urn_date", "urn", "school_date"),
         # Unresolved N before a sweep's window: found without reading the year's other marks.
         sa.Index(

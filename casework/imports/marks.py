@@ -117,7 +117,8 @@ class MarkRowParser:
         return found
 
     def _pupil(self, upn: str, urn: str) -> tuple[str, str]:
-        self._upns.check(upn)
+        if upn not in self._context.pupil_schools:
+            self._upns.check(upn)  # a pupil on roll had its check letter checked on import
         if urn not in self._context.close_times:
             raise RowProblem(f"unknown school urn {urn!r}" if urn else "urn is required")
         on_roll = self._context.pupil_schools.get(upn)

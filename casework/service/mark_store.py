@@ -81,9 +81,11 @@ def insert_marks(
 ) -> None:
     """Insert new mark versions; a version already stored (a concurrent import) is skipped."""
     as_date, as_time = _bind(session, "school_date"), _bind(session, "recorded_at")
+    # In the unique key's order (day first), so that a day's marks append to its index.
+    ordered = sorted(marks, key=lambda m: (m.school_date, m.upn, m.session, m.recorded_at))
     rows = [
         (upn, urn, as_date(day), session_, code, original, minutes, as_time(at), batch_id)
-        for upn, urn, day, session_, code, original, minutes, at in marks
+        for upn, urn, day, session_, code, original, minutes, at in ordered
     ]
     write = _copy_then_insert if session.get_bind().dialect.name == "postgresql" else _executemany
     for start in range(0, len(rows), CHUNK_ROWS):

@@ -6,11 +6,11 @@ from alembic import context
 from sqlmodel import SQLModel
 
 from casework.db import tables  # noqa: F401  (registers every table on SQLModel.metadata)
+from casework.db.migrate import VERSION_TABLE
 from casework.db.session import get_engine
 
 config = context.config
 target_metadata = SQLModel.metadata
-VERSION_TABLE = "pathway_alembic_version"
 
 
 def run_migrations_online() -> None:
