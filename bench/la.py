@@ -183,6 +183,10 @@ def sqlite_copy(la: BenchLA, name: str) -> str:
     target = la.folder / f"{name}.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
+    source = sa.create_engine(f"sqlite:///{la.sqlite_path.resolve()}")
+    with source.connect() as conn:  # the copy is of the file alone: fold the WAL into it
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    source.dispose()
     shutil.copyfile(la.sqlite_path, target)
     return f"sqlite:///{target.resolve()}"
 
