@@ -289,7 +289,11 @@ class Message(SQLModel, table=True):
     """The transactional outbox: one row per message to one recipient, with what was sent."""
 
     __tablename__ = "messages"
-    __table_args__ = (sa.Index("ix_messages_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_messages_status_next", "status", "next_attempt_at"),
+        # A sweep reads its school's messages of the day (what already went to each family).
+        sa.Index("ix_messages_urn_date", "urn", "school_date"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     idempotency_key: str = Field(unique=True, max_length=200)
     channel: str = Field(max_length=8)  # sms | email | letter
