@@ -115,6 +115,7 @@ def _summary(la: bench_la.BenchLA, raw: dict[str, Any]) -> dict[str, Any]:
         "sweep_s_day5_postgres": pg["sweep_day5"]["seconds"] if pg else None,
         "sweep_s_day185_postgres": pg["sweep_day185"]["seconds"] if pg else None,
         "duckdb_s": duck["query_s"],
+        "duckdb_scan_s": duck.get("scan_query_s"),
         "sweep_over_duckdb": round(s185 / max(duck["query_s"], 1e-6), 1),
         "import_rows_per_s": sq["import"]["rows_per_s"],
         "import_rows_per_s_postgres": pg["import"]["rows_per_s"] if pg else None,

@@ -36,6 +36,17 @@ GROUP BY upn
 """
 
 
+SCAN_QUERY = """
+SELECT upn,
+       100.0 * count(*) FILTER (WHERE list_contains($attended, code))
+             / nullif(count(*) FILTER (WHERE list_contains($possible, code)), 0) AS percent,
+       count(*) FILTER (WHERE date >= $since AND list_contains($penalty, code)) AS unauthorised
+FROM marks
+WHERE date >= $year_start AND date <= $day
+GROUP BY upn
+"""
+
+
 def run(marks_files: list[Path], day: date, since: date, year_start: date) -> dict[str, float]:
     """Seconds to load the marks and to run the query; pupils in the answer."""
     con = duckdb.connect()
@@ -59,9 +70,14 @@ def run(marks_files: list[Path], day: date, since: date, year_start: date) -> di
     }
     rows = con.execute(QUERY, params).fetchall()
     done = time.perf_counter()
+    # The same arithmetic taking every row as the mark (amendments ignored): a plain scan, the
+    # floor under the exact query above.
+    con.execute(SCAN_QUERY, params).fetchall()
+    scanned = time.perf_counter()
     con.close()
     return {
         "load_s": round(loaded - started, 3),
         "query_s": round(done - loaded, 3),
+        "scan_query_s": round(scanned - done, 3),
         "pupils": float(len(rows)),
     }

@@ -278,7 +278,19 @@ def _unresolved_n(
         n.c.upn.in_(sorted(upns)),
         ~later_version,
     )
+    # The driver's rows, converted here once per distinct value: a large LA has hundreds of
+    # thousands of N marks never resolved, and SQLAlchemy's row processing was most of the cost.
+    result = session.execute(query.order_by(n.c.school_date, n.c.session))
+    try:
+        rows = result.cursor.fetchall()  # type: ignore[attr-defined]
+    finally:
+        result.close()
+    dates: dict[Any, date] = {}
+    sessions = {s.value: s for s in RegisterSession}
     found: dict[str, list[SessionMark]] = defaultdict(list)
-    for upn, day, session_ in session.execute(query.order_by(n.c.school_date, n.c.session)):
-        found[upn].append(SessionMark(_as_date(day), RegisterSession(session_), "N"))
+    for upn, day, session_ in rows:
+        when = dates.get(day)
+        if when is None:
+            when = dates[day] = _as_date(day)
+        found[upn].append(SessionMark(when, sessions[session_], "N"))
     return found
