@@ -26,7 +26,12 @@ from casework.ladder.decisions import (
 from casework.ladder.recipients import base_context, long_date
 from casework.ladder.registry import rule
 from casework.ladder.stages import LEGAL_STAGES, Stage
-from casework.ladder.view import DecisionState, PupilView, StageState
+from casework.ladder.view import (
+    DecisionState,
+    PupilView,
+    StageState,
+    could_reach_behind_window,
+)
 from casework.marks import SessionMark
 from casework.penalties import add_years, is_compulsory_school_age
 from casework.policy import Policy
@@ -106,13 +111,10 @@ def needs_marks_behind_window(view: PupilView, policy: Policy) -> bool:
     prior = view.prior
     if prior is None or not prior.penalty_weeks or not _threshold_watched(view):
         return False
-    weeks = policy.legal.threshold_school_weeks
-    since = view.calendar.school_week_start(view.on.school_date, weeks)
-    before = sum(n for week, n in prior.penalty_weeks if week >= since)
-    if before == 0:
-        return False
-    recent = sum(1 for m in view.marks if m.code in PENALTY and m.school_date >= since)
-    return before + recent >= policy.legal.threshold_sessions
+    legal = policy.legal
+    return could_reach_behind_window(
+        view, prior.penalty_weeks, legal.threshold_school_weeks, PENALTY, legal.threshold_sessions
+    )
 
 
 @rule(Stage.PENALTY_NOTICE)

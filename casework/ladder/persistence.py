@@ -28,7 +28,7 @@ from casework.ladder.recipients import (
 )
 from casework.ladder.registry import rule
 from casework.ladder.stages import Stage
-from casework.ladder.view import PupilView
+from casework.ladder.view import PupilView, could_reach_behind_window
 from casework.measures import Band, band, count_codes
 from casework.policy import Policy
 
@@ -194,12 +194,14 @@ def needs_lateness_marks(view: PupilView, policy: Policy) -> bool:
     prior = view.prior
     if prior is None or not prior.late_weeks or view.case.open_stage(Stage.PERSISTENT_LATENESS):
         return False
-    weeks = policy.support.lateness_window_school_weeks
-    since = view.calendar.school_week_start(view.on.school_date, weeks)
-    before = sum(n for week, n in prior.late_weeks if week >= since)
-    if before == 0:
-        return False
-    return before + count_codes(view.marks, LATE_PRESENT, since) >= policy.support.lateness_marks
+    support = policy.support
+    return could_reach_behind_window(
+        view,
+        prior.late_weeks,
+        support.lateness_window_school_weeks,
+        LATE_PRESENT,
+        support.lateness_marks,
+    )
 
 
 @rule(Stage.PERSISTENT_LATENESS)

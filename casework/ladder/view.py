@@ -186,6 +186,23 @@ def needs_whole_history(view: PupilView) -> bool:
     )
 
 
+def could_reach_behind_window(
+    view: PupilView,
+    weekly: Sequence[tuple[date, int]],
+    school_weeks: int,
+    codes: frozenset[str],
+    line: int,
+) -> bool:
+    """A rule counting `codes` over the last `school_weeks` reaches behind the view's raw marks,
+    and the weeks behind them (`weekly`, counted by week: an upper bound on the rule's count)
+    with the raw marks since could reach `line`: the rule needs those earlier marks."""
+    since = view.calendar.school_week_start(view.on.school_date, school_weeks)
+    before = sum(n for week, n in weekly if week >= since)
+    if before == 0:
+        return False
+    return before + sum(1 for m in view.marks if m.code in codes and m.school_date >= since) >= line
+
+
 @dataclass(frozen=True)
 class SchoolView:
     """A school's session as a whole: for register-level checks (missing or incomplete)."""

@@ -8,18 +8,18 @@ for sweep times before, between and after the versions, on SQLite and on Postgre
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from casework.db.session import unit_of_work
-from casework.db.tables import Mark, MarkDayDirty, MarkWeek, School
+from casework.db.tables import Mark, MarkDayDirty, MarkWeek
 from casework.db.tallies import refresh_tallies
 from casework.db.totals import prior_totals, year_prior
+from tests.support.outbox_data import URN, ensure_school
 
-URN = "100001"
 YEAR_START = date(2025, 8, 1)
 CODES = ["/", "/", "/", "/", "\\", "L", "U", "N", "O", "G", "I", "I", "M", "X", "#", "B"]
 UPNS = [f"A{n:012d}" for n in range(12)]
@@ -67,18 +67,7 @@ def _mark(upn: str, day: date, session: str, code: str, at: datetime) -> Mark:
 
 def _store(engine: Engine, marks: list[Mark]) -> None:
     with unit_of_work(engine) as db:
-        if db.get(School, URN) is None:
-            db.add(
-                School(
-                    urn=URN,
-                    name="Tally Primary",
-                    phase="primary",
-                    la_code="999",
-                    am_register_closes=time(9, 30),
-                    pm_register_closes=time(14, 0),
-                )
-            )
-            db.flush()
+        ensure_school(db)
         db.add_all(marks)
 
 
