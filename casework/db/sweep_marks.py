@@ -1,6 +1,7 @@
 """A school's marks as a sweep reads them: a short raw window for every pupil, a long one for
-the pupils whose rules count day by day, the year behind either counted by the weekly tallies,
-and the whole year for the few the window would cut short (casework.ladder.window).
+the few whose rules must count day by day further back, the year behind either counted by the
+weekly tallies, and the whole year for the few the window would cut short
+(casework.ladder.window).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from casework.ladder.window import (
     counted_weeks,
     long_weeks,
     reading_for,
-    starts_long,
 )
 from casework.marks import SessionMark
 from casework.measures import PriorTotals, measures_from_codes
@@ -60,24 +60,21 @@ def windowed_views(
     if not views:
         return views
     urn, today = calendar.urn, on.school_date
-    long_set = {v.upn for v in views if starts_long(v.case)}
     short = _window(session, calendar, on, SHORT_WEEKS, only)
-    long = _window(session, calendar, on, long_weeks(policy), long_set)
     since = calendar.school_week_start(today, counted_weeks(policy))
     weekly, unreadable = weekly_counts(session, urn, since, short.start, on.at)
-    # The short window's counts reach furthest back, so its stale pupils include the long's.
     stale = unreadable | short.stale
 
     def built(view: PupilView, window: _Window) -> PupilView:
         marks, prior = window.parts(view.upn, weekly)
         return replace(view, marks=marks, prior=prior)
 
-    out = [built(v, long if v.upn in long_set else short) for v in views]
+    out = [built(v, short) for v in views]
     readings = {v.upn: Reading.WHOLE if v.upn in stale else reading_for(v, policy) for v in out}
     lengthen = {upn for upn, r in readings.items() if r is Reading.LONG}
     if lengthen:
-        more = _window(session, calendar, on, long_weeks(policy), lengthen)
-        out = [built(v, more) if v.upn in lengthen else v for v in out]
+        long = _window(session, calendar, on, long_weeks(policy), lengthen)
+        out = [built(v, long) if v.upn in lengthen else v for v in out]
     whole = {upn for upn, r in readings.items() if r is Reading.WHOLE}
     return _with_whole_year(session, out, whole) if whole else out
 

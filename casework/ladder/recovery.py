@@ -5,6 +5,7 @@ on the right side of its line for the whole review window. Nothing is ever delet
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import date
 
@@ -83,6 +84,24 @@ def has_window_this_year(view: PupilView, weeks: int) -> bool:
     starts = view.calendar.week_starts
     so_far = bisect_right(starts, view.on.school_date) - bisect_left(starts, view.year_start)
     return so_far >= weeks
+
+
+def could_recover(view: PupilView, policy: Policy) -> bool:
+    """A band stage could close today: its test passes on today's year-to-date counts (a
+    window that must hold every day fails on its last day otherwise), or the view has no day
+    to judge by. The counts are the same on any window, so a short one can answer this."""
+    window_start = view.calendar.school_week_start(
+        view.on.school_date, policy.bands.recovery_school_weeks
+    )
+    tests = [
+        test
+        for stage, test in RECOVERY_TESTS.items()
+        if (entry := view.case.open_stage(stage)) is not None and entry.entered_date < window_start
+    ]
+    if not tests or not has_window_this_year(view, policy.bands.recovery_school_weeks):
+        return False
+    today = deque(daily_counts(view), maxlen=1)
+    return not today or any(test(today[0][1], policy) for test in tests)
 
 
 @rule(Stage.ATTENDANCE_PLAN)

@@ -2,8 +2,9 @@
 
 A sweep reads every pupil's last SHORT_WEEKS school weeks of marks and counts the rest of the
 year (casework.db.sweep_marks). Some rules look further back, day by day: recovery for a pupil
-with a band stage open; lateness and the legal threshold when their counts, taken by week from
-the tallies (an upper bound on every count the rule makes), could reach the line. Runs and
+whose band stage could close today (its line holds on today's counts); lateness and the legal
+threshold when their counts, taken by week from the tallies (an upper bound on every count the
+rule makes), could reach the line. Runs and
 Notice to Improve periods that cross the window's start need the whole year.
 """
 
@@ -13,8 +14,8 @@ from enum import StrEnum
 
 from casework.ladder.legal import needs_marks_behind_window
 from casework.ladder.persistence import needs_lateness_marks
-from casework.ladder.recovery import RECOVERY_TESTS
-from casework.ladder.view import CaseState, PupilView, needs_whole_history
+from casework.ladder.recovery import could_recover
+from casework.ladder.view import PupilView, needs_whole_history
 from casework.policy import Policy
 
 SHORT_WEEKS = 2  # this week and last: most pupils' runs end inside it
@@ -36,15 +37,10 @@ def counted_weeks(policy: Policy) -> int:
     return max(policy.legal.threshold_school_weeks, policy.support.lateness_window_school_weeks)
 
 
-def starts_long(case: CaseState) -> bool:
-    """A band stage is open: recovery walks its review window day by day."""
-    return any(s.status == "open" and s.stage in RECOVERY_TESTS for s in case.stages)
-
-
 def reading_for(view: PupilView, policy: Policy) -> Reading:
     """What the view, built on a window, is missing: nothing, the long window, or everything."""
     if needs_whole_history(view) or needs_marks_behind_window(view, policy):
         return Reading.WHOLE
-    if needs_lateness_marks(view, policy):
+    if needs_lateness_marks(view, policy) or could_recover(view, policy):
         return Reading.LONG
     return Reading.SHORT

@@ -21,7 +21,6 @@ from casework.ladder.window import (
     counted_weeks,
     long_weeks,
     reading_for,
-    starts_long,
 )
 from casework.marks import SessionMark
 from casework.measures import PriorTotals, illness_days, measure
@@ -72,11 +71,10 @@ def _counted(view: PupilView, window_start: date) -> PupilView:
 
 
 def _windowed(view: PupilView) -> PupilView:
-    """A short or long window by the case, lengthened or read whole as the sweep decides."""
+    """The short window, lengthened or read whole as the sweep decides."""
     day = view.on.school_date
     long_start = CALENDAR.school_week_start(day, long_weeks(POLICY))
-    weeks = long_weeks(POLICY) if starts_long(view.case) else SHORT_WEEKS
-    windowed = _counted(view, CALENDAR.school_week_start(day, weeks))
+    windowed = _counted(view, CALENDAR.school_week_start(day, SHORT_WEEKS))
     reading = reading_for(windowed, POLICY)
     if reading is Reading.WHOLE:
         return view
