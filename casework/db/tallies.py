@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from casework.calendar import RegisterSession, monday_of
 from casework.codes import CODES, ILLNESS, CodeClass
+from casework.db.driver_rows import as_date, driver_rows, memo_dates
 from casework.db.tables import Mark, MarkDayDirty, MarkWeek
 from casework.marks import SessionMark
 from casework.measures import AttendanceMeasures, PriorTotals
@@ -51,10 +52,6 @@ def _monday(column: Any, dialect: str) -> sa.ColumnElement[Any]:
         return sa.cast(sa.func.date_trunc("week", column), sa.Date)
     # SQLite: forward to Sunday (or stay on it), then back six days: Monday of a Mon-Sun week.
     return sa.func.date(column, "weekday 0", "-6 days")
-
-
-def _as_date(value: date | str) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def latest_versions(
@@ -123,7 +120,7 @@ def refresh_tallies(session: Session, urn: str, before: date) -> int:
     ).all()
     if not claimed:
         return 0
-    targets = {(upn, monday_of(_as_date(day))) for upn, day in claimed}
+    targets = {(upn, monday_of(as_date(day))) for upn, day in claimed}
     first = min(week for _, week in targets)
     last = max(week for _, week in targets) + timedelta(days=6)
     dialect = session.get_bind().dialect.name
@@ -134,7 +131,7 @@ def refresh_tallies(session: Session, urn: str, before: date) -> int:
     )
     rows = []
     for upn, week, *counts, recorded_max in session.execute(_week_counts(latest, dialect)):
-        week_start = _as_date(week)
+        week_start = as_date(week)
         if (upn, week_start) in targets:
             rows.append(
                 {"urn": urn, "week_start": week_start, "upn": upn, "recorded_max": recorded_max}
@@ -183,7 +180,7 @@ def tallied_prior(
         sa.select(
             w.upn,
             *(sa.func.sum(w[name]) for name in _COUNTS),
-            sa.func.max(w.recorded_max),
+            sa.func.max(w.recorded_max) > at,
         )
         .where(w.urn == urn, w.week_start >= first_week, w.week_start < window_start, *pupils)
         .group_by(w.upn)
@@ -195,8 +192,8 @@ def tallied_prior(
     )
     stale = set(session.execute(dirty.distinct()).scalars())
     sums: dict[str, dict[str, int]] = {}
-    for upn, *counts, recorded_max in session.execute(query):
-        if recorded_max > at:
+    for upn, *counts, later in driver_rows(session, query):
+        if later:
             stale.add(upn)
         elif upn not in stale:
             sums[upn] = dict(zip(_COUNTS, (int(n) for n in counts), strict=True))
@@ -236,15 +233,16 @@ def weekly_counts(
     w, d = _WEEKS.c, _DIRTY.c
     dirty = sa.select(d.upn).where(d.urn == urn, d.school_date >= since, d.school_date < before)
     unreadable = set(session.execute(dirty.distinct()).scalars())
-    query = sa.select(w.upn, w.week_start, w.unauthorised, w.late, w.recorded_max).where(
-        w.urn == urn, w.week_start >= since, w.week_start < before
-    )
+    query = sa.select(
+        w.upn, sa.type_coerce(w.week_start, sa.String), w.unauthorised, w.late, w.recorded_max > at
+    ).where(w.urn == urn, w.week_start >= since, w.week_start < before)
     weeks: dict[str, list[WeekCounts]] = defaultdict(list)
-    for upn, week, unauthorised, late, recorded_max in session.execute(query):
-        if recorded_max > at:
+    monday = memo_dates()
+    for upn, week, unauthorised, late, later in driver_rows(session, query):
+        if later:
             unreadable.add(upn)
         elif unauthorised or late:
-            weeks[upn].append((week, unauthorised, late))
+            weeks[upn].append((monday(week), unauthorised, late))
     found = {u: tuple(sorted(counts)) for u, counts in weeks.items() if u not in unreadable}
     return found, frozenset(unreadable)
 
@@ -280,17 +278,10 @@ def _unresolved_n(
     )
     # The driver's rows, converted here once per distinct value: a large LA has hundreds of
     # thousands of N marks never resolved, and SQLAlchemy's row processing was most of the cost.
-    result = session.execute(query.order_by(n.c.school_date, n.c.session))
-    try:
-        rows = result.cursor.fetchall()  # type: ignore[attr-defined]
-    finally:
-        result.close()
-    dates: dict[Any, date] = {}
+    rows = driver_rows(session, query.order_by(n.c.school_date, n.c.session))
+    day_of = memo_dates()
     sessions = {s.value: s for s in RegisterSession}
     found: dict[str, list[SessionMark]] = defaultdict(list)
     for upn, day, session_ in rows:
-        when = dates.get(day)
-        if when is None:
-            when = dates[day] = _as_date(day)
-        found[upn].append(SessionMark(when, sessions[session_], "N"))
+        found[upn].append(SessionMark(day_of(day), sessions[session_], "N"))
     return found

@@ -10,9 +10,8 @@ after the sweep's time is invisible), so the totals are exact, not cached.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -25,6 +24,7 @@ from casework.calendar import (
     monday_of,
 )
 from casework.codes import ILLNESS
+from casework.db.driver_rows import as_date, driver_rows, memo_result
 from casework.db.tables import Mark
 from casework.db.tallies import latest_versions, tallied_prior
 from casework.marks import MarkVersion, SessionMark, visible_marks
@@ -64,22 +64,12 @@ def visible_window(
         latest.c.code,
         latest.c.minutes_late,
     ).order_by(latest.c.upn, latest.c.school_date, latest.c.session)
-    as_date = _memo_result(session, "school_date")
+    day_of = memo_result(session, _MARKS.c.school_date)
     sessions = {s.value: s for s in RegisterSession}
     by_upn: dict[str, list[SessionMark]] = defaultdict(list)
-    for upn, day, session_, code, late in _raw_rows(session, query):
-        by_upn[upn].append(SessionMark(as_date(day), sessions[session_], code, late))
+    for upn, day, session_, code, late in driver_rows(session, query):
+        by_upn[upn].append(SessionMark(day_of(day), sessions[session_], code, late))
     return by_upn
-
-
-def _raw_rows(session: Session, query: sa.Select[Any]) -> list[Any]:
-    """The driver's own rows: a sweep reads a school's window of marks (hundreds of thousands
-    of rows in a large LA), and every selected column here is converted by the caller."""
-    result = session.execute(query)
-    try:
-        return list(result.cursor.fetchall())  # type: ignore[attr-defined]
-    finally:
-        result.close()
 
 
 def prior_totals(
@@ -119,7 +109,7 @@ def prior_totals(
         if code in ILLNESS:
             illness[upn] += days  # one illness code (I): its distinct days are the days ill
         if day is not None:
-            open_n[upn].append(SessionMark(_as_date(day), RegisterSession(session_), code))
+            open_n[upn].append(SessionMark(as_date(day), RegisterSession(session_), code))
     return {
         upn: PriorTotals(
             window_start,
@@ -129,26 +119,6 @@ def prior_totals(
         )
         for upn, counts in codes.items()
     }
-
-
-def _as_date(value: date | str) -> date:
-    # A CASE over a date column comes back from SQLite as text.
-    return value if isinstance(value, date) else date.fromisoformat(value)
-
-
-def _memo_result(session: Session, column: str) -> Callable[[Any], Any]:
-    """The column's own result conversion, run once per distinct value (dates and register-close
-    times repeat across a school's thousands of marks)."""
-    dialect = session.get_bind().dialect
-    convert = _MARKS.c[column].type.dialect_impl(dialect).result_processor(dialect, None)
-    seen: dict[Any, Any] = {}
-
-    def cached(value: Any) -> Any:
-        if value not in seen:
-            seen[value] = convert(value) if convert is not None else value
-        return seen[value]
-
-    return cached
 
 
 def _mark_versions(
@@ -167,10 +137,11 @@ def _mark_versions(
     ).where(c.urn == urn, c.school_date >= since, c.school_date <= until)
     if only is not None:
         stmt = stmt.where(c.upn.in_(sorted(only)))
-    as_date, as_time = _memo_result(session, "school_date"), _memo_result(session, "recorded_at")
+    day_of = memo_result(session, _MARKS.c.school_date)
+    time_of = memo_result(session, _MARKS.c.recorded_at)
     sessions = {s.value: s for s in RegisterSession}
     return [
-        MarkVersion(upn, as_date(d), sessions[s], code, late, as_time(recorded))
+        MarkVersion(upn, day_of(d), sessions[s], code, late, time_of(recorded))
         for upn, d, s, code, late, recorded in session.execute(stmt)
     ]
 
