@@ -94,7 +94,17 @@ class Mark(SQLModel, table=True):
         sa.UniqueConstraint(
             "school_date", "upn", "session", "recorded_at", name="uq_marks_day_slot_version"
         ),
-        sa.Index("ix_marks_urn_date", "urn", "school_date"),
+        # A school's window of marks read from the index alone (docs/decisions/0006).
+        sa.Index(
+            "ix_marks_urn_date_slot",
+            "urn",
+            "school_date",
+            "upn",
+            "session",
+            "recorded_at",
+            "code",
+            "minutes_late",
+        ),
         # Unresolved N before a sweep's window: found without reading the year's other marks.
         sa.Index(
             "ix_marks_urn_date_n",
