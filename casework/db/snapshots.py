@@ -20,6 +20,7 @@ from casework.calendar import (
     england_bank_holidays,
     register_close_at,
 )
+from casework.db.driver_rows import driver_rows, memo_result
 from casework.db.sweep_marks import windowed_views
 from casework.db.tables import (
     CalendarEntry,
@@ -118,25 +119,39 @@ def _pupil_facts(session: Session, urn: str, only: str | None) -> dict[str, Pupi
         contacts_query = contacts_query.where(p.upn == only)
         pupils_query = pupils_query.where(p.upn == only)
     contacts: dict[str, list[ContactFacts]] = defaultdict(list)
-    for upn, *fields in session.execute(contacts_query):
-        contacts[upn].append(ContactFacts(*fields))
+    for upn, contact_id, name, relationship, pr, *rest in driver_rows(session, contacts_query):
+        contacts[upn].append(ContactFacts(contact_id, name, relationship, bool(pr), *rest))
+    born = memo_result(session, p.date_of_birth)
     return {
-        row.upn: PupilFacts(
-            row.upn,
-            row.urn,
-            row.forename,
-            row.surname,
-            row.date_of_birth,
-            row.year_group,
-            row.sen_status,
-            row.looked_after,
-            row.cp_cin,
-            row.social_worker_email,
-            row.yot_worker_email,
-            row.medical_condition,
-            tuple(contacts.get(row.upn, ())),
+        upn: PupilFacts(
+            upn,
+            urn_,
+            forename,
+            surname,
+            born(date_of_birth),
+            year_group,
+            sen_status,
+            bool(looked_after),
+            cp_cin,
+            social_worker_email,
+            yot_worker_email,
+            bool(medical_condition),
+            tuple(contacts.get(upn, ())),
         )
-        for row in session.execute(pupils_query)
+        for (
+            upn,
+            urn_,
+            forename,
+            surname,
+            date_of_birth,
+            year_group,
+            sen_status,
+            looked_after,
+            cp_cin,
+            social_worker_email,
+            yot_worker_email,
+            medical_condition,
+        ) in driver_rows(session, pupils_query)
     }
 
 
