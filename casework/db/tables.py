@@ -150,14 +150,13 @@ class MarkWeek(SQLModel, table=True):
 
 
 class MarkDayDirty(SQLModel, table=True):
-    """A pupil's school day with a mark version newer than its week's tally: written by a trigger
-    on `marks`, so every way a mark arrives (import, tests, a console) is counted."""
+    """A school day with a mark version newer than its weeks' tallies: written by a trigger on
+    `marks`, so every way a mark arrives (import, tests, a console) is counted."""
 
     __tablename__ = "mark_days_dirty"
     __table_args__ = {"sqlite_with_rowid": False}
     urn: str = Field(max_length=8, primary_key=True)
     school_date: date = Field(primary_key=True)
-    upn: str = Field(max_length=13, primary_key=True)
 
 
 class ImportBatch(SQLModel, table=True):

@@ -1,8 +1,8 @@
 """Per-pupil weekly tallies of the marks: what lets a sweep in July cost what one in September does.
 
-A trigger on `marks` records every (school, day, pupil) that gains a version in
-`mark_days_dirty`; before a sweep reads the part of the year behind its raw-mark window, it
-recounts the weeks of those days (`refresh_tallies`) from the latest version of each mark. A sweep
+A trigger on `marks` records every school day that gains a version in `mark_days_dirty`; before
+a sweep reads the part of the year behind its raw-mark window, it recounts the weeks of those
+days for the school's pupils (`refresh_tallies`) from the latest version of each mark. A sweep
 then sums at most one row per pupil and week instead of grouping every mark of the year.
 
 DESIGN.md "What a sweep sees" stays exact: a week is counted from its latest versions, so its
@@ -114,41 +114,28 @@ def refresh_tallies(session: Session, urn: str, before: date) -> int:
     """
     d = _DIRTY.c
     claimed = session.execute(
-        sa.delete(_DIRTY)
-        .where(d.urn == urn, d.school_date < before)
-        .returning(d.upn, d.school_date)
-    ).all()
-    if not claimed:
+        sa.delete(_DIRTY).where(d.urn == urn, d.school_date < before).returning(d.school_date)
+    ).scalars()
+    weeks = sorted({monday_of(as_date(day)) for day in claimed})
+    if not weeks:
         return 0
-    targets = {(upn, monday_of(as_date(day))) for upn, day in claimed}
-    first = min(week for _, week in targets)
-    last = max(week for _, week in targets) + timedelta(days=6)
     dialect = session.get_bind().dialect.name
-    c = _MARKS.c
-    upns = sorted({upn for upn, _ in targets})
-    latest = latest_versions(
-        dialect, (c.urn == urn, c.school_date.between(first, last), c.upn.in_(upns))
-    )
-    rows = []
-    for upn, week, *counts, recorded_max in session.execute(_week_counts(latest, dialect)):
-        week_start = as_date(week)
-        if (upn, week_start) in targets:
-            rows.append(
-                {"urn": urn, "week_start": week_start, "upn": upn, "recorded_max": recorded_max}
-                | dict(zip(_COUNTS, counts, strict=True))
-            )
-    w = _WEEKS.c
-    session.execute(
-        sa.delete(_WEEKS).where(
-            w.urn == urn,
-            w.week_start == sa.bindparam("b_week"),
-            w.upn == sa.bindparam("b_upn"),
-        ),
-        [{"b_week": week, "b_upn": upn} for upn, week in sorted(targets)],
-    )
-    if rows:
-        session.execute(sa.insert(_WEEKS), rows)
-    return len(targets)
+    c, w = _MARKS.c, _WEEKS.c
+    session.execute(sa.delete(_WEEKS).where(w.urn == urn, w.week_start.in_(weeks)))
+    recounted = 0
+    for week in weeks:
+        latest = latest_versions(
+            dialect, (c.urn == urn, c.school_date.between(week, week + timedelta(days=6)))
+        )
+        rows = [
+            {"urn": urn, "week_start": week, "upn": upn, "recorded_max": recorded_max}
+            | dict(zip(_COUNTS, counts, strict=True))
+            for upn, _, *counts, recorded_max in session.execute(_week_counts(latest, dialect))
+        ]
+        if rows:
+            session.execute(sa.insert(_WEEKS), rows)
+        recounted += len(rows)
+    return recounted
 
 
 def refresh_all(session: Session) -> int:
@@ -185,12 +172,9 @@ def tallied_prior(
         .where(w.urn == urn, w.week_start >= first_week, w.week_start < window_start, *pupils)
         .group_by(w.upn)
     )
-    # Days not yet recounted (no sweep has refreshed them): their pupils are counted exactly.
-    d = _DIRTY.c
-    dirty = sa.select(d.upn).where(
-        d.urn == urn, d.school_date >= first_week, d.school_date < window_start
-    )
-    stale = set(session.execute(dirty.distinct()).scalars())
+    # Days not yet recounted (marks imported since the sweep refreshed the tallies): every
+    # pupil of the school is counted exactly.
+    stale = set(_marked_on_dirty_days(session, urn, first_week, window_start, only))
     sums: dict[str, dict[str, int]] = {}
     for upn, *counts, later in driver_rows(session, query):
         if later:
@@ -219,6 +203,22 @@ def tallied_prior(
     return TalliedPrior(totals, frozenset(stale))
 
 
+def _marked_on_dirty_days(
+    session: Session, urn: str, since: date, before: date, only: Collection[str] | None
+) -> list[str]:
+    """The school's pupils, if a day since..before is not yet recounted; else none."""
+    d, c = _DIRTY.c, _MARKS.c
+    dirty = sa.select(d.school_date).where(
+        d.urn == urn, d.school_date >= since, d.school_date < before
+    )
+    if session.execute(dirty.limit(1)).first() is None:
+        return []
+    marked = sa.select(c.upn).where(c.urn == urn, c.school_date >= since, c.school_date < before)
+    if only is not None:
+        marked = marked.where(c.upn.in_(sorted(only)))
+    return list(session.execute(marked.distinct()).scalars())
+
+
 WeekCounts = tuple[date, int, int]  # Monday, G N O U sessions, L or U sessions
 
 
@@ -230,9 +230,8 @@ def weekly_counts(
     (a later version, or a day not yet recounted), who must be read from the marks."""
     if before <= since:
         return {}, frozenset()
-    w, d = _WEEKS.c, _DIRTY.c
-    dirty = sa.select(d.upn).where(d.urn == urn, d.school_date >= since, d.school_date < before)
-    unreadable = set(session.execute(dirty.distinct()).scalars())
+    w = _WEEKS.c
+    unreadable = set(_marked_on_dirty_days(session, urn, since, before, None))
     query = sa.select(
         w.upn, sa.type_coerce(w.week_start, sa.String), w.unauthorised, w.late, w.recorded_max > at
     ).where(w.urn == urn, w.week_start >= since, w.week_start < before)
