@@ -221,9 +221,11 @@ def _message_detail(message: Any) -> dict[str, Any]:
     return detail
 
 
-def queue_messages(
-    session: Session, t: Target, items: list[QueueMessage], now: datetime
-) -> list[AuditDraft]:
+def _queue_for(
+    session: Session, items: Sequence[tuple[Target, QueueMessage]], now: datetime
+) -> list[tuple[Target, AuditDraft]]:
+    """Queue the messages of any number of targets in one pass through the outbox; the audit
+    drafts of what was really queued, each with its target."""
     drafts = [
         MessageDraft(
             idempotency_key=d.key,
@@ -243,23 +245,18 @@ def queue_messages(
             case_id=t.case_id,
             stage=d.stage.value if d.stage else None,
         )
-        for d in items
+        for t, d in items
     ]
-    audit: list[AuditDraft] = []
+    target_of = {d.key: t for t, d in items}
+    audit: list[tuple[Target, AuditDraft]] = []
     for message in enqueue(session, drafts, now):
-        audit.append(_draft(t, AuditKind.MESSAGE_QUEUED, message.stage, _message_detail(message)))
+        t = target_of[message.idempotency_key]
+        audit.append(
+            (t, _draft(t, AuditKind.MESSAGE_QUEUED, message.stage, _message_detail(message)))
+        )
         if message.idempotency_key.endswith(":retraction"):
-            audit.append(
-                _draft(
-                    t,
-                    AuditKind.MESSAGE_RETRACTED,
-                    message.stage,
-                    {
-                        **_message_detail(message),
-                        "action": "correction sent",
-                    },
-                )
-            )
+            detail = {**_message_detail(message), "action": "correction sent"}
+            audit.append((t, _draft(t, AuditKind.MESSAGE_RETRACTED, message.stage, detail)))
     return audit
 
 
@@ -373,14 +370,28 @@ def apply_decisions(
     session: Session, t: Target, decisions: Sequence[Proposal], now: datetime
 ) -> list[AuditDraft]:
     """Write one target's decisions; returns the audit drafts for what was really created."""
-    audit = _enter_stages(session, t, _of(decisions, EnterStage))
-    audit += _close_stages(session, t, _of(decisions, CloseStage), now)
-    audit += open_tasks(session, t, _of(decisions, OpenTask))
-    audit += _request_decisions(session, t, _of(decisions, RequestDecision))
-    audit += _referrals(session, t, _of(decisions, MakeReferral), now)
-    audit += _data_alerts(session, t, _of(decisions, DataAlert))
-    audit += queue_messages(session, t, _of(decisions, QueueMessage), now)
-    return audit
+    return apply_many(session, [(t, decisions)], now)
+
+
+def apply_many(
+    session: Session, batch: Sequence[tuple[Target, Sequence[Proposal]]], now: datetime
+) -> list[AuditDraft]:
+    """`apply_decisions` for each target in turn, the outbox written in one pass for all of
+    them (a sweep queues messages for hundreds of pupils); the drafts in the same order."""
+    per_target: list[list[AuditDraft]] = []
+    for t, decisions in batch:
+        audit = _enter_stages(session, t, _of(decisions, EnterStage))
+        audit += _close_stages(session, t, _of(decisions, CloseStage), now)
+        audit += open_tasks(session, t, _of(decisions, OpenTask))
+        audit += _request_decisions(session, t, _of(decisions, RequestDecision))
+        audit += _referrals(session, t, _of(decisions, MakeReferral), now)
+        audit += _data_alerts(session, t, _of(decisions, DataAlert))
+        per_target.append(audit)
+    index = {id(t): i for i, (t, _) in enumerate(batch)}
+    messages = [(t, d) for t, decisions in batch for d in _of(decisions, QueueMessage)]
+    for t, draft in _queue_for(session, messages, now):
+        per_target[index[id(t)]].append(draft)
+    return [draft for audit in per_target for draft in audit]
 
 
 def write_audit(session: Session, drafts: Sequence[AuditDraft], now: datetime) -> None:

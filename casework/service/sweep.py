@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from casework.calendar import RegisterSession
-from casework.db.persist import Target, apply_decisions, ensure_cases, write_audit
+from casework.db.persist import Target, apply_many, ensure_cases, write_audit
 from casework.db.session import get_engine, read_snapshot, unit_of_work
 from casework.db.snapshots import SchoolSnapshot, load_calendar, load_school
 from casework.db.tables import School, SweepRun
@@ -81,9 +81,12 @@ def _persist(
 ) -> int:
     urn, school_date = snapshot.school.urn, snapshot.on.school_date
     cases = ensure_cases(db, per_pupil, urn, school_date, now)
-    audit = apply_decisions(db, Target(urn, school_date, None, None), school_level, now)
-    for upn, decisions in per_pupil.items():
-        audit += apply_decisions(db, Target(urn, school_date, upn, cases[upn]), decisions, now)
+    batch = [(Target(urn, school_date, None, None), school_level)]
+    batch += [
+        (Target(urn, school_date, upn, cases[upn]), decisions)
+        for upn, decisions in per_pupil.items()
+    ]
+    audit = apply_many(db, batch, now)
     write_audit(db, audit, now)
     return len(audit)
 
