@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 
-def driver_rows(session: Session, query: sa.Select[Any]) -> list[Any]:
+def driver_rows(session: Session, query: sa.Executable) -> list[Any]:
     """Every row of `query` as the driver's tuple, unconverted."""
     result = session.execute(query)
     try:

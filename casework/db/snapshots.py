@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -20,7 +21,7 @@ from casework.calendar import (
     england_bank_holidays,
     register_close_at,
 )
-from casework.db.driver_rows import driver_rows, memo_result
+from casework.db.driver_rows import driver_rows, memo_dates, memo_result
 from casework.db.sweep_marks import windowed_views
 from casework.db.tables import (
     CalendarEntry,
@@ -159,76 +160,75 @@ def _table(model: type[SQLModel]) -> sa.Table:
     return model.__table__  # type: ignore[attr-defined, no-any-return]
 
 
-def _by_upn(rows: Any) -> dict[str, list[Any]]:
-    grouped: dict[str, list[Any]] = defaultdict(list)
-    for row in rows:
-        grouped[row.upn].append(row)
+def _by_upn(session: Session, query: sa.Executable) -> dict[str, list[tuple[Any, ...]]]:
+    """The driver's rows of `query` (upn first) grouped by pupil, without the upn."""
+    grouped: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for upn, *rest in driver_rows(session, query):
+        grouped[upn].append(tuple(rest))
     return grouped
 
 
+def _context(value: Any) -> dict[str, str]:
+    # A JSON column: SQLite's driver gives the text, PostgreSQL's the decoded value.
+    return dict(json.loads(value) if isinstance(value, str) else value or {})
+
+
 def _case_states(session: Session, urn: str, on: date) -> dict[str, CaseState]:
+    # The driver's rows: a school's case history is thousands of rows a sweep by midsummer.
     s, t, d, r = (_table(m).c for m in (StageEntry, Task, Decision, Referral))
     stages = _by_upn(
-        session.execute(
-            sa.select(
-                s.upn, s.stage, s.key, s.status, s.entered_date, s.closed_date, s.context
-            ).where(s.urn == urn)
-        )
+        session,
+        sa.select(s.upn, s.stage, s.key, s.status, s.entered_date, s.closed_date, s.context).where(
+            s.urn == urn
+        ),
     )
     tasks = _by_upn(
-        session.execute(
-            sa.select(
-                t.upn, t.kind, t.key, t.status, t.due_date, t.outcome, t.completed_date
-            ).where(t.urn == urn, t.upn.is_not(None))
-        )
+        session,
+        sa.select(t.upn, t.kind, t.key, t.status, t.due_date, t.outcome, t.completed_date).where(
+            t.urn == urn, t.upn.is_not(None)
+        ),
     )
     decisions = _by_upn(
-        session.execute(
-            sa.select(
-                d.upn, d.stage, d.key, d.status, d.requested_date, d.decided_date, d.context
-            ).where(d.urn == urn)
-        )
+        session,
+        sa.select(
+            d.upn, d.stage, d.key, d.status, d.requested_date, d.decided_date, d.context
+        ).where(d.urn == urn),
     )
-    referrals = _by_upn(session.execute(sa.select(r.upn, r.key).where(r.urn == urn)))
+    referrals = _by_upn(session, sa.select(r.upn, r.key).where(r.urn == urn))
+    m = _table(Message).c
     messages = _by_upn(
-        session.execute(
-            sa.select(col(Message.upn), col(Message.idempotency_key), col(Message.status)).where(
-                col(Message.urn) == urn, col(Message.school_date) == on
-            )
-        )
+        session,
+        sa.select(m.upn, m.idempotency_key, m.status).where(m.urn == urn, m.school_date == on),
     )
+    day = memo_dates()
+
+    def maybe_day(value: Any) -> date | None:
+        return None if value is None else day(value)
+
+    def case_state(upn: str) -> CaseState:
+        stage_states = tuple(
+            StageState(Stage(stage), key, status, day(entered), maybe_day(closed), _context(ctx))
+            for stage, key, status, entered, closed, ctx in stages.get(upn, ())
+        )
+        task_states = tuple(
+            TaskState(kind, key, status, day(due), outcome, maybe_day(completed))
+            for kind, key, status, due, outcome, completed in tasks.get(upn, ())
+        )
+        decision_states = tuple(
+            DecisionState(Stage(stage), key, status, day(asked), maybe_day(decided), _context(ctx))
+            for stage, key, status, asked, decided, ctx in decisions.get(upn, ())
+        )
+        message_rows = messages.get(upn, ())
+        keys = {s.key for s in stage_states} | {t.key for t in task_states}
+        keys |= {d.key for d in decision_states} | {key for (key,) in referrals.get(upn, ())}
+        keys |= {key for key, _ in message_rows}
+        sent = {key for key, status in message_rows if status not in _UNSENT}
+        return CaseState(
+            stage_states, task_states, decision_states, frozenset(keys), frozenset(sent)
+        )
+
     upns = set(stages) | set(tasks) | set(decisions) | set(referrals) | set(messages)
-    return {upn: _case_state(upn, stages, tasks, decisions, referrals, messages) for upn in upns}
-
-
-def _case_state(
-    upn: str,
-    stages: dict[str, list[Any]],
-    tasks: dict[str, list[Any]],
-    decisions: dict[str, list[Any]],
-    referrals: dict[str, list[Any]],
-    messages: dict[str, list[Any]],
-) -> CaseState:
-    stage_states = tuple(
-        StageState(Stage(s.stage), s.key, s.status, s.entered_date, s.closed_date, dict(s.context))
-        for s in stages.get(upn, ())
-    )
-    task_states = tuple(
-        TaskState(t.kind, t.key, t.status, t.due_date, t.outcome, t.completed_date)
-        for t in tasks.get(upn, ())
-    )
-    decision_states = tuple(
-        DecisionState(
-            Stage(d.stage), d.key, d.status, d.requested_date, d.decided_date, dict(d.context)
-        )
-        for d in decisions.get(upn, ())
-    )
-    message_rows = messages.get(upn, ())
-    keys = {s.key for s in stage_states} | {t.key for t in task_states}
-    keys |= {d.key for d in decision_states} | {r.key for r in referrals.get(upn, ())}
-    keys |= {m.idempotency_key for m in message_rows}
-    sent = {m.idempotency_key for m in message_rows if m.status not in _UNSENT}
-    return CaseState(stage_states, task_states, decision_states, frozenset(keys), frozenset(sent))
+    return {upn: case_state(upn) for upn in upns}
 
 
 def school_alert_keys(session: Session, urn: str, on: date) -> frozenset[str]:
