@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from casework.policy import LegalSection
 
@@ -262,6 +263,7 @@ def csa_end(date_of_birth: date) -> date:
     return last_friday_of_june(year)
 
 
+@lru_cache(maxsize=65536)
 def is_compulsory_school_age(date_of_birth: date, on: date) -> bool:
     """Only these children can be the subject of a notice, an ESO or a prosecution."""
     return csa_start(date_of_birth) <= on <= csa_end(date_of_birth)
