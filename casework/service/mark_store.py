@@ -5,11 +5,18 @@ file has only a few hundred distinct dates and register-close times. So values a
 with SQLAlchemy's own processors for the dialect, once per distinct value, and the rows go to the
 driver directly: `executemany` of INSERT ... ON CONFLICT DO NOTHING on SQLite, and on PostgreSQL
 COPY into a temporary table followed by one INSERT ... SELECT ... ON CONFLICT DO NOTHING.
+
+On SQLite the row trigger that records dirty school days for the tallies (migration 0006) cost
+as much as the rest of the insert together (SQLite has no statement-level triggers). The bulk
+insert therefore lifts it for its own transaction, records its school days itself and puts the
+trigger back as the schema holds it; SQLite's single writer means no other insert can happen
+in between, and a rollback restores it anyway.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -76,7 +83,7 @@ def load_mark_versions(session: Session, scope: MarkScope) -> dict[MarkKey, Stor
 def insert_marks(
     session: Session,
     marks: Sequence[MarkRecord],
-    batch_id: int,
+    batch_id: int | None,
     on_chunk: Callable[[int], None] | None = None,
 ) -> None:
     """Insert new mark versions; a version already stored (a concurrent import) is skipped."""
@@ -87,12 +94,51 @@ def insert_marks(
         (upn, urn, as_date(day), session_, code, original, minutes, as_time(at), batch_id)
         for upn, urn, day, session_, code, original, minutes, at in ordered
     ]
-    write = _copy_then_insert if session.get_bind().dialect.name == "postgresql" else _executemany
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        _in_chunks(session, rows, _copy_then_insert, on_chunk)
+        return
+    with _dirty_days_written_here(session, {(row[1], row[2]) for row in rows}):
+        _in_chunks(session, rows, _executemany, on_chunk)
+
+
+def _in_chunks(
+    session: Session,
+    rows: list[tuple[Any, ...]],
+    write: Callable[[Session, list[tuple[Any, ...]]], None],
+    on_chunk: Callable[[int], None] | None,
+) -> None:
     for start in range(0, len(rows), CHUNK_ROWS):
         chunk = rows[start : start + CHUNK_ROWS]
         write(session, chunk)
         if on_chunk is not None:
             on_chunk(len(chunk))
+
+
+DIRTY_TRIGGER = "marks_dirty_day"
+
+
+@contextmanager
+def _dirty_days_written_here(session: Session, days: set[tuple[str, Any]]) -> Iterator[None]:
+    """SQLite: the dirty-day trigger lifted for this transaction's bulk insert, `days` (urn,
+    bound school date) recorded directly, and the trigger restored from its own definition."""
+    conn = session.connection()
+    definition = conn.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (DIRTY_TRIGGER,)
+    ).scalar()
+    if definition is not None:
+        conn.exec_driver_sql(f"DROP TRIGGER {DIRTY_TRIGGER}")
+    try:
+        yield
+        if days:
+            conn.exec_driver_sql(
+                "INSERT OR IGNORE INTO mark_days_dirty (urn, school_date) VALUES (?, ?)",
+                sorted(days),
+            )
+    finally:
+        if definition is not None:
+            conn.exec_driver_sql(definition)
 
 
 _COLUMNS = ", ".join(INSERTED)

@@ -18,6 +18,8 @@ from casework.db.session import unit_of_work
 from casework.db.tables import Mark, MarkDayDirty, MarkWeek
 from casework.db.tallies import refresh_tallies
 from casework.db.totals import prior_totals, year_prior
+from casework.imports.marks import MarkRecord
+from casework.service.mark_store import insert_marks
 from tests.support.outbox_data import URN, ensure_school
 
 YEAR_START = date(2025, 8, 1)
@@ -125,3 +127,29 @@ def test_dirty_days_inside_the_window_wait_for_a_later_sweep(engine: Engine) -> 
         assert refresh_tallies(db, URN, date(2025, 9, 15)) == 0
         assert refresh_tallies(db, URN, date(2025, 9, 22)) == 1
         db.commit()
+
+
+def _dirty_days(engine: Engine) -> set[tuple[str, date]]:
+    with Session(engine) as db:
+        rows = db.execute(sa.select(MarkDayDirty.urn, MarkDayDirty.school_date)).all()
+    return {(urn, day if isinstance(day, date) else date.fromisoformat(day)) for urn, day in rows}
+
+
+def test_the_bulk_import_records_its_days_and_leaves_the_trigger_in_place(engine: Engine) -> None:
+    days = [date(2025, 9, 3), date(2025, 9, 4)]
+    records = [
+        MarkRecord(upn, URN, day, "AM", "/", "/", None, datetime(2025, 9, 5, 9, tzinfo=UTC))
+        for upn in UPNS
+        for day in days
+    ]
+    with unit_of_work(engine) as db:
+        ensure_school(db)
+        db.flush()
+        insert_marks(db, records, None)
+    assert _dirty_days(engine) == {(URN, day) for day in days}
+    with unit_of_work(engine) as db:
+        assert refresh_tallies(db, URN, date(2025, 9, 8)) == len(UPNS)
+    # Every other way a mark arrives is still caught by the trigger.
+    later = date(2025, 9, 10)
+    _store(engine, [_mark(UPNS[0], later, "AM", "N", datetime(2025, 9, 10, 9, tzinfo=UTC))])
+    assert _dirty_days(engine) == {(URN, later)}
