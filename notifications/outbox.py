@@ -26,19 +26,28 @@ from casework.db.session import is_postgres, unit_of_work
 from casework.db.tables import Message
 from casework.ladder.decisions import Channel, RecipientRole
 from notifications.messages import MessageStatus, can_move
-from notifications.queue import MessageDraft, cancel_queued, enqueue, load_messages
+from notifications.queue import (
+    MessageDraft,
+    Queued,
+    cancel_queued,
+    enqueue,
+    load_messages,
+    queue_drafts,
+)
 from notifications.transitions import move
 
 __all__ = [
     "RECEIPT_PROVIDERS",
     "MessageDraft",
     "OutcomeKind",
+    "Queued",
     "SendOutcome",
     "cancel_queued",
     "claim_due",
     "enqueue",
     "hold_family_sms",
     "load_messages",
+    "queue_drafts",
     "record_result",
     "record_results",
     "release_claimed",

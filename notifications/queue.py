@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -94,14 +94,35 @@ def _row(draft: MessageDraft, now: datetime) -> dict[str, Any]:
     }
 
 
-def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+class Queued(NamedTuple):
+    """A message just put into the outbox: what its audit entry names."""
+
+    id: int
+    idempotency_key: str
+    channel: str
+    template: str
+    recipient_role: str
+    recipient_ref: str | None
+    stage: str | None
+
+
+def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> list[Queued]:
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    c = _TABLE.c
     statement = (
         dialect.insert(_TABLE)
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(_TABLE.c.id)
+        .returning(
+            c.id,
+            c.idempotency_key,
+            c.channel,
+            c.template,
+            c.recipient_role,
+            c.recipient_ref,
+            c.stage,
+        )
     )
-    return [int(row_id) for row_id in session.execute(statement, rows).scalars()]
+    return sorted((Queued(*row) for row in session.execute(statement, rows)), key=lambda q: q.id)
 
 
 def load_messages(session: Session, ids: Sequence[int]) -> list[Message]:
@@ -115,11 +136,10 @@ def load_messages(session: Session, ids: Sequence[int]) -> list[Message]:
     return sorted(messages, key=lambda m: m.id or 0)
 
 
-def enqueue(session: Session, drafts: Sequence[MessageDraft], now: datetime) -> list[Message]:
-    """Render and queue the drafts not already in the outbox; returns only the rows inserted.
-
-    The caller writes `message.queued` audit entries for exactly those rows. Never commits.
-    """
+def queue_drafts(session: Session, drafts: Sequence[MessageDraft], now: datetime) -> list[Queued]:
+    """Render and queue the drafts not already in the outbox; returns only the rows inserted,
+    in id order. The caller writes `message.queued` audit entries for exactly those rows.
+    Never commits."""
     unique: dict[str, MessageDraft] = {}
     for draft in drafts:
         unique.setdefault(draft.idempotency_key, draft)
@@ -128,7 +148,12 @@ def enqueue(session: Session, drafts: Sequence[MessageDraft], now: datetime) -> 
     rows = [_row(d, now) for key, d in unique.items() if key not in existing]
     if not rows:
         return []
-    return load_messages(session, _insert_ignoring_duplicates(session, rows))
+    return _insert_ignoring_duplicates(session, rows)
+
+
+def enqueue(session: Session, drafts: Sequence[MessageDraft], now: datetime) -> list[Message]:
+    """`queue_drafts`, returning the inserted rows whole."""
+    return load_messages(session, [queued.id for queued in queue_drafts(session, drafts, now)])
 
 
 def cancel_queued(session: Session, key_prefix: str, now: datetime) -> list[Message]:

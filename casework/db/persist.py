@@ -31,7 +31,7 @@ from casework.ladder.decisions import (
     TaskKind,
 )
 from casework.ladder.decisions import Decision as Proposal
-from notifications.outbox import MessageDraft, cancel_queued, enqueue
+from notifications.outbox import MessageDraft, cancel_queued, queue_drafts
 
 SYSTEM = "system"
 
@@ -249,7 +249,7 @@ def _queue_for(
     ]
     target_of = {d.key: t for t, d in items}
     audit: list[tuple[Target, AuditDraft]] = []
-    for message in enqueue(session, drafts, now):
+    for message in queue_drafts(session, drafts, now):
         t = target_of[message.idempotency_key]
         audit.append(
             (t, _draft(t, AuditKind.MESSAGE_QUEUED, message.stage, _message_detail(message)))
