@@ -149,6 +149,27 @@ class MarkWeek(SQLModel, table=True):
     recorded_max: datetime  # the newest version of any mark of the week
 
 
+class MarkSpanTotal(SQLModel, table=True):
+    """One pupil's `mark_weeks` summed over first_week..window_start (exclusive): the span a
+    sweep counts behind its short window, kept until the school's tallies are recounted."""
+
+    __tablename__ = "mark_span_totals"
+    __table_args__ = {"sqlite_with_rowid": False}
+    urn: str = Field(max_length=8, primary_key=True)
+    first_week: date = Field(primary_key=True)
+    window_start: date = Field(primary_key=True)
+    upn: str = Field(max_length=13, primary_key=True)
+    possible: int
+    present: int
+    educational: int
+    authorised: int
+    unauthorised: int
+    late: int
+    illness_days: int
+    n_sessions: int
+    recorded_max: datetime
+
+
 class MarkDayDirty(SQLModel, table=True):
     """A school day with a mark version newer than its weeks' tallies: written by a trigger on
     `marks`, so every way a mark arrives (import, tests, a console) is counted."""

@@ -24,13 +24,14 @@ from sqlmodel import Session
 from casework.calendar import RegisterSession, monday_of
 from casework.codes import CODES, ILLNESS, CodeClass
 from casework.db.driver_rows import as_date, driver_rows, memo_dates
-from casework.db.tables import Mark, MarkDayDirty, MarkWeek
+from casework.db.tables import Mark, MarkDayDirty, MarkSpanTotal, MarkWeek
 from casework.marks import SessionMark
 from casework.measures import AttendanceMeasures, PriorTotals
 
 _MARKS = Mark.__table__  # type: ignore[attr-defined]
 _WEEKS = MarkWeek.__table__  # type: ignore[attr-defined]
 _DIRTY = MarkDayDirty.__table__  # type: ignore[attr-defined]
+_SPANS = MarkSpanTotal.__table__  # type: ignore[attr-defined]
 _COUNTS = (
     "possible",
     "present",
@@ -122,6 +123,7 @@ def refresh_tallies(session: Session, urn: str, before: date) -> int:
     dialect = session.get_bind().dialect.name
     c, w = _MARKS.c, _WEEKS.c
     session.execute(sa.delete(_WEEKS).where(w.urn == urn, w.week_start.in_(weeks)))
+    session.execute(sa.delete(_SPANS).where(_SPANS.c.urn == urn))  # sums of the old counts
     recounted = 0
     for week in weeks:
         latest = latest_versions(
@@ -144,6 +146,63 @@ def refresh_all(session: Session) -> int:
     return sum(refresh_tallies(session, urn, date.max) for urn in urns)
 
 
+def first_counted_week(year_start: date, window_start: date) -> date:
+    """Where the tallied span behind a window begins: the year's first Monday (the days before
+    it are counted from the marks), or the window's own start if that comes first."""
+    return min(monday_of(year_start + timedelta(days=6)), window_start)
+
+
+def keep_span_totals(session: Session, urn: str, first_week: date, window_start: date) -> None:
+    """Sum the school's tallies over first_week..window_start once, for every sweep until the
+    span moves or the tallies are recounted (which drops them)."""
+    s, w = _SPANS.c, _WEEKS.c
+    span = (s.urn == urn, s.first_week == first_week, s.window_start == window_start)
+    if session.execute(sa.select(s.upn).where(*span).limit(1)).first() is not None:
+        return
+    session.execute(sa.delete(_SPANS).where(s.urn == urn))
+    sums = (
+        sa.select(
+            w.urn,
+            sa.literal(first_week, sa.Date),
+            sa.literal(window_start, sa.Date),
+            w.upn,
+            *(sa.func.sum(w[name]) for name in _COUNTS),
+            sa.func.max(w.recorded_max),
+        )
+        .where(w.urn == urn, w.week_start >= first_week, w.week_start < window_start)
+        .group_by(w.urn, w.upn)
+    )
+    columns = ["urn", "first_week", "window_start", "upn", *_COUNTS, "recorded_max"]
+    session.execute(sa.insert(_SPANS).from_select(columns, sums))
+
+
+def _span_sums(
+    session: Session, urn: str, first_week: date, window_start: date, at: datetime, pupils: Any
+) -> list[Any]:
+    """Per pupil: the sums and whether a version is later than `at`; from the kept span totals
+    when the sweep kept them, else summed from the weekly tallies."""
+    s, w = _SPANS.c, _WEEKS.c
+    span = (s.urn == urn, s.first_week == first_week, s.window_start == window_start)
+    kept = sa.select(s.upn, *(s[name] for name in _COUNTS), s.recorded_max > at).where(*span)
+    if pupils is not None:
+        kept = kept.where(s.upn.in_(pupils))
+    rows = driver_rows(session, kept)
+    if rows or session.execute(sa.select(s.upn).where(*span).limit(1)).first() is not None:
+        return rows
+    summed = (
+        sa.select(
+            w.upn,
+            *(sa.func.sum(w[name]) for name in _COUNTS),
+            sa.func.max(w.recorded_max) > at,
+        )
+        .where(w.urn == urn, w.week_start >= first_week, w.week_start < window_start)
+        .group_by(w.upn)
+    )
+    if pupils is not None:
+        summed = summed.where(w.upn.in_(pupils))
+    return driver_rows(session, summed)
+
+
 @dataclass(frozen=True)
 class TalliedPrior:
     """The tallied part of the year for a school's pupils, and who must be counted exactly."""
@@ -161,22 +220,12 @@ def tallied_prior(
     only: Collection[str] | None = None,
 ) -> TalliedPrior:
     """Per pupil: the weeks first_week..window_start (exclusive) summed from the tallies."""
-    w = _WEEKS.c
-    pupils = () if only is None else (w.upn.in_(sorted(only)),)
-    query = (
-        sa.select(
-            w.upn,
-            *(sa.func.sum(w[name]) for name in _COUNTS),
-            sa.func.max(w.recorded_max) > at,
-        )
-        .where(w.urn == urn, w.week_start >= first_week, w.week_start < window_start, *pupils)
-        .group_by(w.upn)
-    )
+    pupils = None if only is None else sorted(only)
     # Days not yet recounted (marks imported since the sweep refreshed the tallies): every
     # pupil of the school is counted exactly.
     stale = set(_marked_on_dirty_days(session, urn, first_week, window_start, only))
     sums: dict[str, dict[str, int]] = {}
-    for upn, *counts, later in driver_rows(session, query):
+    for upn, *counts, later in _span_sums(session, urn, first_week, window_start, at, pupils):
         if later:
             stale.add(upn)
         elif upn not in stale:

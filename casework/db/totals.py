@@ -21,12 +21,11 @@ from casework.calendar import (
     SchoolCalendar,
     SweepPoint,
     academic_year_start,
-    monday_of,
 )
 from casework.codes import ILLNESS
 from casework.db.driver_rows import as_date, driver_rows, memo_result
 from casework.db.tables import Mark
-from casework.db.tallies import latest_versions, tallied_prior
+from casework.db.tallies import first_counted_week, latest_versions, tallied_prior
 from casework.marks import MarkVersion, SessionMark, visible_marks
 from casework.measures import PriorTotals, add_measures, measures_from_codes
 
@@ -190,7 +189,7 @@ def year_prior(
     """
     if window_start <= year_start:
         return {}, frozenset()
-    first_week = min(monday_of(year_start + timedelta(days=6)), window_start)
+    first_week = first_counted_week(year_start, window_start)
     head = prior_totals(session, urn, year_start, first_week, at, only)
     tallied = tallied_prior(session, urn, first_week, window_start, at, only)
     body = dict(tallied.totals)

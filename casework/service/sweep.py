@@ -14,12 +14,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from casework.calendar import RegisterSession
+from casework.calendar import RegisterSession, academic_year_start
 from casework.db.persist import Target, apply_many, ensure_cases, write_audit
 from casework.db.session import get_engine, read_snapshot, unit_of_work
 from casework.db.snapshots import SchoolSnapshot, load_calendar, load_school
 from casework.db.tables import School, SweepRun
-from casework.db.tallies import refresh_tallies
+from casework.db.tallies import first_counted_week, keep_span_totals, refresh_tallies
 from casework.ladder.decisions import Decision
 from casework.ladder.engine import decide
 from casework.ladder.register import check_register, register_missing
@@ -136,8 +136,11 @@ def sweep_school(
         calendar = load_calendar(db, urn, school_date)
         if not calendar.is_school_session(school_date, session):
             return skipped
-        # Every week behind the shortest raw window is read from the tallies.
-        refresh_tallies(db, urn, calendar.school_week_start(school_date, SHORT_WEEKS))
+        # Every week behind the shortest raw window is read from the tallies, summed once a span.
+        window_start = calendar.school_week_start(school_date, SHORT_WEEKS)
+        refresh_tallies(db, urn, window_start)
+        first_week = first_counted_week(academic_year_start(school_date), window_start)
+        keep_span_totals(db, urn, first_week, window_start)
     with read_snapshot(engine) as db:
         snapshot = load_school(db, urn, school_date, session, window_for=policy)
         if snapshot is None:
