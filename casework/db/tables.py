@@ -150,8 +150,9 @@ class MarkWeek(SQLModel, table=True):
 
 
 class MarkSpanTotal(SQLModel, table=True):
-    """One pupil's `mark_weeks` summed over first_week..window_start (exclusive): the span a
-    sweep counts behind its short window, kept until the school's tallies are recounted."""
+    """One pupil's `mark_weeks` summed over first_week..window_start (exclusive), and the slots
+    there whose latest mark is N: the span a sweep counts behind its short window, kept until a
+    week inside it is recounted."""
 
     __tablename__ = "mark_span_totals"
     __table_args__ = {"sqlite_with_rowid": False}
@@ -168,6 +169,7 @@ class MarkSpanTotal(SQLModel, table=True):
     illness_days: int
     n_sessions: int
     recorded_max: datetime
+    n_open: str = Field(sa_type=sa.Text)  # slots still N: "2025-09-03:AM,2025-09-10:PM"
 
 
 class MarkDayDirty(SQLModel, table=True):

@@ -13,7 +13,7 @@ a pupil with a later version anywhere in that part of the year is counted from t
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -123,7 +123,12 @@ def refresh_tallies(session: Session, urn: str, before: date) -> int:
     dialect = session.get_bind().dialect.name
     c, w = _MARKS.c, _WEEKS.c
     session.execute(sa.delete(_WEEKS).where(w.urn == urn, w.week_start.in_(weeks)))
-    session.execute(sa.delete(_SPANS).where(_SPANS.c.urn == urn))  # sums of the old counts
+    spans = _SPANS.c  # kept sums that include a recounted week are sums of old counts
+    session.execute(
+        sa.delete(_SPANS).where(
+            spans.urn == urn, spans.first_week <= weeks[-1], spans.window_start > weeks[0]
+        )
+    )
     recounted = 0
     for week in weeks:
         latest = latest_versions(
@@ -153,54 +158,100 @@ def first_counted_week(year_start: date, window_start: date) -> date:
 
 
 def keep_span_totals(session: Session, urn: str, first_week: date, window_start: date) -> None:
-    """Sum the school's tallies over first_week..window_start once, for every sweep until the
-    span moves or the tallies are recounted (which drops them)."""
-    s, w = _SPANS.c, _WEEKS.c
-    span = (s.urn == urn, s.first_week == first_week, s.window_start == window_start)
-    if session.execute(sa.select(s.upn).where(*span).limit(1)).first() is not None:
-        return
-    session.execute(sa.delete(_SPANS).where(s.urn == urn))
-    sums = (
-        sa.select(
-            w.urn,
-            sa.literal(first_week, sa.Date),
-            sa.literal(window_start, sa.Date),
-            w.upn,
-            *(sa.func.sum(w[name]) for name in _COUNTS),
-            sa.func.max(w.recorded_max),
-        )
-        .where(w.urn == urn, w.week_start >= first_week, w.week_start < window_start)
-        .group_by(w.urn, w.upn)
+    """Keep the school's sums over first_week..window_start, for every sweep until the span
+    moves: the span kept before it (if no week inside it was recounted since) plus the weeks
+    between, or else the whole span from the weekly tallies."""
+    s = _SPANS.c
+    kept = sa.select(s.window_start).where(
+        s.urn == urn, s.first_week == first_week, s.window_start <= window_start
     )
-    columns = ["urn", "first_week", "window_start", "upn", *_COUNTS, "recorded_max"]
-    session.execute(sa.insert(_SPANS).from_select(columns, sums))
+    since = session.execute(kept.order_by(s.window_start.desc()).limit(1)).scalar()
+    since = None if since is None else as_date(since)
+    if since == window_start:
+        return
+    base: dict[str, dict[str, Any]] = {}
+    if since is not None:
+        columns = [s.upn, *(s[name] for name in _COUNTS), s.recorded_max, s.n_open]
+        query = sa.select(*columns).where(
+            s.urn == urn, s.first_week == first_week, s.window_start == since
+        )
+        for upn, *counts, recorded_max, n_open in session.execute(query):
+            base[upn] = {**dict(zip(_COUNTS, counts, strict=True)), "recorded_max": recorded_max}
+            base[upn]["n_open"] = n_open
+    start = since or first_week
+    added = _summed_weeks(session, urn, start, window_start)
+    open_n = _unresolved_n(session, urn, start, window_start, None, None)
+    for upn in set(added) | set(open_n):
+        row = base.setdefault(upn, dict.fromkeys(_COUNTS, 0) | {"n_open": ""})
+        more = added.get(upn)
+        if more is not None:
+            for name in _COUNTS:
+                row[name] += more[name]
+            previous = row.get("recorded_max")
+            row["recorded_max"] = (
+                more["recorded_max"] if previous is None else max(previous, more["recorded_max"])
+            )
+        slots = [f"{m.school_date.isoformat()}:{m.session.value}" for m in open_n.get(upn, ())]
+        row["n_open"] = ",".join(filter(None, [row["n_open"], *slots]))
+    session.execute(sa.delete(_SPANS).where(s.urn == urn))
+    rows = [
+        {"urn": urn, "first_week": first_week, "window_start": window_start, "upn": upn, **row}
+        for upn, row in base.items()
+        if row.get("recorded_max") is not None
+    ]
+    if rows:
+        session.execute(sa.insert(_SPANS), rows)
+
+
+def _summed_weeks(
+    session: Session, urn: str, since: date, before: date
+) -> dict[str, dict[str, Any]]:
+    w = _WEEKS.c
+    query = (
+        sa.select(w.upn, *(sa.func.sum(w[name]) for name in _COUNTS), sa.func.max(w.recorded_max))
+        .where(w.urn == urn, w.week_start >= since, w.week_start < before)
+        .group_by(w.upn)
+    )
+    return {
+        upn: {**dict(zip(_COUNTS, (int(n) for n in counts), strict=True)), "recorded_max": last}
+        for upn, *counts, last in session.execute(query)
+    }
+
+
+def _open_slots(text: str, day_of: Callable[[str], date]) -> list[SessionMark]:
+    sessions = {s.value: s for s in RegisterSession}
+    return [
+        SessionMark(day_of(slot[:10]), sessions[slot[11:]], "N") for slot in text.split(",") if slot
+    ]
 
 
 def _span_sums(
     session: Session, urn: str, first_week: date, window_start: date, at: datetime, pupils: Any
-) -> list[Any]:
-    """Per pupil: the sums and whether a version is later than `at`; from the kept span totals
-    when the sweep kept them, else summed from the weekly tallies."""
+) -> tuple[list[Any], bool]:
+    """Per pupil: the sums, whether a version is later than `at`, and the unresolved N slots
+    (None: not kept); from the kept span when the sweep kept it, else summed from the weeks."""
     s, w = _SPANS.c, _WEEKS.c
     span = (s.urn == urn, s.first_week == first_week, s.window_start == window_start)
-    kept = sa.select(s.upn, *(s[name] for name in _COUNTS), s.recorded_max > at).where(*span)
+    kept = sa.select(s.upn, *(s[name] for name in _COUNTS), s.recorded_max > at, s.n_open)
+    kept = kept.where(*span)
     if pupils is not None:
         kept = kept.where(s.upn.in_(pupils))
     rows = driver_rows(session, kept)
     if rows or session.execute(sa.select(s.upn).where(*span).limit(1)).first() is not None:
-        return rows
+        return rows, True
     summed = (
         sa.select(
             w.upn,
             *(sa.func.sum(w[name]) for name in _COUNTS),
             sa.func.max(w.recorded_max) > at,
+            sa.null(),
         )
         .where(w.urn == urn, w.week_start >= first_week, w.week_start < window_start)
         .group_by(w.upn)
     )
     if pupils is not None:
         summed = summed.where(w.upn.in_(pupils))
-    return driver_rows(session, summed)
+    return driver_rows(session, summed), False
 
 
 @dataclass(frozen=True)
@@ -225,14 +276,20 @@ def tallied_prior(
     # pupil of the school is counted exactly.
     stale = set(_marked_on_dirty_days(session, urn, first_week, window_start, only))
     sums: dict[str, dict[str, int]] = {}
-    for upn, *counts, later in _span_sums(session, urn, first_week, window_start, at, pupils):
+    kept_n: dict[str, str] = {}
+    rows, from_span = _span_sums(session, urn, first_week, window_start, at, pupils)
+    for upn, *counts, later, n_open in rows:
         if later:
             stale.add(upn)
         elif upn not in stale:
             sums[upn] = dict(zip(_COUNTS, (int(n) for n in counts), strict=True))
-    open_n = _unresolved_n(
-        session, urn, first_week, window_start, at, {u for u, s in sums.items() if s["n_sessions"]}
-    )
+            kept_n[upn] = n_open or ""
+    if from_span:  # every version in a pupil's span is visible at `at`: its N slots stand
+        day_of = memo_dates()
+        open_n = {upn: _open_slots(text, day_of) for upn, text in kept_n.items() if text}
+    else:
+        with_n = {u for u, counts in sums.items() if counts["n_sessions"]}
+        open_n = _unresolved_n(session, urn, first_week, window_start, at, with_n)
     totals = {
         upn: PriorTotals(
             window_start,
@@ -296,10 +353,16 @@ def weekly_counts(
 
 
 def _unresolved_n(
-    session: Session, urn: str, since: date, before: date, at: datetime, upns: set[str]
+    session: Session,
+    urn: str,
+    since: date,
+    before: date,
+    at: datetime | None,
+    upns: set[str] | None,
 ) -> dict[str, list[SessionMark]]:
-    """Slots dated since..before whose latest version visible at `at` is N, for `upns`."""
-    if not upns:
+    """Slots dated since..before whose latest version visible at `at` (None: every version) is
+    N, for `upns` (None: every pupil of the school)."""
+    if upns is not None and not upns:
         return {}
     n = _MARKS.alias("n")
     newer = _MARKS.alias("newer")
@@ -310,7 +373,7 @@ def _unresolved_n(
             newer.c.school_date == n.c.school_date,
             newer.c.session == n.c.session,
             newer.c.recorded_at > n.c.recorded_at,
-            newer.c.recorded_at <= at,
+            *(() if at is None else (newer.c.recorded_at <= at,)),
         )
         .exists()
     )
@@ -320,8 +383,8 @@ def _unresolved_n(
         n.c.code == sa.literal_column("'N'"),
         n.c.school_date >= since,
         n.c.school_date < before,
-        n.c.recorded_at <= at,
-        n.c.upn.in_(sorted(upns)),
+        *(() if at is None else (n.c.recorded_at <= at,)),
+        *(() if upns is None else (n.c.upn.in_(sorted(upns)),)),
         ~later_version,
     )
     # The driver's rows, converted here once per distinct value: a large LA has hundreds of
