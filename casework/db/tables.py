@@ -126,7 +126,21 @@ class Mark(SQLModel, table=True):
     batch_id: int | None = Field(default=None, foreign_key="import_batches.id")
 
 
-class MarkWeek(SQLModel, table=True):
+class MarkCounts(SQLModel):
+    """A pupil's sessions by class over some weeks, from the latest version of each mark."""
+
+    possible: int
+    present: int
+    educational: int
+    authorised: int
+    unauthorised: int
+    late: int  # L or U
+    illness_days: int  # days with an I session
+    n_sessions: int  # sessions whose latest mark is N
+    recorded_max: datetime  # the newest version of any mark counted
+
+
+class MarkWeek(MarkCounts, table=True):
     """One pupil's school week (Monday-keyed) counted from the latest version of each mark.
 
     Kept by the sweep from `mark_days_dirty` (casework.db.tallies); a sweep uses a row only if
@@ -138,18 +152,9 @@ class MarkWeek(SQLModel, table=True):
     urn: str = Field(max_length=8, primary_key=True)
     week_start: date = Field(primary_key=True)
     upn: str = Field(max_length=13, primary_key=True)
-    possible: int
-    present: int
-    educational: int
-    authorised: int
-    unauthorised: int
-    late: int  # L or U
-    illness_days: int  # days with an I session
-    n_sessions: int  # sessions whose latest mark is N
-    recorded_max: datetime  # the newest version of any mark of the week
 
 
-class MarkSpanTotal(SQLModel, table=True):
+class MarkSpanTotal(MarkCounts, table=True):
     """One pupil's `mark_weeks` summed over first_week..window_start (exclusive), and the slots
     there whose latest mark is N: the span a sweep counts behind its short window, kept until a
     week inside it is recounted."""
@@ -160,15 +165,6 @@ class MarkSpanTotal(SQLModel, table=True):
     first_week: date = Field(primary_key=True)
     window_start: date = Field(primary_key=True)
     upn: str = Field(max_length=13, primary_key=True)
-    possible: int
-    present: int
-    educational: int
-    authorised: int
-    unauthorised: int
-    late: int
-    illness_days: int
-    n_sessions: int
-    recorded_max: datetime
     n_open: str = Field(sa_type=sa.Text)  # slots still N: "2025-09-03:AM,2025-09-10:PM"
 
 

@@ -24,7 +24,7 @@ from sqlmodel import Session
 from casework.calendar import RegisterSession, monday_of
 from casework.codes import CODES, ILLNESS, CodeClass
 from casework.db.driver_rows import as_date, driver_rows, memo_dates
-from casework.db.tables import Mark, MarkDayDirty, MarkSpanTotal, MarkWeek
+from casework.db.tables import Mark, MarkCounts, MarkDayDirty, MarkSpanTotal, MarkWeek
 from casework.marks import SessionMark
 from casework.measures import AttendanceMeasures, PriorTotals
 
@@ -32,16 +32,8 @@ _MARKS = Mark.__table__  # type: ignore[attr-defined]
 _WEEKS = MarkWeek.__table__  # type: ignore[attr-defined]
 _DIRTY = MarkDayDirty.__table__  # type: ignore[attr-defined]
 _SPANS = MarkSpanTotal.__table__  # type: ignore[attr-defined]
-_COUNTS = (
-    "possible",
-    "present",
-    "educational",
-    "authorised",
-    "unauthorised",
-    "late",
-    "illness_days",
-    "n_sessions",
-)
+# The counted columns of a week and of a span, in the models' order.
+_COUNTS = tuple(name for name in MarkCounts.model_fields if name != "recorded_max")
 
 
 def _codes(*classes: CodeClass) -> list[str]:
