@@ -85,7 +85,9 @@ FEW_PUPILS = 64
 def _dates_from(since: date, until: date, only: Collection[str] | None) -> sa.ColumnElement[bool]:
     school_date: sa.ColumnElement[date] = _MARKS.c.school_date
     if only is None or len(only) > FEW_PUPILS:
-        return school_date >= since
+        # Closed at `until`: a database loaded ahead of its sweeps (a backfill, the bench)
+        # holds later marks, and an open range would scan them all.
+        return school_date.between(since, until)
     days = [since + timedelta(days=n) for n in range((until - since).days + 1)]
     return school_date.in_(days)
 
