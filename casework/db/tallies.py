@@ -152,8 +152,13 @@ def first_counted_week(year_start: date, window_start: date) -> date:
 def keep_span_totals(session: Session, urn: str, first_week: date, window_start: date) -> None:
     """Keep the school's sums over first_week..window_start, for every sweep until the span
     moves: the span kept before it (if no week inside it was recounted since) plus the weeks
-    between, or else the whole span from the weekly tallies."""
-    s = _SPANS.c
+    between, or else the whole span from the weekly tallies.
+
+    One INSERT ... SELECT: the database adds up the span before, the weeks since and their N
+    slots still open, so no pupil's row passes through Python (a Monday's sweep moves the span
+    of every school).
+    """
+    s, w = _SPANS.c, _WEEKS.c
     kept = sa.select(s.window_start).where(
         s.urn == urn, s.first_week == first_week, s.window_start <= window_start
     )
@@ -161,59 +166,54 @@ def keep_span_totals(session: Session, urn: str, first_week: date, window_start:
     since = None if since is None else as_date(since)
     if since == window_start:
         return
-    base: dict[str, dict[str, Any]] = {}
-    if since is not None:
-        columns = [s.upn, *(s[name] for name in _COUNTS), s.recorded_max, s.n_open]
-        query = sa.select(*columns).where(
-            s.urn == urn, s.first_week == first_week, s.window_start == since
-        )
-        for upn, *counts, recorded_max, n_open in session.execute(query):
-            base[upn] = {**dict(zip(_COUNTS, counts, strict=True)), "recorded_max": recorded_max}
-            base[upn]["n_open"] = n_open
     start = since or first_week
-    added = _summed_weeks(session, urn, start, window_start)
-    open_n = _unresolved_n(session, urn, start, window_start, None, None)
-    for upn in set(added) | set(open_n):
-        row = base.setdefault(upn, dict.fromkeys(_COUNTS, 0) | {"n_open": ""})
-        more = added.get(upn)
-        if more is not None:
-            for name in _COUNTS:
-                row[name] += more[name]
-            previous = row.get("recorded_max")
-            row["recorded_max"] = (
-                more["recorded_max"] if previous is None else max(previous, more["recorded_max"])
-            )
-        slots = [f"{m.school_date.isoformat()}:{m.session.value}" for m in open_n.get(upn, ())]
-        row["n_open"] = ",".join(filter(None, [row["n_open"], *slots]))
-    session.execute(sa.delete(_SPANS).where(s.urn == urn))
-    rows = [
-        {"urn": urn, "first_week": first_week, "window_start": window_start, "upn": upn, **row}
-        for upn, row in base.items()
-        if row.get("recorded_max") is not None
+    parts = [
+        sa.select(
+            w.upn, *(w[name] for name in _COUNTS), w.recorded_max, sa.null().label("slot")
+        ).where(w.urn == urn, w.week_start >= start, w.week_start < window_start)
     ]
-    if rows:
-        session.execute(sa.insert(_SPANS), rows)
-
-
-def _summed_weeks(
-    session: Session, urn: str, since: date, before: date
-) -> dict[str, dict[str, Any]]:
-    w = _WEEKS.c
-    query = (
-        sa.select(w.upn, *(sa.func.sum(w[name]) for name in _COUNTS), sa.func.max(w.recorded_max))
-        .where(w.urn == urn, w.week_start >= since, w.week_start < before)
-        .group_by(w.upn)
+    if since is not None:
+        span = (s.urn == urn, s.first_week == first_week, s.window_start == since)
+        before = (*(s[name] for name in _COUNTS), s.recorded_max, sa.func.nullif(s.n_open, ""))
+        parts.append(sa.select(s.upn, *before).where(*span))
+    n = _unresolved_n_query(urn, start, window_start, None, None).subquery()
+    slot = sa.cast(n.c.school_date, sa.String) + ":" + n.c.session
+    zeros = (sa.literal(0) for _ in _COUNTS)
+    parts.append(sa.select(n.c.upn, *zeros, sa.null(), slot))
+    every = sa.union_all(*parts).subquery()
+    summed = (
+        sa.select(
+            sa.literal(urn),
+            sa.literal(first_week),
+            sa.literal(window_start),
+            every.c.upn,
+            *(sa.func.sum(every.c[name]) for name in _COUNTS),
+            sa.func.max(every.c.recorded_max),
+            sa.func.coalesce(_joined_texts(session, every.c.slot), ""),
+        )
+        .group_by(every.c.upn)
+        .having(sa.func.max(every.c.recorded_max).is_not(None))
     )
-    return {
-        upn: {**dict(zip(_COUNTS, (int(n) for n in counts), strict=True)), "recorded_max": last}
-        for upn, *counts, last in session.execute(query)
-    }
+    columns = ["urn", "first_week", "window_start", "upn", *_COUNTS, "recorded_max", "n_open"]
+    session.execute(sa.insert(_SPANS).from_select(columns, summed))
+    moved = sa.or_(s.first_week != first_week, s.window_start != window_start)
+    session.execute(sa.delete(_SPANS).where(s.urn == urn, moved))
+
+
+def _joined_texts(session: Session, column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """The group's texts that are not null, joined by commas in no promised order."""
+    if session.get_bind().dialect.name == "postgresql":
+        return sa.func.string_agg(column, ",")
+    return sa.func.group_concat(column, ",")
 
 
 def _open_slots(text: str, day_of: Callable[[str], date]) -> list[SessionMark]:
+    # Sorted here: the database joins a span's slots in no promised order.
     sessions = {s.value: s for s in RegisterSession}
     return [
-        SessionMark(day_of(slot[:10]), sessions[slot[11:]], "N") for slot in text.split(",") if slot
+        SessionMark(day_of(slot[:10]), sessions[slot[11:]], "N")
+        for slot in sorted(text.split(","))
+        if slot
     ]
 
 
@@ -356,6 +356,22 @@ def _unresolved_n(
     N, for `upns` (None: every pupil of the school)."""
     if upns is not None and not upns:
         return {}
+    query = _unresolved_n_query(urn, since, before, at, upns)
+    # The driver's rows, converted here once per distinct value: a large LA has hundreds of
+    # thousands of N marks never resolved, and SQLAlchemy's row processing was most of the cost.
+    slot = query.selected_columns
+    rows = driver_rows(session, query.order_by(slot.school_date, slot.session))
+    day_of = memo_dates()
+    sessions = {s.value: s for s in RegisterSession}
+    found: dict[str, list[SessionMark]] = defaultdict(list)
+    for upn, day, session_ in rows:
+        found[upn].append(SessionMark(day_of(day), sessions[session_], "N"))
+    return found
+
+
+def _unresolved_n_query(
+    urn: str, since: date, before: date, at: datetime | None, upns: set[str] | None
+) -> sa.Select[Any]:
     n = _MARKS.alias("n")
     newer = _MARKS.alias("newer")
     later_version = (
@@ -369,7 +385,7 @@ def _unresolved_n(
         )
         .exists()
     )
-    query = sa.select(n.c.upn, n.c.school_date, n.c.session).where(
+    return sa.select(n.c.upn, n.c.school_date, n.c.session).where(
         n.c.urn == urn,
         # A literal, not a parameter: the planner matches it to the partial index on N marks.
         n.c.code == sa.literal_column("'N'"),
@@ -379,12 +395,3 @@ def _unresolved_n(
         *(() if upns is None else (n.c.upn.in_(sorted(upns)),)),
         ~later_version,
     )
-    # The driver's rows, converted here once per distinct value: a large LA has hundreds of
-    # thousands of N marks never resolved, and SQLAlchemy's row processing was most of the cost.
-    rows = driver_rows(session, query.order_by(n.c.school_date, n.c.session))
-    day_of = memo_dates()
-    sessions = {s.value: s for s in RegisterSession}
-    found: dict[str, list[SessionMark]] = defaultdict(list)
-    for upn, day, session_ in rows:
-        found[upn].append(SessionMark(day_of(day), sessions[session_], "N"))
-    return found
