@@ -60,7 +60,7 @@ def windowed_views(
     if not views:
         return views
     urn, today = calendar.urn, on.school_date
-    short = _window(session, calendar, on, SHORT_WEEKS, only)
+    short = _window(session, calendar, on, calendar.school_week_start(today, SHORT_WEEKS), only)
     since = calendar.school_week_start(today, counted_weeks(policy))
     weekly, unreadable = weekly_counts(session, urn, since, short.start, on.at)
     stale = unreadable | short.stale
@@ -73,9 +73,22 @@ def windowed_views(
     readings = {v.upn: Reading.WHOLE if v.upn in stale else reading_for(v, policy) for v in out}
     lengthen = {upn for upn, r in readings.items() if r is Reading.LONG}
     if lengthen:
-        long = _window(session, calendar, on, long_weeks(policy), lengthen)
+        start = calendar.school_week_start(today, long_weeks(policy))
+        long = _window(session, calendar, on, start, lengthen)
         out = [built(v, long) if v.upn in lengthen else v for v in out]
     whole = {upn for upn, r in readings.items() if r is Reading.WHOLE}
+    if whole - stale:
+        # Most runs, and the legal threshold's weeks, end inside the counted weeks: read those
+        # and ask again; only a pupil they still cut short is read over the whole year.
+        back = _window(session, calendar, on, since, whole - stale)
+        rebuilt = {v.upn: built(v, back) for v in out if v.upn in whole - stale}
+        held = {
+            upn
+            for upn, view in rebuilt.items()
+            if upn not in back.stale and reading_for(view, policy) is not Reading.WHOLE
+        }
+        out = [rebuilt[v.upn] if v.upn in held else v for v in out]
+        whole -= held
     return _with_whole_year(session, out, whole) if whole else out
 
 
@@ -83,10 +96,9 @@ def _window(
     session: Session,
     calendar: SchoolCalendar,
     on: SweepPoint,
-    weeks: int,
+    start: date,
     pupils: Collection[str] | None,
 ) -> _Window:
-    start = calendar.school_week_start(on.school_date, weeks)
     if pupils is not None and not pupils:
         return _Window(start, {}, {}, frozenset())
     marks = visible_window(session, calendar.urn, start, on, pupils)

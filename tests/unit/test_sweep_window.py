@@ -12,7 +12,8 @@ from datetime import date
 import pytest
 
 from casework.calendar import RegisterSession, academic_year_start, monday_of
-from casework.codes import CODES, PENALTY
+from casework.codes import CODES as CODE_TABLE
+from casework.codes import PENALTY
 from casework.ladder.engine import decide
 from casework.ladder.view import PupilView
 from casework.ladder.window import (
@@ -28,7 +29,7 @@ from casework.policy import load_policy
 from tests.ladder_factories import CALENDAR, case_after, make_view, sweep_at
 
 POLICY = load_policy()
-LATE = frozenset(code for code, info in CODES.items() if info.is_late)
+LATE = frozenset(code for code, info in CODE_TABLE.items() if info.is_late)
 # Mostly present, with runs of absence of every kind so that bands, episodes, runs, lateness,
 # the legal threshold and recovery all happen.
 CODES = ["/"] * 30 + ["L", "N", "O", "G", "U", "I", "C", "M", "B", "X"]
@@ -70,15 +71,22 @@ def _counted(view: PupilView, window_start: date) -> PupilView:
     return replace(view, marks=window, prior=prior)
 
 
-def _windowed(view: PupilView) -> PupilView:
-    """The short window, lengthened or read whole as the sweep decides."""
+def _windowed(view: PupilView) -> tuple[PupilView, str]:
+    """The short window, lengthened, read back over the counted weeks, or read whole, as the
+    sweep decides; and which."""
     day = view.on.school_date
     long_start = CALENDAR.school_week_start(day, long_weeks(POLICY))
-    windowed = _counted(view, CALENDAR.school_week_start(day, SHORT_WEEKS))
+    short_start = CALENDAR.school_week_start(day, SHORT_WEEKS)
+    windowed = _counted(view, short_start)
     reading = reading_for(windowed, POLICY)
     if reading is Reading.WHOLE:
-        return view
-    return _counted(view, long_start) if reading is Reading.LONG else windowed
+        back = _counted(view, CALENDAR.school_week_start(day, counted_weeks(POLICY)))
+        if reading_for(back, POLICY) is not Reading.WHOLE:
+            return back, "back"
+        return view, "whole"
+    if reading is Reading.LONG:
+        return _counted(view, long_start), "long"
+    return windowed, "short"
 
 
 def _scattered(seed: int, codes: list[str], rate: float) -> list[SessionMark]:
@@ -115,13 +123,38 @@ def _scattered_lates(seed: int) -> list[SessionMark]:
 def test_windowed_views_decide_as_the_whole_history_does(
     marks_of: Callable[[int], list[SessionMark]], seed: int
 ) -> None:
-    marks = marks_of(seed)
+    _decide_every_day(marks_of(seed))
+
+
+def _decide_every_day(marks: list[SessionMark]) -> Counter[str]:
+    """Every school day of two years decided on the windowed view and on the whole history;
+    how often each reading was taken."""
     case = make_view().case
+    readings: Counter[str] = Counter()
     for day in CALENDAR.school_days(date(2024, 9, 4), date(2026, 7, 21)):
         view = make_view(marks, sweep_at(day, RegisterSession.AM), case=case)
-        windowed = _windowed(view)
+        windowed, reading = _windowed(view)
+        readings[reading] += 1
         assert windowed.measures == view.measures
         assert windowed.illness_days == view.illness_days
         decisions = decide(view, POLICY)
         assert decide(windowed, POLICY) == decisions, day
         case = case_after(case, decisions, day)
+    return readings
+
+
+def test_a_run_crossing_the_window_is_read_back_over_the_counted_weeks() -> None:
+    """Runs of unauthorised absence of three to eight weeks, between present weeks: read back
+    over the counted weeks, not the whole year, and decided as on the whole history."""
+    marks: list[SessionMark] = []
+    rng = random.Random(9)
+    absent, left = False, 10
+    for day in CALENDAR.school_days(date(2024, 9, 4), date(2026, 7, 21)):
+        if left == 0:
+            absent = not absent
+            left = rng.randint(15, 40) if absent else rng.randint(5, 15)
+        left -= 1
+        code = rng.choice("OGN") if absent else "/"
+        marks += [SessionMark(day, session, code) for session in RegisterSession]
+    readings = _decide_every_day(marks)
+    assert readings["back"] > 50, readings

@@ -1,0 +1,97 @@
+"""A sweep's snapshot, read on windows from the database, decides as the whole year read does.
+
+Pupils with runs of absence of five weeks (read back over the counted weeks), a whole term away
+(read whole), lateness and scattered absence, swept day by day through a term, on SQLite and on
+PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from casework.calendar import RegisterSession, academic_year_start
+from casework.db.session import read_snapshot, unit_of_work
+from casework.db.snapshots import load_calendar, load_school
+from casework.db.tables import CalendarEntry, Mark
+from casework.db.tallies import first_counted_week, keep_span_totals, refresh_tallies
+from casework.ladder.engine import decide
+from casework.ladder.window import SHORT_WEEKS, counted_weeks
+from casework.policy import load_policy
+from tests.factories import make_term_rows
+from tests.support.outbox_data import URN, create_family, upn_for
+
+POLICY = load_policy()
+TERM = (date(2025, 9, 3), date(2025, 12, 19))
+
+
+def _pattern(n: int, rng: random.Random, day_number: int) -> str:
+    if n == 0:  # away three to six weeks at a time, present a week or two between
+        return "O" if (day_number // 5) % 7 not in (0, 1) else "/"
+    if n == 1:  # never in school this term
+        return "N"
+    if n == 2:
+        return rng.choice(["/"] * 6 + ["L", "U"])
+    return rng.choice(["/"] * 12 + ["O", "G", "I", "M"])
+
+
+def _store(engine: Engine, pupils: int) -> list[date]:
+    rng = random.Random(11)
+    with unit_of_work(engine) as db:
+        for row in make_term_rows():
+            db.add(CalendarEntry(urn="", entry_date=row.entry_date, kind=row.kind, sessions=""))
+        for n in range(pupils):
+            create_family(db, n, mobile="07700900123")
+        db.flush()
+        days = load_calendar(db, URN, TERM[0]).school_days(*TERM)
+        for number, day in enumerate(days):
+            for session, hour in (("AM", 9), ("PM", 14)):
+                at = datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+                for n in range(pupils):
+                    code = _pattern(n, rng, number)
+                    db.add(
+                        Mark(
+                            upn=upn_for(n),
+                            urn=URN,
+                            school_date=day,
+                            session=session,
+                            code=code,
+                            original_code=code,
+                            minutes_late=10 if code in "LU" else None,
+                            recorded_at=at,
+                        )
+                    )
+    return days
+
+
+def test_windowed_snapshots_decide_as_the_whole_year(engine: Engine) -> None:
+    days = _store(engine, 6)
+    compared = read_back = 0
+    for day in days[20::3]:
+        with unit_of_work(engine) as db:  # the sweep's write step
+            calendar = load_calendar(db, URN, day)
+            window_start = calendar.school_week_start(day, SHORT_WEEKS)
+            counted_start = calendar.school_week_start(day, counted_weeks(POLICY))
+            refresh_tallies(db, URN, window_start)
+            first_week = first_counted_week(academic_year_start(day), window_start)
+            keep_span_totals(db, URN, first_week, window_start)
+        with read_snapshot(engine) as db:
+            windowed = load_school(db, URN, day, RegisterSession.AM, window_for=POLICY)
+            whole = load_school(db, URN, day, RegisterSession.AM)
+        assert windowed is not None
+        assert whole is not None
+        for cut, full in zip(windowed.pupils, whole.pupils, strict=True):
+            assert cut.measures == full.measures, (day, cut.upn)
+            assert decide(cut, POLICY) == decide(full, POLICY), (day, cut.upn)
+            compared += 1
+        away, never = windowed.pupils[0], windowed.pupils[1]
+        if day - timedelta(weeks=14) > TERM[0]:  # their run began before the counted weeks
+            assert never.prior is None, day
+        if away.marks and all(m.code == "O" for m in away.marks[-20:]):
+            read_back += 1  # away since before the short window: read over the counted weeks
+            assert away.prior is not None, day
+            assert away.prior.window_start == counted_start, day
+    assert compared == 6 * len(days[20::3])
+    assert read_back >= 3
