@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -60,19 +61,40 @@ def visible_window(
         up_to_now,
         c.recorded_at <= on.at,
     )
-    latest = _latest_visible(session.get_bind().dialect.name, visible, only)
-    query = sa.select(
-        latest.c.upn,
-        sa.type_coerce(latest.c.school_date, sa.String),
-        latest.c.session,
-        latest.c.code,
-        latest.c.minutes_late,
-    ).order_by(latest.c.upn, latest.c.school_date, latest.c.session)
+    if only is not None:
+        visible = (*visible, c.upn.in_(sorted(only)))
+    # Every visible version in the index's order (day, pupil, session, time), which needs no
+    # sort: a slot's versions arrive together and the last is the one the sweep sees. Picking
+    # it here costs less than the database's GROUP BY (a third of the read at 100,000 pupils).
+    query = (
+        sa.select(
+            c.upn,
+            sa.type_coerce(c.school_date, sa.String),
+            c.session,
+            c.code,
+            c.minutes_late,
+        )
+        .where(*visible)
+        .order_by(c.school_date, c.upn, c.session, c.recorded_at)
+    )
     day_of = memo_result(session, _MARKS.c.school_date)
     sessions = {s.value: s for s in RegisterSession}
+    # A school's window holds few distinct marks (a day, a session, a code): one object each.
+    shared: dict[tuple[Any, ...], SessionMark] = {}
     by_upn: dict[str, list[SessionMark]] = defaultdict(list)
-    for upn, day, session_, code, late in driver_rows(session, query):
-        by_upn[upn].append(SessionMark(day_of(day), sessions[session_], code, late))
+    last_slot: tuple[Any, ...] = ()
+    for upn, *mark in driver_rows(session, query):
+        key = tuple(mark)
+        found = shared.get(key)
+        if found is None:
+            day, session_, code, late = mark
+            found = shared[key] = SessionMark(day_of(day), sessions[session_], code, late)
+        slot = (upn, mark[0], mark[1])
+        if slot == last_slot:
+            by_upn[upn][-1] = found  # a later version of the same slot
+        else:
+            by_upn[upn].append(found)
+            last_slot = slot
     return by_upn
 
 

@@ -1,8 +1,8 @@
 """A sweep's snapshot, read on windows from the database, decides as the whole year read does.
 
 Pupils with runs of absence of five weeks (read back over the counted weeks), a whole term away
-(read whole), lateness and scattered absence, swept day by day through a term, on SQLite and on
-PostgreSQL.
+(read whole), lateness, and absence explained days later (a later version of the slot), swept
+day by day through a term, on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -51,19 +51,25 @@ def _store(engine: Engine, pupils: int) -> list[date]:
                 at = datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
                 for n in range(pupils):
                     code = _pattern(n, rng, number)
-                    db.add(
-                        Mark(
-                            upn=upn_for(n),
-                            urn=URN,
-                            school_date=day,
-                            session=session,
-                            code=code,
-                            original_code=code,
-                            minutes_late=10 if code in "LU" else None,
-                            recorded_at=at,
-                        )
-                    )
+                    db.add(_mark(n, day, session, code, at))
+                    if n >= 3 and code in "OG" and rng.random() < 0.5:
+                        # Explained later: seen by sweeps from two days on, not before.
+                        db.add(_mark(n, day, session, "I", at + timedelta(days=2)))
     return days
+
+
+def _mark(n: int, day: date, session: str, code: str, at: datetime) -> Mark:
+    late = 10 if code in "LU" else None
+    return Mark(
+        upn=upn_for(n),
+        urn=URN,
+        school_date=day,
+        session=session,
+        code=code,
+        original_code=code,
+        minutes_late=late,
+        recorded_at=at,
+    )
 
 
 def test_windowed_snapshots_decide_as_the_whole_year(engine: Engine) -> None:
