@@ -25,6 +25,7 @@ from casework.ladder.engine import decide
 from casework.ladder.register import check_register, register_missing
 from casework.ladder.window import SHORT_WEEKS
 from casework.policy import Policy
+from casework.service.collector import collector_paused
 from casework.service.errors import NotFound
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,19 @@ def sweep_school(
     session got there first. An action a person takes between the read and the write is seen
     by the next sweep, as one taken just after the write would be.
     """
+    with collector_paused():
+        return _sweep_school(engine, urn, school_date, session, policy=policy, now=now)
+
+
+def _sweep_school(
+    engine: Engine,
+    urn: str,
+    school_date: date,
+    session: RegisterSession,
+    *,
+    policy: Policy,
+    now: datetime,
+) -> SchoolSweepResult:
     skipped = SchoolSweepResult(urn, school_date, session.value, 0, 0, 0, skipped=True)
     with unit_of_work(engine) as db:
         if _already_swept(db, urn, school_date, session):
