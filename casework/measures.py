@@ -129,6 +129,18 @@ def add_measures(a: AttendanceMeasures, b: AttendanceMeasures) -> AttendanceMeas
     )
 
 
+def less_measures(whole: AttendanceMeasures, part: AttendanceMeasures) -> AttendanceMeasures:
+    """The counts of `whole` without those of a span of its marks, `part`."""
+    return AttendanceMeasures(
+        whole.possible - part.possible,
+        whole.present - part.present,
+        whole.educational - part.educational,
+        whole.authorised - part.authorised,
+        whole.unauthorised - part.unauthorised,
+        whole.late - part.late,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class PriorTotals:
     """This academic year's visible marks dated before `window_start`, already counted.

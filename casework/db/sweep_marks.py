@@ -13,7 +13,7 @@ from datetime import date
 from sqlmodel import Session
 
 from casework.calendar import SchoolCalendar, SweepPoint, academic_year_start
-from casework.db.tallies import WeekCounts, weekly_counts
+from casework.db.tallies import WeekCounts, first_counted_week, week_sums, weekly_counts
 from casework.db.totals import LOOKBACK, visible_window, year_prior
 from casework.ladder.view import PupilView
 from casework.ladder.window import (
@@ -24,7 +24,12 @@ from casework.ladder.window import (
     reading_for,
 )
 from casework.marks import SessionMark
-from casework.measures import PriorTotals, measures_from_codes
+from casework.measures import (
+    AttendanceMeasures,
+    PriorTotals,
+    less_measures,
+    measures_from_codes,
+)
 from casework.policy import Policy
 
 
@@ -74,13 +79,13 @@ def windowed_views(
     lengthen = {upn for upn, r in readings.items() if r is Reading.LONG}
     if lengthen:
         start = calendar.school_week_start(today, long_weeks(policy))
-        long = _window(session, calendar, on, start, lengthen)
+        long = _earlier(session, calendar, on, start, lengthen, short)
         out = [built(v, long) if v.upn in lengthen else v for v in out]
     whole = {upn for upn, r in readings.items() if r is Reading.WHOLE}
     if whole - stale:
         # Most runs, and the legal threshold's weeks, end inside the counted weeks: read those
         # and ask again; only a pupil they still cut short is read over the whole year.
-        back = _window(session, calendar, on, since, whole - stale)
+        back = _earlier(session, calendar, on, since, whole - stale, short)
         rebuilt = {v.upn: built(v, back) for v in out if v.upn in whole - stale}
         held = {
             upn
@@ -105,6 +110,41 @@ def _window(
     year_start = academic_year_start(on.school_date)
     priors, stale = year_prior(session, calendar.urn, year_start, start, on.at, pupils)
     return _Window(start, marks, priors, stale)
+
+
+def _earlier(
+    session: Session,
+    calendar: SchoolCalendar,
+    on: SweepPoint,
+    start: date,
+    pupils: Collection[str],
+    short: _Window,
+) -> _Window:
+    """A window from `start`, before the short one's, for `pupils` (none of them stale there).
+
+    The year behind it is the short window's less the weeks between, taken from the tallies:
+    the year is not summed again for each window. Early in the year, when `start` is not
+    inside the tallied span, it is counted as the short window's was.
+    """
+    year_start = academic_year_start(on.school_date)
+    if not first_counted_week(year_start, short.start) <= start < short.start:
+        return _window(session, calendar, on, start, pupils)
+    between, later = week_sums(session, calendar.urn, start, short.start, on.at, pupils)
+    if any(upn not in short.priors for upn in between):  # counted apart: count it again
+        return _window(session, calendar, on, start, pupils)
+    none = (AttendanceMeasures(0, 0, 0, 0, 0, 0), 0)
+    priors: dict[str, PriorTotals] = {}
+    for upn in set(pupils) & set(short.priors):
+        prior = short.priors[upn]
+        measures, ill = between.get(upn, none)
+        priors[upn] = PriorTotals(
+            start,
+            less_measures(prior.measures, measures),
+            prior.illness_days - ill,
+            tuple(m for m in prior.unresolved_n if m.school_date < start),
+        )
+    marks = visible_window(session, calendar.urn, start, on, pupils)
+    return _Window(start, marks, priors, short.stale | later)
 
 
 def _with_whole_year(session: Session, views: list[PupilView], whole: set[str]) -> list[PupilView]:

@@ -317,6 +317,34 @@ def _marked_on_dirty_days(
     return list(session.execute(marked.distinct()).scalars())
 
 
+def week_sums(
+    session: Session, urn: str, since: date, before: date, at: datetime, pupils: Collection[str]
+) -> tuple[dict[str, tuple[AttendanceMeasures, int]], frozenset[str]]:
+    """Per pupil of `pupils`, the weeks since..before (exclusive) summed from the tallies:
+    sessions by class and days ill; and the pupils with a version there recorded after `at`."""
+    w = _WEEKS.c
+    measured = ("possible", "present", "educational", "authorised", "unauthorised", "late")
+    query = (
+        sa.select(
+            w.upn,
+            *(sa.func.sum(w[name]) for name in measured),
+            sa.func.sum(w.illness_days),
+            sa.func.max(w.recorded_max) > at,
+        )
+        .where(
+            w.urn == urn, w.week_start >= since, w.week_start < before, w.upn.in_(sorted(pupils))
+        )
+        .group_by(w.upn)
+    )
+    sums: dict[str, tuple[AttendanceMeasures, int]] = {}
+    later: set[str] = set()
+    for upn, *counts, ill, after in driver_rows(session, query):
+        if after:
+            later.add(upn)
+        sums[upn] = (AttendanceMeasures(*(int(n) for n in counts)), int(ill))
+    return sums, frozenset(later)
+
+
 WeekCounts = tuple[date, int, int]  # Monday, G N O U sessions, L or U sessions
 
 

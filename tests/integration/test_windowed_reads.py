@@ -18,7 +18,9 @@ from casework.db.snapshots import load_calendar, load_school
 from casework.db.tables import CalendarEntry, Mark
 from casework.db.tallies import first_counted_week, keep_span_totals, refresh_tallies
 from casework.ladder.engine import decide
+from casework.ladder.view import PupilView
 from casework.ladder.window import SHORT_WEEKS, counted_weeks
+from casework.marks import SessionMark
 from casework.policy import load_policy
 from tests.factories import make_term_rows
 from tests.support.outbox_data import URN, create_family, upn_for
@@ -34,7 +36,7 @@ def _pattern(n: int, rng: random.Random, day_number: int) -> str:
         return "N"
     if n == 2:
         return rng.choice(["/"] * 6 + ["L", "U"])
-    return rng.choice(["/"] * 12 + ["O", "G", "I", "M"])
+    return rng.choice(["/"] * 12 + ["O", "G", "I", "M", "N"])
 
 
 def _store(engine: Engine, pupils: int) -> list[date]:
@@ -72,6 +74,10 @@ def _mark(n: int, day: date, session: str, code: str, at: datetime) -> Mark:
     )
 
 
+def _still_n(view: PupilView) -> list[SessionMark]:
+    return [m for m in view.n_marks if m.code == "N"]
+
+
 def test_windowed_snapshots_decide_as_the_whole_year(engine: Engine) -> None:
     days = _store(engine, 6)
     compared = read_back = 0
@@ -90,6 +96,7 @@ def test_windowed_snapshots_decide_as_the_whole_year(engine: Engine) -> None:
         assert whole is not None
         for cut, full in zip(windowed.pupils, whole.pupils, strict=True):
             assert cut.measures == full.measures, (day, cut.upn)
+            assert _still_n(cut) == _still_n(full), (day, cut.upn)
             assert decide(cut, POLICY) == decide(full, POLICY), (day, cut.upn)
             compared += 1
         away, never = windowed.pupils[0], windowed.pupils[1]
