@@ -179,6 +179,18 @@ def _sweep_in_worker(
     return sweep_school(get_engine(url), urn, school_date, session, policy=policy, now=now)
 
 
+def _workers() -> multiprocessing.context.BaseContext:
+    """How sweep processes start: forked from a server process that has already imported the
+    sweep (a second or so a process saved for every sweep after a process's first), never from
+    this one, whose open connections and threads a fork would copy; spawned where there is no
+    fork server."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
 def run_sweep(
     engine: Engine,
     school_date: date,
@@ -206,8 +218,7 @@ def run_sweep(
             for urn in targets
         ]
     url = engine.url.render_as_string(hide_password=False)
-    spawn = multiprocessing.get_context("spawn")  # no forked copies of open connections
-    with ProcessPoolExecutor(max_workers=min(workers, len(targets)), mp_context=spawn) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(targets)), mp_context=_workers()) as pool:
         futures = [
             pool.submit(_sweep_in_worker, url, urn, school_date, session, policy, now)
             for urn in targets
