@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from operator import attrgetter
 
 from casework.calendar import RegisterSession, SchoolCalendar, SweepPoint
@@ -102,9 +103,15 @@ def measure(
 
 def measures_from_codes(counts: Mapping[str, int]) -> AttendanceMeasures:
     """Measures from a count of sessions by code (e.g. a GROUP BY in the shell)."""
+    # Pupils' windows repeat the same few counts endlessly (ten sessions present, ...).
+    return _measures_of(frozenset(counts.items()))
+
+
+@lru_cache(maxsize=8192)
+def _measures_of(counts: frozenset[tuple[str, int]]) -> AttendanceMeasures:
     by_class = dict.fromkeys(CodeClass, 0)
     late = 0
-    for code, n in counts.items():
+    for code, n in counts:
         by_class[_class_of(code)] += n
         late += n if code in _LATE_CODES else 0
     return AttendanceMeasures(
