@@ -174,18 +174,37 @@ def open_tasks(session: Session, t: Target, items: list[OpenTask]) -> list[Audit
     ]
 
 
+_STAGES = StageEntry.__table__  # type: ignore[attr-defined]
+
+
 def _close_stages(
-    session: Session, t: Target, items: list[CloseStage], now: datetime
-) -> list[AuditDraft]:
-    drafts: list[AuditDraft] = []
-    for d in items:
-        result = session.execute(
-            sa.update(StageEntry)
-            .where(StageEntry.key == d.entry_key, StageEntry.status == "open")  # type: ignore[arg-type]
-            .values(status="closed", closed_date=t.school_date, close_reason=d.reason)
+    session: Session, items: Sequence[tuple[Target, CloseStage]], now: datetime
+) -> dict[int, list[AuditDraft]]:
+    """Close the stage entries of any number of targets, one UPDATE per day and reason (a sweep
+    closes thousands); the audit drafts of each target (by id), in the order of its items."""
+    # An entry named twice is closed by its first item, with its reason, as one by one did.
+    first: dict[str, tuple[date, str]] = {}
+    for t, d in items:
+        first.setdefault(d.entry_key, (t.school_date, d.reason))
+    groups: dict[tuple[date, str], list[str]] = {}
+    for key, day_and_reason in first.items():
+        groups.setdefault(day_and_reason, []).append(key)
+    c = _STAGES.c
+    closed: set[str] = set()
+    for (day, reason), keys in groups.items():
+        statement = (
+            sa.update(_STAGES)
+            .where(c.key.in_(sorted(keys)), c.status == "open")
+            .values(status="closed", closed_date=day, close_reason=reason)
+            .returning(c.key)
         )
-        if result.rowcount:  # type: ignore[attr-defined]
-            drafts.append(
+        closed |= set(session.execute(statement).scalars().all())
+    drafts: dict[int, list[AuditDraft]] = {}
+    for t, d in items:
+        audit = drafts.setdefault(id(t), [])
+        if d.entry_key in closed:
+            closed.discard(d.entry_key)  # a key closed twice in one batch is audited once
+            audit.append(
                 _draft(
                     t,
                     AuditKind.STAGE_CLOSED,
@@ -195,15 +214,12 @@ def _close_stages(
             )
         if d.retract_messages:
             for message in cancel_queued(session, f"{d.entry_key}:msg:", now):
-                drafts.append(
+                audit.append(
                     _draft(
                         t,
                         AuditKind.MESSAGE_RETRACTED,
                         d.stage.value,
-                        {
-                            **_message_detail(message),
-                            "action": "cancelled before sending",
-                        },
+                        {**_message_detail(message), "action": "cancelled before sending"},
                     )
                 )
     return drafts
@@ -378,10 +394,12 @@ def apply_many(
 ) -> list[AuditDraft]:
     """`apply_decisions` for each target in turn, the outbox written in one pass for all of
     them (a sweep queues messages for hundreds of pupils); the drafts in the same order."""
+    entered = [_enter_stages(session, t, _of(decisions, EnterStage)) for t, decisions in batch]
+    closes = [(t, d) for t, decisions in batch for d in _of(decisions, CloseStage)]
+    closed = _close_stages(session, closes, now)
     per_target: list[list[AuditDraft]] = []
-    for t, decisions in batch:
-        audit = _enter_stages(session, t, _of(decisions, EnterStage))
-        audit += _close_stages(session, t, _of(decisions, CloseStage), now)
+    for (t, decisions), audit in zip(batch, entered, strict=True):
+        audit += closed.get(id(t), [])
         audit += open_tasks(session, t, _of(decisions, OpenTask))
         audit += _request_decisions(session, t, _of(decisions, RequestDecision))
         audit += _referrals(session, t, _of(decisions, MakeReferral), now)
