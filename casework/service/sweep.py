@@ -110,6 +110,7 @@ def _record_run(
     )
 
 
+@collector_paused()
 def sweep_school(
     engine: Engine,
     urn: str,
@@ -127,19 +128,6 @@ def sweep_school(
     session got there first. An action a person takes between the read and the write is seen
     by the next sweep, as one taken just after the write would be.
     """
-    with collector_paused():
-        return _sweep_school(engine, urn, school_date, session, policy=policy, now=now)
-
-
-def _sweep_school(
-    engine: Engine,
-    urn: str,
-    school_date: date,
-    session: RegisterSession,
-    *,
-    policy: Policy,
-    now: datetime,
-) -> SchoolSweepResult:
     skipped = SchoolSweepResult(urn, school_date, session.value, 0, 0, 0, skipped=True)
     with unit_of_work(engine) as db:
         if _already_swept(db, urn, school_date, session):

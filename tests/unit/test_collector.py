@@ -58,3 +58,12 @@ def test_threads_side_by_side_share_it_until_the_last_leaves() -> None:
     for thread in threads:
         thread.join(10)
     assert seen == [False, True]
+
+
+def test_a_decorated_function_runs_with_it_paused_every_call() -> None:
+    @collector_paused()
+    def enabled() -> bool:
+        return gc.isenabled()
+
+    assert [enabled(), enabled()] == [False, False]
+    assert gc.isenabled()
