@@ -20,6 +20,7 @@ from casework.db.tallies import first_counted_week, keep_span_totals, refresh_ta
 from casework.db.totals import prior_totals, year_prior
 from casework.imports.marks import MarkRecord
 from casework.service.mark_store import insert_marks
+from tests.support.mark_rows import mark_row
 from tests.support.outbox_data import URN, ensure_school
 
 YEAR_START = date(2025, 8, 1)
@@ -46,25 +47,11 @@ def _marks(rng: random.Random) -> list[Mark]:
                     day.year, day.month, day.day, 9 if session == "AM" else 14, tzinfo=UTC
                 )
                 code = rng.choice(CODES)
-                rows.append(_mark(upn, day, session, code, closed))
+                rows.append(mark_row(upn, day, session, code, closed))
                 for n in range(rng.choice([0] * 7 + [1, 2])):
                     later = closed + timedelta(days=rng.randint(1, 20), hours=n)
-                    rows.append(_mark(upn, day, session, rng.choice(CODES), later))
+                    rows.append(mark_row(upn, day, session, rng.choice(CODES), later))
     return rows
-
-
-def _mark(upn: str, day: date, session: str, code: str, at: datetime) -> Mark:
-    late = 10 if code == "L" else None
-    return Mark(
-        upn=upn,
-        urn=URN,
-        school_date=day,
-        session=session,
-        code=code,
-        original_code=code,
-        minutes_late=late,
-        recorded_at=at,
-    )
 
 
 def _store(engine: Engine, marks: list[Mark]) -> None:
@@ -107,11 +94,11 @@ def test_tallies_agree_with_the_marks_at_every_sweep_time(engine: Engine) -> Non
 
 def test_a_mark_written_by_any_path_dirties_its_day(engine: Engine) -> None:
     day = date(2025, 9, 3)
-    _store(engine, [_mark(UPNS[0], day, "AM", "/", datetime(2025, 9, 3, 9, tzinfo=UTC))])
+    _store(engine, [mark_row(UPNS[0], day, "AM", "/", datetime(2025, 9, 3, 9, tzinfo=UTC))])
     with unit_of_work(engine) as db:
         assert refresh_tallies(db, URN, date(2025, 9, 8)) == 1
         assert db.execute(sa.select(sa.func.count()).select_from(MarkDayDirty)).scalar() == 0
-    amended = _mark(UPNS[0], day, "AM", "N", datetime(2025, 9, 5, 10, tzinfo=UTC))
+    amended = mark_row(UPNS[0], day, "AM", "N", datetime(2025, 9, 5, 10, tzinfo=UTC))
     _store(engine, [amended])
     with unit_of_work(engine) as db:
         assert refresh_tallies(db, URN, date(2025, 9, 8)) == 1
@@ -124,7 +111,7 @@ def test_a_mark_written_by_any_path_dirties_its_day(engine: Engine) -> None:
 def test_dirty_days_inside_the_window_wait_for_a_later_sweep(engine: Engine) -> None:
     _store(
         engine,
-        [_mark(UPNS[1], date(2025, 9, 15), "PM", "/", datetime(2025, 9, 15, 14, tzinfo=UTC))],
+        [mark_row(UPNS[1], date(2025, 9, 15), "PM", "/", datetime(2025, 9, 15, 14, tzinfo=UTC))],
     )
     with Session(engine) as db:
         assert refresh_tallies(db, URN, date(2025, 9, 15)) == 0
@@ -154,5 +141,5 @@ def test_the_bulk_import_records_its_days_and_leaves_the_trigger_in_place(engine
         assert refresh_tallies(db, URN, date(2025, 9, 8)) == len(UPNS)
     # Every other way a mark arrives is still caught by the trigger.
     later = date(2025, 9, 10)
-    _store(engine, [_mark(UPNS[0], later, "AM", "N", datetime(2025, 9, 10, 9, tzinfo=UTC))])
+    _store(engine, [mark_row(UPNS[0], later, "AM", "N", datetime(2025, 9, 10, 9, tzinfo=UTC))])
     assert _dirty_days(engine) == {(URN, later)}

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from casework.calendar import RegisterSession, academic_year_start
 from casework.db.session import read_snapshot, unit_of_work
 from casework.db.snapshots import load_calendar, load_school
-from casework.db.tables import CalendarEntry, Mark
+from casework.db.tables import CalendarEntry
 from casework.db.tallies import first_counted_week, keep_span_totals, refresh_tallies
 from casework.ladder.engine import decide
 from casework.ladder.view import PupilView
@@ -23,6 +23,7 @@ from casework.ladder.window import SHORT_WEEKS, counted_weeks
 from casework.marks import SessionMark
 from casework.policy import load_policy
 from tests.factories import make_term_rows
+from tests.support.mark_rows import mark_row
 from tests.support.outbox_data import URN, create_family, upn_for
 
 POLICY = load_policy()
@@ -53,25 +54,11 @@ def _store(engine: Engine, pupils: int) -> list[date]:
                 at = datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
                 for n in range(pupils):
                     code = _pattern(n, rng, number)
-                    db.add(_mark(n, day, session, code, at))
+                    db.add(mark_row(upn_for(n), day, session, code, at))
                     if n >= 3 and code in "OG" and rng.random() < 0.5:
                         # Explained later: seen by sweeps from two days on, not before.
-                        db.add(_mark(n, day, session, "I", at + timedelta(days=2)))
+                        db.add(mark_row(upn_for(n), day, session, "I", at + timedelta(days=2)))
     return days
-
-
-def _mark(n: int, day: date, session: str, code: str, at: datetime) -> Mark:
-    late = 10 if code in "LU" else None
-    return Mark(
-        upn=upn_for(n),
-        urn=URN,
-        school_date=day,
-        session=session,
-        code=code,
-        original_code=code,
-        minutes_late=late,
-        recorded_at=at,
-    )
 
 
 def _still_n(view: PupilView) -> list[SessionMark]:
