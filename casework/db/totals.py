@@ -224,6 +224,8 @@ def year_prior(
 def _joined(window_start: date, *parts: PriorTotals | None) -> PriorTotals:
     """Totals of disjoint spans together, ending at `window_start`."""
     found = [p for p in parts if p is not None]
+    if len(found) == 1 and found[0].window_start == window_start:
+        return found[0]  # the usual case: the year began on a Monday, all of it tallied
     measures = found[0].measures
     for part in found[1:]:
         measures = add_measures(measures, part.measures)
