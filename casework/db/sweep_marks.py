@@ -7,7 +7,7 @@ weekly tallies, and the whole year for the few the window would cut short
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session
@@ -44,9 +44,15 @@ class _Window:
         self, upn: str, weekly: dict[str, tuple[WeekCounts, ...]]
     ) -> tuple[list[SessionMark], PriorTotals]:
         prior = self.priors.get(upn) or PriorTotals(self.start, measures_from_codes({}), 0, ())
-        behind = [w for w in weekly.get(upn, ()) if w[0] < self.start]
-        prior = replace(
-            prior,
+        weeks = weekly.get(upn)
+        if not weeks:  # most pupils: no unauthorised or late week to carry
+            return self.marks.get(upn, []), prior
+        behind = [w for w in weeks if w[0] < self.start]
+        prior = PriorTotals(
+            prior.window_start,
+            prior.measures,
+            prior.illness_days,
+            prior.unresolved_n,
             penalty_weeks=tuple((week, n) for week, n, _ in behind if n),
             late_weeks=tuple((week, n) for week, _, n in behind if n),
         )
@@ -72,7 +78,7 @@ def windowed_views(
 
     def built(view: PupilView, window: _Window) -> PupilView:
         marks, prior = window.parts(view.upn, weekly)
-        return replace(view, marks=marks, prior=prior)
+        return view.over(marks, prior)
 
     out = [built(v, short) for v in views]
     readings = {v.upn: Reading.WHOLE if v.upn in stale else reading_for(v, policy) for v in out}
@@ -152,6 +158,6 @@ def _with_whole_year(session: Session, views: list[PupilView], whole: set[str]) 
     since = academic_year_start(on.school_date) - LOOKBACK
     marks = visible_window(session, views[0].calendar.urn, since, on, whole)
     return [
-        replace(view, marks=marks.get(view.upn, []), prior=None) if view.upn in whole else view
+        view.over(marks.get(view.upn, []), None) if view.upn in whole else view
         for view in views
     ]

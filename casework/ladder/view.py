@@ -125,6 +125,20 @@ class PupilView:
     def upn(self) -> str:
         return self.pupil.upn
 
+    def over(self, marks: Sequence[SessionMark], prior: PriorTotals | None) -> PupilView:
+        """The same view over other marks: what `dataclasses.replace` gives, at a third of its
+        cost (a sweep rebuilds every pupil's view on its window, 100,000 of them a day)."""
+        return PupilView(
+            self.pupil,
+            self.school_name,
+            marks,
+            self.calendar,
+            self.case,
+            self.on,
+            self.extra,
+            prior,
+        )
+
     @cached_property
     def year_start(self) -> date:
         return academic_year_start(self.on.school_date)

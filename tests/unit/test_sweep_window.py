@@ -6,8 +6,9 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import MISSING, fields, replace
 from datetime import date
+from types import MappingProxyType
 
 import pytest
 
@@ -15,7 +16,8 @@ from casework.calendar import RegisterSession, academic_year_start, monday_of
 from casework.codes import CODES as CODE_TABLE
 from casework.codes import PENALTY
 from casework.ladder.engine import decide
-from casework.ladder.view import PupilView
+from casework.ladder.stages import Stage
+from casework.ladder.view import CaseState, PupilView
 from casework.ladder.window import (
     SHORT_WEEKS,
     Reading,
@@ -26,7 +28,7 @@ from casework.ladder.window import (
 from casework.marks import SessionMark
 from casework.measures import PriorTotals, illness_days, measure
 from casework.policy import load_policy
-from tests.ladder_factories import CALENDAR, case_after, make_view, sweep_at
+from tests.ladder_factories import CALENDAR, case_after, make_stage, make_view, sweep_at
 
 POLICY = load_policy()
 LATE = frozenset(code for code, info in CODE_TABLE.items() if info.is_late)
@@ -158,3 +160,28 @@ def test_a_run_crossing_the_window_is_read_back_over_the_counted_weeks() -> None
         marks += [SessionMark(day, session, code) for session in RegisterSession]
     readings = _decide_every_day(marks)
     assert readings["back"] > 50, readings
+
+
+def test_a_view_over_other_marks_keeps_every_other_field() -> None:
+    """`PupilView.over` builds the view by hand for speed: it must give what `replace` gives,
+    for every field, so a field added to the view cannot be dropped on the window."""
+
+    base = make_view("Fri N, Mon /", "Mon 2025-09-15 AM")
+    prior = PriorTotals(date(2025, 9, 8), measure(base.marks), 1, ())
+    view = replace(
+        base,
+        case=CaseState(stages=(make_stage(Stage.ATTENDANCE_CONCERN, "2025-09-08"),)),
+        extra=MappingProxyType({"note": "x"}),
+        prior=prior,
+    )
+    for field in fields(PupilView):  # every field set away from its default, or the test is blind
+        default = field.default_factory() if field.default_factory is not MISSING else field.default
+        assert getattr(view, field.name) != default, field.name
+    marks = [SessionMark(date(2025, 9, 15), RegisterSession.AM, "/")]
+    other = PriorTotals(date(2025, 9, 1), measure([]), 0, ())
+    for prior_now in (other, None):
+        built = view.over(marks, prior_now)
+        wanted = replace(view, marks=marks, prior=prior_now)
+        assert [getattr(built, f.name) for f in fields(PupilView)] == [
+            getattr(wanted, f.name) for f in fields(PupilView)
+        ]
