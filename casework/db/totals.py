@@ -78,19 +78,19 @@ def visible_window(
     # A school's window holds few distinct marks (a day, a session, a code): one object each.
     shared: dict[tuple[Any, ...], SessionMark] = {}
     by_upn: dict[str, list[SessionMark]] = defaultdict(list)
-    last_slot: tuple[Any, ...] = ()
-    for upn, *mark in driver_rows(session, query):
-        key = tuple(mark)
+    last_upn: str | None = None
+    last_day: Any = None
+    last_session: str | None = None
+    for upn, day, session_, code, late in driver_rows(session, query):
+        key = (day, session_, code, late)
         found = shared.get(key)
         if found is None:
-            day, session_, code, late = mark
             found = shared[key] = SessionMark(day_of(day), sessions[session_], code, late)
-        slot = (upn, mark[0], mark[1])
-        if slot == last_slot:
+        if upn == last_upn and day == last_day and session_ == last_session:
             by_upn[upn][-1] = found  # a later version of the same slot
         else:
             by_upn[upn].append(found)
-            last_slot = slot
+            last_upn, last_day, last_session = upn, day, session_
     return by_upn
 
 
