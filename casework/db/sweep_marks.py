@@ -158,6 +158,5 @@ def _with_whole_year(session: Session, views: list[PupilView], whole: set[str]) 
     since = academic_year_start(on.school_date) - LOOKBACK
     marks = visible_window(session, views[0].calendar.urn, since, on, whole)
     return [
-        view.over(marks.get(view.upn, []), None) if view.upn in whole else view
-        for view in views
+        view.over(marks.get(view.upn, []), None) if view.upn in whole else view for view in views
     ]

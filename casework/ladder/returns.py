@@ -15,7 +15,7 @@ from casework.ladder.persistence import referral
 from casework.ladder.registry import rule
 from casework.ladder.stages import Stage
 from casework.ladder.view import PupilView
-from casework.measures import consecutive_school_days, unresolved_n
+from casework.measures import unresolved_n
 from casework.policy import Policy
 
 
@@ -30,7 +30,7 @@ def run_start(calendar: SchoolCalendar, last_day: date, days: int) -> date:
 @rule(Stage.LA_REFERRAL)
 def unauthorised_run_return(view: PupilView, policy: Policy) -> list[Decision]:
     """10 continuous school days of unauthorised absence: attendance return to the LA."""
-    days = consecutive_school_days(view.marks, view.calendar, view.on, PENALTY)
+    days = view.school_days_in_run(PENALTY)
     needed = policy.absence.la_referral_unauthorised_days
     if days < needed:
         return []
@@ -58,7 +58,7 @@ def illness_return(view: PupilView, policy: Policy) -> list[Decision]:
 @rule(Stage.LA_REFERRAL)
 def cme_enquiry(view: PupilView, policy: Policy) -> list[Decision]:
     """20 continuous school days all G, N or O: joint enquiries with the LA before any deletion."""
-    days = consecutive_school_days(view.marks, view.calendar, view.on, GROUND_I)
+    days = view.school_days_in_run(GROUND_I)
     if days < policy.absence.cme_enquiry_days:
         return []
     start = run_start(view.calendar, view.on.school_date, days)

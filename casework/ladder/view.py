@@ -9,7 +9,7 @@ from functools import cached_property
 from types import MappingProxyType
 
 from casework.calendar import SchoolCalendar, SweepPoint, academic_year_start
-from casework.codes import CODES, PENALTY
+from casework.codes import CODES, PENALTY, UNEXPLAINED, code_info
 from casework.ladder.stages import Stage
 from casework.marks import SessionMark
 from casework.measures import (
@@ -17,6 +17,7 @@ from casework.measures import (
     Episode,
     PriorTotals,
     add_measures,
+    consecutive_school_days,
     illness_days,
     measure,
     unexplained_episode,
@@ -168,7 +169,25 @@ class PupilView:
 
     @cached_property
     def episode(self) -> Episode | None:
+        current = self.current_mark
+        if current is None or current.code not in UNEXPLAINED:
+            # Marks run oldest first and stop at the sweep point: the newest is this session's
+            # mark or there is none, and the episode needs it unexplained. Most pupils stop here.
+            return None
         return unexplained_episode(self.marks, self.calendar, self.on)
+
+    def school_days_in_run(self, codes: frozenset[str]) -> int:
+        """School days back from the sweep on which every possible mark was in `codes`
+        (`consecutive_school_days`); none at once when this session's mark ends the run."""
+        current = self.current_mark
+        if (
+            current is not None
+            and current.code not in codes
+            and code_info(current.code).is_possible
+            and self.calendar.is_school_session(current.school_date, current.session)
+        ):
+            return 0
+        return consecutive_school_days(self.marks, self.calendar, self.on, codes)
 
     @cached_property
     def current_mark(self) -> SessionMark | None:

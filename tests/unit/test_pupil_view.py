@@ -1,0 +1,77 @@
+"""The view answers some questions at once from this session's mark; it must answer them as the
+full walks over the marks do, for every register (the walks are what DOMAIN rules 7-10 specify).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from casework.calendar import RegisterSession, SweepPoint
+from casework.codes import CODES, GROUND_I, PENALTY
+from casework.marks import SessionMark
+from casework.measures import consecutive_school_days, unexplained_episode
+from tests.factories import make_sweep
+from tests.ladder_factories import CALENDAR, make_view
+
+# Every code, weighted to runs of unexplained and unauthorised absence; the not-possible codes
+# (X, Y, Z, #, ...) neither end nor extend a run, so they must reach the view's sweep too.
+CODE_POOL = [*CODES, "N", "N", "O", "G", "U", "/", "/"]
+RUN_CODES = [PENALTY, GROUND_I, frozenset({"N", "O"}), frozenset({"I"}), frozenset()]
+
+
+def _register(rng: random.Random, on: SweepPoint) -> list[SessionMark]:
+    """A fortnight of marks up to the sweep point: runs of one code, with gaps (no mark), and
+    marks on days that are not school days (a weekend, a holiday) now and then."""
+    marks: list[SessionMark] = []
+    code = rng.choice(CODE_POOL)
+    day = on.school_date - timedelta(days=14)
+    while day <= on.school_date:
+        for session in RegisterSession:
+            if (day, session.value) > (on.school_date, on.session.value):
+                break
+            if rng.random() < 0.3:
+                code = rng.choice(CODE_POOL)
+            if rng.random() < 0.1:
+                continue  # no mark for this session
+            if CALENDAR.is_school_session(day, session) or rng.random() < 0.1:
+                marks.append(SessionMark(day, session, code))
+        day += timedelta(days=1)
+    return marks
+
+
+def _sweeps(rng: random.Random, count: int) -> list[SweepPoint]:
+    days = [date(2025, 9, 1) + timedelta(days=n) for n in range(300)]
+    picked = [rng.choice(days) for _ in range(count)]
+    return [make_sweep(f"{day.isoformat()} {rng.choice(['AM', 'PM'])}") for day in picked]
+
+
+def test_the_views_answers_match_the_walks_over_the_marks() -> None:
+    rng = random.Random(20261124)
+    at_once = walked = 0
+    for on in _sweeps(rng, 4000):
+        view = make_view(_register(rng, on), on)
+        assert view.episode == unexplained_episode(view.marks, view.calendar, view.on)
+        for codes in RUN_CODES:
+            wanted = consecutive_school_days(view.marks, view.calendar, view.on, codes)
+            assert view.school_days_in_run(codes) == wanted, (on, codes, view.marks[-3:])
+        current = view.current_mark
+        if current is not None and current.code not in PENALTY:
+            at_once += 1
+        else:
+            walked += 1
+    # Both ways of answering were put to the test.
+    assert at_once > 1000
+    assert walked > 1000
+
+
+def test_a_run_ends_on_todays_possible_mark_outside_it() -> None:
+    view = make_view("Mon U, Tue U, Wed /", "Wed 2025-09-17 AM")
+    assert view.school_days_in_run(PENALTY) == 0
+    assert view.episode is None
+
+
+def test_a_run_walks_back_past_a_not_possible_mark_today() -> None:
+    # X (non-compulsory school age) is not a possible session: the run before it still counts.
+    view = make_view("Mon U, Tue U, Wed X", "Wed 2025-09-17 AM")
+    assert view.school_days_in_run(PENALTY) == 2
