@@ -50,7 +50,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -83,10 +83,16 @@ _LANG_RE = re.compile(r"^[a-z]{2,3}$")
 @dataclass(frozen=True)
 class Rendered:
     subject: str
-    text: str
     html: str | None
     template_path: str  # relative to TEMPLATES_DIR, e.g. "first_day_call/parent.pl.sms.j2"
     template_sha256: str
+    plain: str | None = None  # the text as rendered; None for a letter (made from its page)
+
+    @cached_property
+    def text(self) -> str:
+        """The plain text: an SMS or email as rendered; a letter's page as text, worked out on
+        first use (the outbox keeps a letter's page, so a sweep never needs it)."""
+        return self.plain if self.plain is not None else html_to_text(self.html or "")
 
 
 class TemplateMissing(LookupError):
@@ -210,7 +216,7 @@ def render(template: str, channel: str, language: str, context: Mapping[str, str
     body = str(module)
     subject = str(getattr(module, "subject", "")).strip()
     if channel == "sms":
-        return Rendered("", _tidy_sms(body), None, resolved.path, resolved.sha256)
+        return Rendered("", None, resolved.path, resolved.sha256, _tidy_sms(body))
     if not subject:
         raise TemplateBroken(f"{resolved.path} has no top-level {{% set subject = ... %}}")
     if channel == "email":
@@ -222,8 +228,8 @@ def render(template: str, channel: str, language: str, context: Mapping[str, str
             school_name=context.get("school_name", ""),
             body_html=_text_to_html(text),
         )
-        return Rendered(subject, text, page, resolved.path, resolved.sha256)
-    return Rendered(subject, html_to_text(body), body, resolved.path, resolved.sha256)
+        return Rendered(subject, page, resolved.path, resolved.sha256, text)
+    return Rendered(subject, body, resolved.path, resolved.sha256)
 
 
 def _tidy_sms(body: str) -> str:
