@@ -3,17 +3,25 @@ change; optional stages an LA switched off never run (STYLE.md "The escalation l
 
 from __future__ import annotations
 
+import random
 from collections import Counter
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import ClassVar
 
 import pytest
 
+from casework.calendar import RegisterSession
 from casework.ladder.decisions import Decision
-from casework.ladder.engine import decide
+from casework.ladder.engine import decide, decide_by_every_rule, nothing_to_decide
 from casework.ladder.stages import CATALOGUE, Stage
-from casework.ladder.view import PupilView
+from casework.ladder.view import CaseState, DecisionState, PupilView
 from casework.marks import SessionMark
+from casework.measures import AttendanceMeasures, PriorTotals
+from casework.policy import Policy
+from tests.factories import make_sweep
 from tests.ladder_factories import (
+    CALENDAR,
     DEFAULT_POLICY,
     UPN,
     case_after,
@@ -28,6 +36,12 @@ from tests.ladder_factories import (
 )
 
 D = date.fromisoformat
+SCHOOL_DAYS = CALENDAR.school_days(date(2025, 9, 15), date(2026, 7, 10))
+SHUT_DAYS = [
+    d
+    for d in (date(2025, 9, 15) + timedelta(days=n) for n in range(290))
+    if not CALENDAR.is_school_day(d)
+]
 
 
 def severe() -> list[SessionMark]:
@@ -168,3 +182,121 @@ class TestSwitchedOff:
         policy = make_policy(stages={"disabled": ["home_visit"]})
         decisions: list[Decision] = decide(VIEWS["looked_after"], policy)
         assert not [d for d in decisions if "home_visit" in identity(d)]
+
+
+class TestNothingToDecide:
+    """`decide` skips the rules for a view `nothing_to_decide` passes: on every view, quiet or
+    one line away from a rule firing, it must decide exactly what asking every rule decides."""
+
+    # Each register leans one way, so that a view is often quiet but for one thing: lateness,
+    # illness, an unresolved N, unauthorised sessions, a band, an episode, a missing mark.
+    LEANINGS: ClassVar[dict[str, list[str]]] = {
+        "here": ["/"],
+        "late": ["/", "L", "L"],
+        "ill": ["/", "/", "I"],
+        "unexplained": ["/"] * 12 + ["N"],
+        "unauthorised": ["/"] * 6 + ["U", "G", "O"],
+        "truant": ["U", "G", "O"],
+        "away": ["/", "M", "C", "B", "X"],
+    }
+    TIGHT = make_policy(
+        absence={
+            "illness_referral_days": 3,
+            "n_unresolved_school_days": 1,
+            "home_visit_on_day": 2,
+            "la_referral_unauthorised_days": 3,
+            "cme_enquiry_days": 4,
+        },
+        support={"lateness_marks": 3},
+        legal={"threshold_sessions": 3},
+        bands={"min_possible_sessions": 0},
+    )
+
+    def _view(self, rng: random.Random) -> PupilView:
+        # Now and then a day the school is shut (a weekend, a holiday) with a mark on it: its
+        # mark neither ends nor extends a run.
+        day = rng.choice(SCHOOL_DAYS if rng.random() < 0.9 else SHUT_DAYS)
+        on = make_sweep(f"{day.isoformat()} {rng.choice(['AM', 'PM'])}")
+        codes = self.LEANINGS[rng.choice(sorted(self.LEANINGS))]
+        start = CALENDAR.school_week_start(day, 2)
+        marks = [
+            SessionMark(d, s, rng.choice(codes))
+            for d in CALENDAR.school_days(start, day)
+            for s in RegisterSession
+            if rng.random() > 0.03
+        ]
+        if day in SHUT_DAYS:
+            marks.append(SessionMark(day, on.session, "/"))
+        if rng.random() < 0.6 and marks:  # this session's mark: usually here, sometimes late
+            last = marks[-1]
+            marks[-1] = SessionMark(last.school_date, last.session, rng.choice(["/", "/", "L"]))
+        view = make_view(
+            marks,
+            on,
+            case=self._case(rng, day),
+            date_of_birth=rng.choice([date(2014, 3, 14), date(2008, 1, 5)]),
+            social_worker_email=rng.choice([None, None, "sw@example.org"]),
+        )
+        if rng.random() < 0.2:
+            return view  # the marks are the whole history
+        possible = rng.randint(0, 300)
+        absent = min(possible, int(possible * rng.choice([0, 0.02, 0.04, 0.06, 0.12, 0.6])))
+        authorised = absent // 2
+        earlier_n = (SessionMark(start - timedelta(days=10), RegisterSession.AM, "N"),)
+        prior = PriorTotals(
+            start,
+            AttendanceMeasures(possible, possible - absent, 0, authorised, absent - authorised, 0),
+            rng.choice([0, 1, 2, 13, 14, 15, 16]),
+            earlier_n if rng.random() < 0.1 else (),
+        )
+        return replace(view, prior=prior)
+
+    def _case(self, rng: random.Random, day: date) -> CaseState:
+        pick = rng.random()
+        if pick < 0.6:
+            return CaseState()
+        if pick < 0.75:
+            return make_case(keys=[f"{UPN}:referral:illness:2025"])
+        if pick < 0.8:  # a prosecution waiting for a person as its time limit nears
+            context = {
+                "warn_from_date": (day - timedelta(days=3)).isoformat(),
+                "last_absence_date": (day - timedelta(days=150)).isoformat(),
+                "lay_by_date": (day + timedelta(days=30)).isoformat(),
+            }
+            waiting = DecisionState(
+                Stage.PROSECUTION, f"{UPN}:prosecution", "requested", day, None, context
+            )
+            return make_case(decisions=[waiting])
+        stage = rng.choice([s.stage for s in CATALOGUE])
+        return make_case(make_stage(stage, (day - timedelta(days=50)).isoformat()))
+
+    # Runs referred long before the legal threshold counts them.
+    RUNS_FIRST = make_policy(
+        absence={"home_visit_on_day": 2, "la_referral_unauthorised_days": 3, "cme_enquiry_days": 4},
+        legal={"threshold_sessions": 40},
+    )
+
+    @pytest.mark.parametrize(
+        "policy", [DEFAULT_POLICY, TIGHT, RUNS_FIRST], ids=["default", "tight", "runs_first"]
+    )
+    def test_deciding_with_the_screen_is_deciding_by_every_rule(self, policy: Policy) -> None:
+        rng = random.Random(2611)
+        quiet = busy = 0
+        for _ in range(4000):
+            view = self._view(rng)
+            wanted = decide_by_every_rule(view, policy)
+            assert decide(view, policy) == wanted, (view.marks[-4:], view.prior, view.case)
+            if nothing_to_decide(view, policy):
+                quiet += 1
+            busy += bool(wanted)
+        # Both kinds of view were asked about, in numbers.
+        assert quiet > 150, quiet
+        assert busy > 800, busy
+
+    def test_a_pupil_here_with_nothing_on_the_ladder_is_quiet(self) -> None:
+        assert nothing_to_decide(make_view("Mon /, Tue /", "Tue 2025-09-16 AM"), DEFAULT_POLICY)
+
+    def test_a_pupil_away_today_is_not(self) -> None:
+        view = make_view("Mon /, Tue N", "Tue 2025-09-16 AM")
+        assert not nothing_to_decide(view, DEFAULT_POLICY)
+        assert decide(view, DEFAULT_POLICY)
