@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, SQLModel, col
 
 from casework.calendar import (
     CalendarRow,
@@ -67,11 +68,59 @@ def _bank_holidays(first_year: int, last_year: int) -> frozenset[date]:
 
 
 def load_calendar(session: Session, urn: str, around: date) -> SchoolCalendar:
-    rows = session.exec(select(CalendarEntry).where(col(CalendarEntry.urn).in_([urn, ""]))).all()
-    calendar_rows = [CalendarRow(r.urn, r.entry_date, r.sessions, r.kind) for r in rows]
+    c = _table(CalendarEntry).c
+    query = sa.select(c.urn, c.entry_date, c.sessions, c.kind).where(c.urn.in_([urn, ""]))
+    day = memo_result(session, c.entry_date)
+    rows = tuple(
+        CalendarRow(urn_, day(entry_date), sessions, kind)
+        for urn_, entry_date, sessions, kind in driver_rows(
+            session, query.order_by(*query.selected_columns)
+        )
+    )
+    return _built_calendar(urn, rows, _holidays_for(rows, around))
+
+
+def _holidays_for(rows: Sequence[CalendarRow], around: date) -> frozenset[date]:
     years = [r.entry_date.year for r in rows] or [around.year]
-    holidays = _bank_holidays(min(*years, around.year - 1), max(*years, around.year + 1))
-    return build_calendar(urn, calendar_rows, holidays)
+    return _bank_holidays(min(*years, around.year - 1), max(*years, around.year + 1))
+
+
+def open_schools(
+    session: Session, school_date: date, register_session: RegisterSession
+) -> list[str]:
+    """URNs of the schools whose register has that session on that date, from one read of the
+    calendars: schools with no rows of their own (most) are answered by one calendar."""
+    c = _table(CalendarEntry).c
+    day = memo_result(session, c.entry_date)
+    rows: dict[str, list[CalendarRow]] = defaultdict(list)
+    query = sa.select(c.urn, c.entry_date, c.sessions, c.kind)
+    for urn, entry_date, sessions, kind in driver_rows(
+        session, query.order_by(*query.selected_columns)
+    ):
+        rows[urn].append(CalendarRow(urn, day(entry_date), sessions, kind))
+    everyone = tuple(rows.get("", ()))
+    answers: dict[tuple[CalendarRow, ...], bool] = {}
+    found = []
+    for (urn,) in driver_rows(
+        session, sa.select(_table(School).c.urn).order_by(_table(School).c.urn)
+    ):
+        own = tuple(rows.get(urn, ()))
+        if own not in answers:
+            mine = (*everyone, *own)
+            calendar = build_calendar(urn, mine, _holidays_for(mine, school_date))
+            answers[own] = calendar.is_school_session(school_date, register_session)
+        if answers[own]:
+            found.append(urn)
+    return found
+
+
+@lru_cache(maxsize=64)
+def _built_calendar(
+    urn: str, rows: tuple[CalendarRow, ...], holidays: frozenset[date]
+) -> SchoolCalendar:
+    # A sweep loads each school's calendar twice and a process sweeps many schools: the same
+    # rows give the same calendar (it is never changed once built).
+    return build_calendar(urn, rows, holidays)
 
 
 def sweep_point(school: School, school_date: date, session: RegisterSession) -> SweepPoint:

@@ -65,9 +65,7 @@ def nothing_to_decide(view: PupilView, policy: Policy) -> bool:
             return False
         late += mark.code in LATE_PRESENT
         unauthorised += mark.code in PENALTY
-    return (
-        late < policy.support.lateness_marks and unauthorised < policy.legal.threshold_sessions
-    )
+    return late < policy.support.lateness_marks and unauthorised < policy.legal.threshold_sessions
 
 
 def decide(view: PupilView, policy: Policy) -> list[Decision]:

@@ -12,12 +12,12 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from casework.calendar import RegisterSession, academic_year_start
 from casework.db.persist import Target, apply_many, ensure_cases, write_audit
 from casework.db.session import get_engine, read_snapshot, unit_of_work
-from casework.db.snapshots import SchoolSnapshot, load_calendar, load_school
+from casework.db.snapshots import SchoolSnapshot, load_calendar, load_school, open_schools
 from casework.db.tables import School, SweepRun
 from casework.db.tallies import first_counted_week, keep_span_totals, refresh_tallies
 from casework.ladder.decisions import Decision
@@ -47,12 +47,7 @@ class SchoolSweepResult:
 def schools_to_sweep(engine: Engine, school_date: date, session: RegisterSession) -> list[str]:
     """URNs of the schools whose register has that session on that date."""
     with Session(engine) as db:
-        urns = list(db.exec(select(School.urn).order_by(School.urn)))
-        return [
-            urn
-            for urn in urns
-            if load_calendar(db, urn, school_date).is_school_session(school_date, session)
-        ]
+        return open_schools(db, school_date, session)
 
 
 def _already_swept(db: Session, urn: str, school_date: date, session: RegisterSession) -> bool:
