@@ -85,6 +85,7 @@ def la_measures(url: str, day: date) -> dict[str, float]:
     """Every pupil's year-to-date measures on `day` (AM), school by school, as a sweep counts
     them (a short raw window and the weekly tallies behind it); seconds, pupils."""
     engine = get_engine(url)
+    settled()
     started = time.perf_counter()
     pupils = persistent = 0
     year_start = academic_year_start(day)
