@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -158,7 +159,7 @@ def keep_span_totals(session: Session, urn: str, first_week: date, window_start:
     slots still open, so no pupil's row passes through Python (a Monday's sweep moves the span
     of every school).
     """
-    s, w = _SPANS.c, _WEEKS.c
+    s = _SPANS.c
     kept = sa.select(s.window_start).where(
         s.urn == urn, s.first_week == first_week, s.window_start <= window_start
     )
@@ -166,13 +167,34 @@ def keep_span_totals(session: Session, urn: str, first_week: date, window_start:
     since = None if since is None else as_date(since)
     if since == window_start:
         return
-    start = since or first_week
+    move, drop = _span_move(session.get_bind().dialect.name, since is not None)
+    values = {
+        "urn": urn,
+        "first_week": first_week,
+        "window_start": window_start,
+        "since": since,
+        "start": since or first_week,
+    }
+    session.execute(move, values)
+    session.execute(drop, values)
+
+
+@lru_cache(maxsize=8)
+def _span_move(dialect: str, from_kept: bool) -> tuple[sa.Insert, sa.Delete]:
+    """The statements that move a school's span, with the school and the dates as parameters:
+    built once a process, not once a school (building them cost as much as running them)."""
+    s, w = _SPANS.c, _WEEKS.c
+    urn = sa.bindparam("urn", type_=sa.String)
+    first_week, window_start = (
+        sa.bindparam(n, type_=sa.Date) for n in ("first_week", "window_start")
+    )
+    since, start = (sa.bindparam(n, type_=sa.Date) for n in ("since", "start"))
     parts = [
         sa.select(
             w.upn, *(w[name] for name in _COUNTS), w.recorded_max, sa.null().label("slot")
         ).where(w.urn == urn, w.week_start >= start, w.week_start < window_start)
     ]
-    if since is not None:
+    if from_kept:
         span = (s.urn == urn, s.first_week == first_week, s.window_start == since)
         before = (*(s[name] for name in _COUNTS), s.recorded_max, sa.func.nullif(s.n_open, ""))
         parts.append(sa.select(s.upn, *before).where(*span))
@@ -183,26 +205,28 @@ def keep_span_totals(session: Session, urn: str, first_week: date, window_start:
     every = sa.union_all(*parts).subquery()
     summed = (
         sa.select(
-            sa.literal(urn),
-            sa.literal(first_week),
-            sa.literal(window_start),
+            urn,
+            first_week,
+            window_start,
             every.c.upn,
             *(sa.func.sum(every.c[name]) for name in _COUNTS),
             sa.func.max(every.c.recorded_max),
-            sa.func.coalesce(_joined_texts(session, every.c.slot), ""),
+            sa.func.coalesce(_joined_texts(dialect, every.c.slot), ""),
         )
         .group_by(every.c.upn)
         .having(sa.func.max(every.c.recorded_max).is_not(None))
     )
     columns = ["urn", "first_week", "window_start", "upn", *_COUNTS, "recorded_max", "n_open"]
-    session.execute(sa.insert(_SPANS).from_select(columns, summed))
     moved = sa.or_(s.first_week != first_week, s.window_start != window_start)
-    session.execute(sa.delete(_SPANS).where(s.urn == urn, moved))
+    return (
+        sa.insert(_SPANS).from_select(columns, summed),
+        sa.delete(_SPANS).where(s.urn == urn, moved),
+    )
 
 
-def _joined_texts(session: Session, column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+def _joined_texts(dialect: str, column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
     """The group's texts that are not null, joined by commas in no promised order."""
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         return sa.func.string_agg(column, ",")
     return sa.func.group_concat(column, ",")
 
@@ -406,7 +430,11 @@ def _unresolved_n(
 
 
 def _unresolved_n_query(
-    urn: str, since: date, before: date, at: datetime | None, upns: set[str] | None
+    urn: str | sa.BindParameter[str],
+    since: date | sa.BindParameter[date],
+    before: date | sa.BindParameter[date],
+    at: datetime | None,
+    upns: set[str] | None,
 ) -> sa.Select[Any]:
     n = _MARKS.alias("n")
     newer = _MARKS.alias("newer")
