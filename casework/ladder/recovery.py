@@ -90,14 +90,17 @@ def could_recover(view: PupilView, policy: Policy) -> bool:
     """A band stage could close today: its test passes on today's year-to-date counts (a
     window that must hold every day fails on its last day otherwise), or the view has no day
     to judge by. The counts are the same on any window, so a short one can answer this."""
+    open_entries = [
+        (entry, test)
+        for stage, test in RECOVERY_TESTS.items()
+        if (entry := view.case.open_stage(stage)) is not None
+    ]
+    if not open_entries:  # most pupils: no band stage to close
+        return False
     window_start = view.calendar.school_week_start(
         view.on.school_date, policy.bands.recovery_school_weeks
     )
-    tests = [
-        test
-        for stage, test in RECOVERY_TESTS.items()
-        if (entry := view.case.open_stage(stage)) is not None and entry.entered_date < window_start
-    ]
+    tests = [test for entry, test in open_entries if entry.entered_date < window_start]
     if not tests or not has_window_this_year(view, policy.bands.recovery_school_weeks):
         return False
     today = deque(daily_counts(view), maxlen=1)

@@ -50,15 +50,17 @@ def schools_to_sweep(engine: Engine, school_date: date, session: RegisterSession
         return open_schools(db, school_date, session)
 
 
+# Asked twice a school a sweep: built once, with the school, day and session as parameters.
+_SWEPT = sa.select(col(SweepRun.id)).where(
+    col(SweepRun.urn) == sa.bindparam("urn"),
+    col(SweepRun.school_date) == sa.bindparam("school_date"),
+    col(SweepRun.session) == sa.bindparam("session"),
+)
+
+
 def _already_swept(db: Session, urn: str, school_date: date, session: RegisterSession) -> bool:
-    found = db.execute(
-        sa.select(col(SweepRun.id)).where(
-            col(SweepRun.urn) == urn,
-            col(SweepRun.school_date) == school_date,
-            col(SweepRun.session) == session.value,
-        )
-    ).first()
-    return found is not None
+    values = {"urn": urn, "school_date": school_date, "session": session.value}
+    return db.execute(_SWEPT, values).first() is not None
 
 
 def _decide_all(snapshot: SchoolSnapshot, policy: Policy) -> dict[str, list[Decision]]:
