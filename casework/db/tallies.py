@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -33,8 +33,13 @@ _MARKS = Mark.__table__  # type: ignore[attr-defined]
 _WEEKS = MarkWeek.__table__  # type: ignore[attr-defined]
 _DIRTY = MarkDayDirty.__table__  # type: ignore[attr-defined]
 _SPANS = MarkSpanTotal.__table__  # type: ignore[attr-defined]
-# The counted columns of a week and of a span, in the models' order.
+# The counted columns of a week and of a span, in the models' order: the measures' fields
+# first, in their order, so that a row's first counts build AttendanceMeasures as they stand.
 _COUNTS = tuple(name for name in MarkCounts.model_fields if name != "recorded_max")
+_MEASURED = len(fields(AttendanceMeasures))
+if _COUNTS[:_MEASURED] != tuple(f.name for f in fields(AttendanceMeasures)):
+    raise ImportError("MarkCounts must begin with AttendanceMeasures' fields, in their order")
+_ILLNESS_DAYS, _N_SESSIONS = _COUNTS.index("illness_days"), _COUNTS.index("n_sessions")
 
 
 def _codes(*classes: CodeClass) -> list[str]:
@@ -291,33 +296,26 @@ def tallied_prior(
     # Days not yet recounted (marks imported since the sweep refreshed the tallies): every
     # pupil of the school is counted exactly.
     stale = set(_marked_on_dirty_days(session, urn, first_week, window_start, only))
-    sums: dict[str, dict[str, int]] = {}
+    sums: dict[str, tuple[int, ...]] = {}
     kept_n: dict[str, str] = {}
     rows, from_span = _span_sums(session, urn, first_week, window_start, at, pupils)
     for upn, *counts, later, n_open in rows:
         if later:
             stale.add(upn)
         elif upn not in stale:
-            sums[upn] = dict(zip(_COUNTS, (int(n) for n in counts), strict=True))
+            sums[upn] = tuple(map(int, counts))  # in _COUNTS order
             kept_n[upn] = n_open or ""
     if from_span:  # every version in a pupil's span is visible at `at`: its N slots stand
         day_of = memo_dates()
         open_n = {upn: _open_slots(text, day_of) for upn, text in kept_n.items() if text}
     else:
-        with_n = {u for u, counts in sums.items() if counts["n_sessions"]}
+        with_n = {u for u, counts in sums.items() if counts[_N_SESSIONS]}
         open_n = _unresolved_n(session, urn, first_week, window_start, at, with_n)
     totals = {
         upn: PriorTotals(
             window_start,
-            AttendanceMeasures(
-                s["possible"],
-                s["present"],
-                s["educational"],
-                s["authorised"],
-                s["unauthorised"],
-                s["late"],
-            ),
-            s["illness_days"],
+            AttendanceMeasures(*s[:_MEASURED]),
+            s[_ILLNESS_DAYS],
             tuple(open_n.get(upn, ())),
         )
         for upn, s in sums.items()
