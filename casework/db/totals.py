@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,15 +35,6 @@ _MARKS = Mark.__table__  # type: ignore[attr-defined]
 # How far back a sweep reads marks beyond the academic year start: the legal threshold's
 # 10 school weeks and the 20-day runs can reach across the summer into the previous year.
 LOOKBACK = timedelta(weeks=26)
-
-
-def _latest_visible(
-    dialect: str, visible: tuple[sa.ColumnElement[bool], ...], only: Collection[str] | None
-) -> sa.Subquery:
-    """The latest version of each slot among the `visible` ones (and the `only` pupils)."""
-    if only is not None:
-        visible = (*visible, _MARKS.c.upn.in_(sorted(only)))
-    return latest_versions(dialect, visible)
 
 
 def visible_window(
@@ -121,28 +113,14 @@ def prior_totals(
     """Per pupil of the school: the visible marks dated since..window_start (exclusive)."""
     if window_start <= since:
         return {}
-    c = _MARKS.c
-    visible = (
-        c.urn == urn,
-        c.school_date >= since,
-        c.school_date < window_start,
-        c.recorded_at <= at,
-    )
-    latest = _latest_visible(session.get_bind().dialect.name, visible, only)
-    n_date = sa.case((latest.c.code == "N", latest.c.school_date), else_=None)
-    n_session = sa.case((latest.c.code == "N", latest.c.session), else_=None)
-    query = sa.select(
-        latest.c.upn,
-        latest.c.code,
-        n_date,
-        n_session,
-        sa.func.count(),
-        sa.func.count(sa.distinct(latest.c.school_date)),
-    ).group_by(latest.c.upn, latest.c.code, n_date, n_session)
+    query = _prior_query(session.get_bind().dialect.name, only is not None)
+    values: dict[str, Any] = {"urn": urn, "since": since, "before": window_start, "at": at}
+    if only is not None:
+        values["only"] = sorted(only)
     codes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     illness: dict[str, int] = defaultdict(int)
     open_n: dict[str, list[SessionMark]] = defaultdict(list)
-    for upn, code, day, session_, sessions, days in session.execute(query):
+    for upn, code, day, session_, sessions, days in session.execute(query, values):
         codes[upn][code] += sessions
         if code in ILLNESS:
             illness[upn] += days  # one illness code (I): its distinct days are the days ill
@@ -157,6 +135,32 @@ def prior_totals(
         )
         for upn, counts in codes.items()
     }
+
+
+@lru_cache(maxsize=8)
+def _prior_query(dialect: str, some_pupils: bool) -> sa.Select[Any]:
+    """`prior_totals`' GROUP BY with the school, dates, time and pupils as parameters: built
+    once a process, not once a school."""
+    c = _MARKS.c
+    visible = [
+        c.urn == sa.bindparam("urn"),
+        c.school_date >= sa.bindparam("since"),
+        c.school_date < sa.bindparam("before"),
+        c.recorded_at <= sa.bindparam("at"),
+    ]
+    if some_pupils:
+        visible.append(c.upn.in_(sa.bindparam("only", expanding=True)))
+    latest = latest_versions(dialect, visible)
+    n_date = sa.case((latest.c.code == "N", latest.c.school_date), else_=None)
+    n_session = sa.case((latest.c.code == "N", latest.c.session), else_=None)
+    return sa.select(
+        latest.c.upn,
+        latest.c.code,
+        n_date,
+        n_session,
+        sa.func.count(),
+        sa.func.count(sa.distinct(latest.c.school_date)),
+    ).group_by(latest.c.upn, latest.c.code, n_date, n_session)
 
 
 def _mark_versions(
