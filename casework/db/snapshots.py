@@ -219,7 +219,12 @@ def _by_upn(session: Session, query: sa.Executable) -> dict[str, list[tuple[Any,
 
 def _context(value: Any) -> dict[str, str]:
     # A JSON column: SQLite's driver gives the text, PostgreSQL's the decoded value.
-    return dict(json.loads(value) if isinstance(value, str) else value or {})
+    if isinstance(value, str):
+        return {} if value == "{}" else dict(json.loads(value))
+    return dict(value or {})
+
+
+_STAGES = {stage.value: stage for stage in Stage}  # a dict lookup costs less than Stage(value)
 
 
 def _case_states(session: Session, urn: str, on: date) -> dict[str, CaseState]:
@@ -256,7 +261,7 @@ def _case_states(session: Session, urn: str, on: date) -> dict[str, CaseState]:
 
     def case_state(upn: str) -> CaseState:
         stage_states = tuple(
-            StageState(Stage(stage), key, status, day(entered), maybe_day(closed), _context(ctx))
+            StageState(_STAGES[stage], key, status, day(entered), maybe_day(closed), _context(ctx))
             for stage, key, status, entered, closed, ctx in stages.get(upn, ())
         )
         task_states = tuple(
@@ -264,8 +269,8 @@ def _case_states(session: Session, urn: str, on: date) -> dict[str, CaseState]:
             for kind, key, status, due, outcome, completed in tasks.get(upn, ())
         )
         decision_states = tuple(
-            DecisionState(Stage(stage), key, status, day(asked), maybe_day(decided), _context(ctx))
-            for stage, key, status, asked, decided, ctx in decisions.get(upn, ())
+            DecisionState(_STAGES[stage], key, status, day(asked), maybe_day(done), _context(ctx))
+            for stage, key, status, asked, done, ctx in decisions.get(upn, ())
         )
         message_rows = messages.get(upn, ())
         keys = {s.key for s in stage_states} | {t.key for t in task_states}
