@@ -3,16 +3,17 @@ school's calendar at once; each answer as the school's own calendar gives it."""
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date
 
 from sqlalchemy.engine import Engine
 
 from casework.calendar import RegisterSession
 from casework.db.session import unit_of_work
 from casework.db.snapshots import load_calendar, open_schools
-from casework.db.tables import CalendarEntry, School
+from casework.db.tables import CalendarEntry
 from casework.service.sweep import schools_to_sweep
 from tests.factories import make_term_rows
+from tests.web_factories import create_school
 
 DAY = date(2025, 10, 8)  # a Wednesday in term
 HALF_TERM = date(2025, 10, 29)  # the LA's half-term holiday
@@ -27,20 +28,12 @@ SCHOOLS = {
 
 
 def _store(engine: Engine) -> None:
+    for urn in SCHOOLS:
+        create_school(engine, urn)
     with unit_of_work(engine) as db:
         for row in make_term_rows():
             db.add(CalendarEntry(urn="", entry_date=row.entry_date, kind=row.kind, sessions=""))
         for urn, own in SCHOOLS.items():
-            db.add(
-                School(
-                    urn=urn,
-                    name=f"School {urn}",
-                    la_code="931",
-                    phase="primary",
-                    am_register_closes=time(9, 15),
-                    pm_register_closes=time(13, 45),
-                )
-            )
             if own == "own term":
                 for row in make_term_rows([("2025-10-27", "2025-10-31")], urn=urn):
                     db.add(CalendarEntry(urn=urn, entry_date=row.entry_date, kind=row.kind))
