@@ -66,8 +66,12 @@ def _bodies(channel: str, rendered: Rendered) -> tuple[str, str]:
     return rendered.text, ""
 
 
-def _row(draft: MessageDraft, now: datetime) -> dict[str, Any]:
-    rendered = render(draft.template, draft.channel, draft.language, draft.context)
+def render_draft(draft: MessageDraft) -> Rendered:
+    return render(draft.template, draft.channel, draft.language, draft.context)
+
+
+def _row(draft: MessageDraft, now: datetime, rendered: Rendered | None) -> dict[str, Any]:
+    rendered = rendered or render_draft(draft)
     body, body_html = _bodies(draft.channel, rendered)
     return {
         "idempotency_key": draft.idempotency_key,
@@ -136,16 +140,27 @@ def load_messages(session: Session, ids: Sequence[int]) -> list[Message]:
     return sorted(messages, key=lambda m: m.id or 0)
 
 
-def queue_drafts(session: Session, drafts: Sequence[MessageDraft], now: datetime) -> list[Queued]:
+def queue_drafts(
+    session: Session,
+    drafts: Sequence[MessageDraft],
+    now: datetime,
+    rendered: Mapping[str, Rendered] | None = None,
+) -> list[Queued]:
     """Render and queue the drafts not already in the outbox; returns only the rows inserted,
     in id order. The caller writes `message.queued` audit entries for exactly those rows.
-    Never commits."""
+    Never commits.
+
+    Args:
+        rendered: drafts already rendered, by idempotency key: a sweep renders before it takes
+            the write lock, so that other schools' sweeps do not wait while it renders.
+    """
+    done = rendered or {}
     unique: dict[str, MessageDraft] = {}
     for draft in drafts:
         unique.setdefault(draft.idempotency_key, draft)
     # Skip rendering what is already queued; ON CONFLICT still guards a concurrent insert.
     existing = _existing_keys(session, list(unique))
-    rows = [_row(d, now) for key, d in unique.items() if key not in existing]
+    rows = [_row(d, now, done.get(key)) for key, d in unique.items() if key not in existing]
     if not rows:
         return []
     return _insert_ignoring_duplicates(session, rows)

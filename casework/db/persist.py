@@ -32,6 +32,7 @@ from casework.ladder.decisions import (
 )
 from casework.ladder.decisions import Decision as Proposal
 from notifications.outbox import MessageDraft, cancel_queued, queue_drafts
+from notifications.rendering import Rendered, render
 
 SYSTEM = "system"
 
@@ -237,8 +238,26 @@ def _message_detail(message: Any) -> dict[str, Any]:
     return detail
 
 
+def _message_context(d: QueueMessage) -> dict[str, str]:
+    return {**d.context, "recipient_name": d.to.name or d.context.get("recipient_name", "")}
+
+
+def render_messages(decisions: Iterable[Proposal]) -> dict[str, Rendered]:
+    """The messages among `decisions` rendered, by key, for `apply_many`: a sweep renders them
+    before it takes the write lock, which other schools' sweeps wait on."""
+    rendered: dict[str, Rendered] = {}
+    for d in decisions:
+        if isinstance(d, QueueMessage) and d.key not in rendered:
+            context = _message_context(d)
+            rendered[d.key] = render(d.template, d.to.channel.value, d.to.language, context)
+    return rendered
+
+
 def _queue_for(
-    session: Session, items: Sequence[tuple[Target, QueueMessage]], now: datetime
+    session: Session,
+    items: Sequence[tuple[Target, QueueMessage]],
+    now: datetime,
+    rendered: Mapping[str, Rendered] | None,
 ) -> list[tuple[Target, AuditDraft]]:
     """Queue the messages of any number of targets in one pass through the outbox; the audit
     drafts of what was really queued, each with its target."""
@@ -251,10 +270,7 @@ def _queue_for(
             recipient_role=d.to.role.value,
             recipient_ref=d.to.contact_id,
             normalised_to=d.to.address,
-            context={
-                **d.context,
-                "recipient_name": d.to.name or d.context.get("recipient_name", ""),
-            },
+            context=_message_context(d),
             school_date=t.school_date,
             urn=t.urn,
             upn=t.upn,
@@ -265,7 +281,7 @@ def _queue_for(
     ]
     target_of = {d.key: t for t, d in items}
     audit: list[tuple[Target, AuditDraft]] = []
-    for message in queue_drafts(session, drafts, now):
+    for message in queue_drafts(session, drafts, now, rendered):
         t = target_of[message.idempotency_key]
         audit.append(
             (t, _draft(t, AuditKind.MESSAGE_QUEUED, message.stage, _message_detail(message)))
@@ -390,10 +406,17 @@ def apply_decisions(
 
 
 def apply_many(
-    session: Session, batch: Sequence[tuple[Target, Sequence[Proposal]]], now: datetime
+    session: Session,
+    batch: Sequence[tuple[Target, Sequence[Proposal]]],
+    now: datetime,
+    rendered: Mapping[str, Rendered] | None = None,
 ) -> list[AuditDraft]:
     """`apply_decisions` for each target in turn, the outbox written in one pass for all of
-    them (a sweep queues messages for hundreds of pupils); the drafts in the same order."""
+    them (a sweep queues messages for hundreds of pupils); the drafts in the same order.
+
+    Args:
+        rendered: the batch's messages already rendered (`render_messages`), by key.
+    """
     entered = [_enter_stages(session, t, _of(decisions, EnterStage)) for t, decisions in batch]
     closes = [(t, d) for t, decisions in batch for d in _of(decisions, CloseStage)]
     closed = _close_stages(session, closes, now)
@@ -407,7 +430,7 @@ def apply_many(
         per_target.append(audit)
     index = {id(t): i for i, (t, _) in enumerate(batch)}
     messages = [(t, d) for t, decisions in batch for d in _of(decisions, QueueMessage)]
-    for t, draft in _queue_for(session, messages, now):
+    for t, draft in _queue_for(session, messages, now, rendered):
         per_target[index[id(t)]].append(draft)
     return [draft for audit in per_target for draft in audit]
 

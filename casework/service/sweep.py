@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import chain
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -15,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from casework.calendar import RegisterSession, academic_year_start
-from casework.db.persist import Target, apply_many, ensure_cases, write_audit
+from casework.db.persist import Target, apply_many, ensure_cases, render_messages, write_audit
 from casework.db.session import get_engine, read_snapshot, unit_of_work
 from casework.db.snapshots import SchoolSnapshot, load_calendar, load_school, open_schools
 from casework.db.tables import School, SweepRun
@@ -27,6 +29,7 @@ from casework.ladder.window import SHORT_WEEKS
 from casework.policy import Policy
 from casework.service.collector import collector_paused
 from casework.service.errors import NotFound
+from notifications.rendering import Rendered
 
 log = logging.getLogger(__name__)
 SESSIONS = (RegisterSession.AM, RegisterSession.PM)
@@ -76,6 +79,7 @@ def _persist(
     per_pupil: dict[str, list[Decision]],
     school_level: list[Decision],
     now: datetime,
+    rendered: Mapping[str, Rendered],
 ) -> int:
     urn, school_date = snapshot.school.urn, snapshot.on.school_date
     cases = ensure_cases(db, per_pupil, urn, school_date, now)
@@ -84,7 +88,7 @@ def _persist(
         (Target(urn, school_date, upn, cases[upn]), decisions)
         for upn, decisions in per_pupil.items()
     ]
-    audit = apply_many(db, batch, now)
+    audit = apply_many(db, batch, now, rendered)
     write_audit(db, audit, now)
     return len(audit)
 
@@ -147,10 +151,11 @@ def sweep_school(
         school_level = check_register(snapshot.register)
         per_pupil = _decide_all(snapshot, policy)
     count = len(school_level) + sum(len(d) for d in per_pupil.values())
+    rendered = render_messages(chain(school_level, *per_pupil.values()))
     with unit_of_work(engine) as db:
         if _already_swept(db, urn, school_date, session):
             return skipped
-        created = _persist(db, snapshot, per_pupil, school_level, now)
+        created = _persist(db, snapshot, per_pupil, school_level, now, rendered)
         _record_run(db, urn, school_date, session, now, count)
     log.info("swept school=%s date=%s session=%s created=%s", urn, school_date, session, created)
     return SchoolSweepResult(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -18,10 +19,12 @@ from notifications.outbox import (
     SendOutcome,
     cancel_queued,
     claim_due,
+    queue_drafts,
     record_result,
     requeue_stale,
     timeout_sending,
 )
+from notifications.queue import render_draft
 from tests.support.outbox_data import MORNING, create_family, draft_for, queue
 
 S = MessageStatus
@@ -84,6 +87,29 @@ class TestEnqueue:
         assert "<p>" in email.body_html
         assert letter.body.lstrip().startswith("<!DOCTYPE html>")
         assert len(_audit(engine, "message.queued")) == 3
+
+    def test_drafts_rendered_before_the_write_are_stored_as_rendered(
+        self, engine: Engine, family: Family
+    ) -> None:
+        """A sweep renders before it takes the write lock: the outbox keeps what it was given,
+        and what it was given is what rendering at enqueue would have stored."""
+        contact, case_id = family
+        drafts = [draft_for(1, contact, case_id, ch) for ch in ("sms", "email", "letter")]
+        rendered = {d.idempotency_key: render_draft(d) for d in drafts}
+        sms_key = drafts[0].idempotency_key
+        rendered[sms_key] = replace(rendered[sms_key], plain="rendered before the lock")
+        with unit_of_work(engine) as session:
+            queue_drafts(session, drafts, MORNING, rendered)
+        with unit_of_work(engine) as session:
+            rows = {m.channel: m for m in session.exec(select(Message))}
+        assert rows["sms"].body == "rendered before the lock"
+        for draft in drafts[1:]:
+            fresh = render_draft(draft)
+            row = rows[draft.channel]
+            assert (row.subject, row.template_sha256) == (fresh.subject, fresh.template_sha256)
+            assert (row.body, row.body_html) == (
+                (fresh.html, "") if draft.channel == "letter" else (fresh.text, fresh.html)
+            )
 
     def test_message_queued_detail_carries_the_contract_keys(
         self, engine: Engine, family: Family
