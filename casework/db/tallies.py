@@ -155,14 +155,22 @@ def first_counted_week(year_start: date, window_start: date) -> date:
     return min(monday_of(year_start + timedelta(days=6)), window_start)
 
 
-def keep_span_totals(session: Session, urn: str, first_week: date, window_start: date) -> None:
+def keep_span_totals(
+    session: Session,
+    urn: str,
+    first_week: date,
+    window_start: date,
+    keep: tuple[date, date] | None = None,
+) -> None:
     """Keep the school's sums over first_week..window_start, for every sweep until the span
     moves: the span kept before it (if no week inside it was recounted since) plus the weeks
-    between, or else the whole span from the weekly tallies.
+    between, or else the whole span from the weekly tallies. Other spans of the school are
+    dropped, but for `keep` (first week, window start): the span still read until this one's
+    window begins, when this one is kept ahead of it.
 
     One INSERT ... SELECT: the database adds up the span before, the weeks since and their N
-    slots still open, so no pupil's row passes through Python (a Monday's sweep moves the span
-    of every school).
+    slots still open, so no pupil's row passes through Python (a week's span moves for every
+    school at once).
     """
     s = _SPANS.c
     kept = sa.select(s.window_start).where(
@@ -173,12 +181,15 @@ def keep_span_totals(session: Session, urn: str, first_week: date, window_start:
     if since == window_start:
         return
     move, drop = _span_move(session.get_bind().dialect.name, since is not None)
+    kept_first_week, kept_window_start = keep or (first_week, window_start)
     values = {
         "urn": urn,
         "first_week": first_week,
         "window_start": window_start,
         "since": since,
         "start": since or first_week,
+        "kept_first_week": kept_first_week,
+        "kept_window_start": kept_window_start,
     }
     session.execute(move, values)
     session.execute(drop, values)
@@ -222,7 +233,13 @@ def _span_move(dialect: str, from_kept: bool) -> tuple[sa.Insert, sa.Delete]:
         .having(sa.func.max(every.c.recorded_max).is_not(None))
     )
     columns = ["urn", "first_week", "window_start", "upn", *_COUNTS, "recorded_max", "n_open"]
-    moved = sa.or_(s.first_week != first_week, s.window_start != window_start)
+    kept_first_week, kept_window_start = (
+        sa.bindparam(n, type_=sa.Date) for n in ("kept_first_week", "kept_window_start")
+    )
+    moved = sa.and_(
+        sa.or_(s.first_week != first_week, s.window_start != window_start),
+        sa.or_(s.first_week != kept_first_week, s.window_start != kept_window_start),
+    )
     return (
         sa.insert(_SPANS).from_select(columns, summed),
         sa.delete(_SPANS).where(s.urn == urn, moved),

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from casework.calendar import RegisterSession, academic_year_start
+from casework.calendar import RegisterSession, SchoolCalendar, academic_year_start
 from casework.db.persist import Target, apply_many, ensure_cases, render_messages, write_audit
 from casework.db.session import get_engine, read_snapshot, unit_of_work
 from casework.db.snapshots import SchoolSnapshot, load_calendar, load_school, open_schools
@@ -64,6 +64,41 @@ _SWEPT = sa.select(col(SweepRun.id)).where(
 def _already_swept(db: Session, urn: str, school_date: date, session: RegisterSession) -> bool:
     values = {"urn": urn, "school_date": school_date, "session": session.value}
     return db.execute(_SWEPT, values).first() is not None
+
+
+def _span(calendar: SchoolCalendar, school_date: date) -> tuple[date, date]:
+    """(first week, window start) of the tallied span behind a sweep's shortest raw window."""
+    window_start = calendar.school_week_start(school_date, SHORT_WEEKS)
+    return first_counted_week(academic_year_start(school_date), window_start), window_start
+
+
+def _next_session_day(
+    calendar: SchoolCalendar, school_date: date, session: RegisterSession
+) -> date | None:
+    """The day of the school's next register after this one, if it is in the same year."""
+    if session != calendar.sessions_on(school_date)[-1]:
+        return school_date
+    after = calendar.next_school_day(school_date)
+    if after is None or academic_year_start(after) != academic_year_start(school_date):
+        return None
+    return after
+
+
+def keep_counts(
+    db: Session, calendar: SchoolCalendar, school_date: date, session: RegisterSession
+) -> None:
+    """Bring the school's weekly tallies and kept span up to date for this sweep's window, and
+    for the next register's when its window starts a week later: the week's last sweep moves
+    the span that the next week's first (a Monday morning, with first-day calls waiting) would
+    otherwise move before it could read."""
+    first_week, window_start = _span(calendar, school_date)
+    refresh_tallies(db, calendar.urn, window_start)
+    keep_span_totals(db, calendar.urn, first_week, window_start)
+    after = _next_session_day(calendar, school_date, session)
+    ahead = None if after is None else _span(calendar, after)
+    if ahead is not None and ahead != (first_week, window_start):
+        refresh_tallies(db, calendar.urn, ahead[1])
+        keep_span_totals(db, calendar.urn, *ahead, keep=(first_week, window_start))
 
 
 def _decide_all(snapshot: SchoolSnapshot, policy: Policy) -> dict[str, list[Decision]]:
@@ -139,11 +174,7 @@ def sweep_school(
         calendar = load_calendar(db, urn, school_date)
         if not calendar.is_school_session(school_date, session):
             return skipped
-        # Every week behind the shortest raw window is read from the tallies, summed once a span.
-        window_start = calendar.school_week_start(school_date, SHORT_WEEKS)
-        refresh_tallies(db, urn, window_start)
-        first_week = first_counted_week(academic_year_start(school_date), window_start)
-        keep_span_totals(db, urn, first_week, window_start)
+        keep_counts(db, calendar, school_date, session)
     with read_snapshot(engine) as db:
         snapshot = load_school(db, urn, school_date, session, window_for=policy)
         if snapshot is None:

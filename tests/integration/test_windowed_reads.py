@@ -10,18 +10,22 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from casework.calendar import RegisterSession, academic_year_start
+from casework.db.driver_rows import as_date
 from casework.db.session import read_snapshot, unit_of_work
 from casework.db.snapshots import load_calendar, load_school
-from casework.db.tables import CalendarEntry
+from casework.db.tables import CalendarEntry, MarkDayDirty, MarkSpanTotal
 from casework.db.tallies import first_counted_week, keep_span_totals, refresh_tallies
 from casework.ladder.engine import decide
 from casework.ladder.view import PupilView
 from casework.ladder.window import SHORT_WEEKS, counted_weeks
 from casework.marks import SessionMark
 from casework.policy import load_policy
+from casework.service.sweep import keep_counts
 from tests.factories import make_term_rows
 from tests.support.mark_rows import mark_row
 from tests.support.outbox_data import URN, create_family, upn_for
@@ -95,3 +99,49 @@ def test_windowed_snapshots_decide_as_the_whole_year(engine: Engine) -> None:
             assert away.prior.window_start == counted_start, day
     assert compared == 6 * len(days[20::3])
     assert read_back >= 3
+
+
+def _kept_spans(engine: Engine) -> set[date]:
+    with read_snapshot(engine) as db:
+        column = MarkSpanTotal.__table__.c.window_start  # type: ignore[attr-defined]
+        return {as_date(d) for d in db.execute(sa.select(column).distinct()).scalars()}
+
+
+def test_the_weeks_last_sweep_keeps_the_next_weeks_span(engine: Engine) -> None:
+    """A Monday's sweep finds its span kept by the week's last sweep, and counts as the whole
+    year does, also when a register of the week leaving its window was amended in between."""
+    days = _store(engine, 6)
+    mondays = 0
+    for day in days[20:]:
+        for session in RegisterSession:
+            with unit_of_work(engine) as db:
+                calendar = load_calendar(db, URN, day)
+                keep_counts(db, calendar, day, session)
+        after = calendar.next_school_day(day)
+        window_start = calendar.school_week_start(day, SHORT_WEEKS)
+        if after is None or calendar.school_week_start(after, SHORT_WEEKS) == window_start:
+            continue
+        ahead = calendar.school_week_start(after, SHORT_WEEKS)
+        assert {window_start, ahead} <= _kept_spans(engine), day  # today's is read until then
+        with read_snapshot(engine) as db:  # the leaving week counted: Monday has nothing to move
+            dirty_day = col(MarkDayDirty.school_date)
+            dirty = sa.select(dirty_day).where(dirty_day < ahead)
+            assert db.execute(dirty).first() is None, day
+        if mondays % 2:  # the leaving week's first day explained after the week's last sweep
+            evening = datetime(day.year, day.month, day.day, 18, tzinfo=UTC)
+            leaving = calendar.school_days(window_start, ahead)[0]
+            with unit_of_work(engine) as db:
+                for n in range(6):
+                    db.add(mark_row(upn_for(n), leaving, "AM", "C", evening))
+        with unit_of_work(engine) as db:
+            keep_counts(db, calendar, after, RegisterSession.AM)
+        with read_snapshot(engine) as db:
+            windowed = load_school(db, URN, after, RegisterSession.AM, window_for=POLICY)
+            whole = load_school(db, URN, after, RegisterSession.AM)
+        assert windowed is not None
+        assert whole is not None
+        for cut, full in zip(windowed.pupils, whole.pupils, strict=True):
+            assert cut.measures == full.measures, (after, cut.upn)
+            assert _still_n(cut) == _still_n(full), (after, cut.upn)
+        mondays += 1
+    assert mondays >= 8
