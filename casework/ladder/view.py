@@ -103,7 +103,16 @@ class CaseState:
         return key in self.keys
 
     def open_stage(self, stage: Stage) -> StageState | None:
-        return next((s for s in self.stages if s.stage == stage and s.status == "open"), None)
+        return self._open_stages.get(stage)
+
+    @cached_property
+    def _open_stages(self) -> dict[Stage, StageState]:
+        # Asked about a dozen times a pupil by the rules: the first open entry of each stage.
+        found: dict[Stage, StageState] = {}
+        for entry in self.stages:
+            if entry.status == "open":
+                found.setdefault(entry.stage, entry)
+        return found
 
     def entries(self, stage: Stage) -> list[StageState]:
         return [s for s in self.stages if s.stage == stage]

@@ -9,6 +9,8 @@ from datetime import date, timedelta
 
 from casework.calendar import RegisterSession, SweepPoint
 from casework.codes import CODES, GROUND_I, PENALTY
+from casework.ladder.stages import Stage
+from casework.ladder.view import CaseState, StageState
 from casework.marks import SessionMark
 from casework.measures import consecutive_school_days, unexplained_episode
 from tests.factories import make_sweep
@@ -75,3 +77,24 @@ def test_a_run_walks_back_past_a_not_possible_mark_today() -> None:
     # X (non-compulsory school age) is not a possible session: the run before it still counts.
     view = make_view("Mon U, Tue U, Wed X", "Wed 2025-09-17 AM")
     assert view.school_days_in_run(PENALTY) == 2
+
+
+def test_a_cases_open_stage_is_its_first_open_entry_of_that_stage() -> None:
+    rng = random.Random(5)
+    stages = list(Stage)
+    for _ in range(500):
+        entries = tuple(
+            StageState(
+                rng.choice(stages[:4]),
+                f"k{i}",
+                rng.choice(["open", "closed"]),
+                date(2025, 9, 1) + timedelta(days=i),
+                None,
+                {},
+            )
+            for i in range(rng.randint(0, 6))
+        )
+        case = CaseState(stages=entries)
+        for stage in stages[:5]:
+            walked = [s for s in entries if s.stage == stage and s.status == "open"]
+            assert case.open_stage(stage) == (walked[0] if walked else None)
