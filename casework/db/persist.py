@@ -7,7 +7,7 @@ racing each other record each action exactly once (STYLE.md rule 3).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -110,32 +110,23 @@ def _draft(
     )
 
 
-def _enter_stages(session: Session, t: Target, items: list[EnterStage]) -> list[AuditDraft]:
-    rows = [
-        {
-            "key": d.key,
-            "case_id": t.case_id,
-            "upn": t.upn,
-            "urn": t.urn,
-            "stage": d.stage.value,
-            "status": "open",
-            "entered_date": t.school_date,
-            "reason": d.reason,
-            "context": dict(d.context),
-        }
-        for d in items
-    ]
-    new = insert_new(session, StageEntry, rows)
-    return [
-        _draft(
-            t,
-            AuditKind.STAGE_ENTERED,
-            d.stage.value,
-            {"key": d.key, "stage_entry_id": new[d.key], "reason": d.reason, **d.context},
-        )
-        for d in items
-        if d.key in new
-    ]
+def _stage_row(t: Target, d: EnterStage) -> dict[str, Any]:
+    return {
+        "key": d.key,
+        "case_id": t.case_id,
+        "upn": t.upn,
+        "urn": t.urn,
+        "stage": d.stage.value,
+        "status": "open",
+        "entered_date": t.school_date,
+        "reason": d.reason,
+        "context": dict(d.context),
+    }
+
+
+def _stage_entered(t: Target, d: EnterStage, entry_id: int) -> AuditDraft:
+    detail = {"key": d.key, "stage_entry_id": entry_id, "reason": d.reason, **d.context}
+    return _draft(t, AuditKind.STAGE_ENTERED, d.stage.value, detail)
 
 
 def task_row(t: Target, d: OpenTask) -> dict[str, Any]:
@@ -155,24 +146,37 @@ def task_row(t: Target, d: OpenTask) -> dict[str, Any]:
     }
 
 
-def open_tasks(session: Session, t: Target, items: list[OpenTask]) -> list[AuditDraft]:
-    new = insert_new(session, Task, [task_row(t, d) for d in items])
-    return [
-        _draft(
-            t,
-            AuditKind.TASK_CREATED,
-            d.stage.value if d.stage else None,
-            {
-                "task_kind": d.kind.value,
-                "task_id": new[d.key],
-                "due_date": d.due_date.isoformat(),
-                "owner_role": d.owner_role.value,
-                "key": d.key,
-            },
-        )
-        for d in items
-        if d.key in new
-    ]
+def _task_created(t: Target, d: OpenTask, task_id: int) -> AuditDraft:
+    return _draft(
+        t,
+        AuditKind.TASK_CREATED,
+        d.stage.value if d.stage else None,
+        {
+            "task_kind": d.kind.value,
+            "task_id": task_id,
+            "due_date": d.due_date.isoformat(),
+            "owner_role": d.owner_role.value,
+            "key": d.key,
+        },
+    )
+
+
+def _insert_for_all(
+    session: Session,
+    table: type[SQLModel],
+    items: Sequence[tuple[int, Target, Any]],
+    row: Callable[[Target, Any], dict[str, Any]],
+    audited: Callable[[Target, Any, int], AuditDraft],
+    drafts: list[list[AuditDraft]],
+) -> None:
+    """Insert the rows of every target's items in one statement, and append to each target's
+    drafts (by its index) those of its items really inserted; a key named twice is audited
+    once, for the first to name it."""
+    new = insert_new(session, table, [row(t, d) for _, t, d in items])
+    for index, t, d in items:
+        row_id = new.pop(d.key, None)
+        if row_id is not None:
+            drafts[index].append(audited(t, d, row_id))
 
 
 _STAGES = StageEntry.__table__  # type: ignore[attr-defined]
@@ -373,25 +377,8 @@ def _data_alerts(session: Session, t: Target, items: list[DataAlert]) -> list[Au
                     {"reason": d.reason, "session": d.session, **d.context},
                 )
             )
-            drafts.extend(open_tasks_audit(t, task, new[d.key]))
+            drafts.append(_task_created(t, task, new[d.key]))
     return drafts
-
-
-def open_tasks_audit(t: Target, d: OpenTask, task_id: int) -> list[AuditDraft]:
-    return [
-        _draft(
-            t,
-            AuditKind.TASK_CREATED,
-            d.stage.value if d.stage else None,
-            {
-                "task_kind": d.kind.value,
-                "task_id": task_id,
-                "due_date": d.due_date.isoformat(),
-                "owner_role": d.owner_role.value,
-                "key": d.key,
-            },
-        )
-    ]
 
 
 def _of(decisions: Sequence[Proposal], kind: type[Any]) -> list[Any]:
@@ -417,17 +404,20 @@ def apply_many(
     Args:
         rendered: the batch's messages already rendered (`render_messages`), by key.
     """
-    entered = [_enter_stages(session, t, _of(decisions, EnterStage)) for t, decisions in batch]
+    # A sweep's batch is hundreds of pupils: their stages and tasks go in one statement each.
+    per_target: list[list[AuditDraft]] = [[] for _ in batch]
+    stages = [(i, t, d) for i, (t, ds) in enumerate(batch) for d in _of(ds, EnterStage)]
+    _insert_for_all(session, StageEntry, stages, _stage_row, _stage_entered, per_target)
     closes = [(t, d) for t, decisions in batch for d in _of(decisions, CloseStage)]
     closed = _close_stages(session, closes, now)
-    per_target: list[list[AuditDraft]] = []
-    for (t, decisions), audit in zip(batch, entered, strict=True):
-        audit += closed.get(id(t), [])
-        audit += open_tasks(session, t, _of(decisions, OpenTask))
+    for i, (t, _) in enumerate(batch):
+        per_target[i] += closed.get(id(t), [])
+    tasks = [(i, t, d) for i, (t, ds) in enumerate(batch) for d in _of(ds, OpenTask)]
+    _insert_for_all(session, Task, tasks, task_row, _task_created, per_target)
+    for (t, decisions), audit in zip(batch, per_target, strict=True):
         audit += _request_decisions(session, t, _of(decisions, RequestDecision))
         audit += _referrals(session, t, _of(decisions, MakeReferral), now)
         audit += _data_alerts(session, t, _of(decisions, DataAlert))
-        per_target.append(audit)
     index = {id(t): i for i, (t, _) in enumerate(batch)}
     messages = [(t, d) for t, decisions in batch for d in _of(decisions, QueueMessage)]
     for t, draft in _queue_for(session, messages, now, rendered):
