@@ -3,6 +3,7 @@
     .venv/bin/python -m bench                              # full size: long the first time
     .venv/bin/python -m bench --pupils 10000 --schools 30  # or BENCH_PUPILS, BENCH_SCHOOLS
     .venv/bin/python -m bench --no-postgres --no-services  # sweeps, import and DuckDB only
+    BENCH_CACHE=cold .venv/bin/python -m bench              # or as-is: see measure.settled
 
 The LA and its imported databases are cached under var/bench/; each run measures on copies.
 Results: a table on stdout and var/bench/results.json (the profile: var/bench/profile.txt).
@@ -95,6 +96,13 @@ def _services() -> dict[str, Any]:
     return {"dispatch": dispatch.run(), "queue": queue_latency.run()}
 
 
+def _idle(sweep: dict[str, float]) -> str | None:
+    """The machine's idle and iowait seconds (both cores) while a sweep ran."""
+    if "machine_idle_s" not in sweep:
+        return None
+    return f"{sweep['machine_idle_s']:.2f} / {sweep['machine_iowait_s']:.2f}"
+
+
 def _summary(la: bench_la.BenchLA, raw: dict[str, Any]) -> dict[str, Any]:
     sq, pg, duck = raw["sqlite"], raw.get("postgres"), raw["duckdb"]
     s5, s185 = sq["sweep_day5"]["seconds"], sq["sweep_day185"]["seconds"]
@@ -104,9 +112,12 @@ def _summary(la: bench_la.BenchLA, raw: dict[str, Any]) -> dict[str, Any]:
         "pupils": la.pupils,
         "schools": la.schools,
         "marks_rows": raw["generated"]["rows"]["marks"],
+        "sqlite_cache": os.environ.get("BENCH_CACHE", "warm"),
         "sweep_s_day5": s5,
         "sweep_s_day185": s185,
         "sweep_day185_over_day5": round(s185 / s5, 2),
+        "sweep_idle_iowait_s_day5": _idle(sq["sweep_day5"]),
+        "sweep_idle_iowait_s_day185": _idle(sq["sweep_day185"]),
         "sweep_s_day185_pm": sq["sweep_day185_pm"]["seconds"],
         "catch_up_s_day185": sq["catch_up_day185"]["seconds"],
         "measures_s_day185": sq["measures_day185"]["seconds"],

@@ -34,19 +34,54 @@ def school_days(url: str) -> list[date]:
         return calendar.school_days(date(2025, 8, 1), date(2026, 7, 31))
 
 
-def settled() -> None:
-    """Wait until what earlier steps wrote has reached the disk, so that a timed part is not
-    throttled by their writeback: copying the 10 GB database, or the catch-up sweep that
-    writes a year's first decisions just before the daily sweep measured, leaves gigabytes of
-    dirty pages, and the kernel makes the next writer wait while it flushes them (a sweep's
-    commits took 4x as long right after a copy). In service the sweep before ran hours ago."""
+def settled(url: str) -> None:
+    """Start a timed part from the same disk and cache state whatever ran before it.
+
+    First wait until what earlier steps wrote has reached the disk: copying the 10 GB database,
+    or the catch-up sweep that writes a year's first decisions just before the daily sweep
+    measured, leaves gigabytes of dirty pages, and the kernel makes the next writer wait while
+    it flushes them (a sweep's commits took 4x as long right after a copy). Then read a SQLite
+    database through once: this machine's host takes back page cache as it idles (50-250 MB a
+    second, watched with `free`), so a sweep timed a minute after the copy (day 185, after its
+    catch-up) read from the disk what one timed seconds after it (day 5) found in memory. In
+    service the sweep before ran hours ago, and a database this size is kept in memory or not
+    by the server's size, not by the day of the year. BENCH_CACHE=cold drops the database
+    from the cache instead; BENCH_CACHE=as-is leaves it as the step before left it.
+    """
     os.sync()
+    cache = os.environ.get("BENCH_CACHE", "warm")
+    if not url.startswith("sqlite") or cache == "as-is":
+        return
+    path = url.split("///", 1)[-1]
+    if cache == "cold":  # every part read from the disk, as by a server short of memory
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+        return
+    with open(path, "rb", buffering=0) as db:
+        while db.read(_CHUNK):
+            pass
+
+
+_CHUNK = 16 << 20
+
+
+def _cpu_seconds() -> dict[str, float]:
+    """The machine's CPU time so far by state (Linux /proc/stat; empty elsewhere)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:6]
+    except OSError:
+        return {}
+    user, nice, system, idle, iowait = (int(f) / os.sysconf("SC_CLK_TCK") for f in fields)
+    return {"user": user + nice, "system": system, "idle": idle, "iowait": iowait}
 
 
 def import_rate(url: str, day_file: Path, reports_dir: Path) -> dict[str, float]:
     """Import one day's marks into a copy of the year; rows a second."""
     engine = get_engine(url)
-    settled()
+    settled(url)
     started = time.perf_counter()
     result = import_file(
         engine, "marks", day_file, reports_dir=reports_dir, tz=LONDON, now=datetime.now(UTC)
@@ -64,13 +99,15 @@ def sweep(
     url: str, day: date, session: RegisterSession = RegisterSession.AM, workers: int = 0
 ) -> dict[str, float]:
     """One sweep of every school open that session (one process per core); seconds, pupils,
-    decisions."""
+    decisions, and the machine's CPU seconds meanwhile by state (user, system, idle, iowait)."""
     engine = get_engine(url)
     policy = load_policy()
-    settled()
+    settled(url)
+    cpu_before = _cpu_seconds()
     started = time.perf_counter()
     results = run_sweep(engine, day, session, policy=policy, now=datetime.now(UTC), workers=workers)
     seconds = time.perf_counter() - started
+    cpu = {k: round(v - cpu_before[k], 2) for k, v in _cpu_seconds().items()}
     if any(r.skipped for r in results):
         raise RuntimeError(f"the bench database was already swept on {day} {session}")
     return {
@@ -78,6 +115,7 @@ def sweep(
         "schools": float(len(results)),
         "pupils": float(sum(r.pupils for r in results)),
         "decisions": float(sum(r.decisions for r in results)),
+        **{f"machine_{state}_s": value for state, value in cpu.items()},
     }
 
 
@@ -85,7 +123,7 @@ def la_measures(url: str, day: date) -> dict[str, float]:
     """Every pupil's year-to-date measures on `day` (AM), school by school, as a sweep counts
     them (a short raw window and the weekly tallies behind it); seconds, pupils."""
     engine = get_engine(url)
-    settled()
+    settled(url)
     started = time.perf_counter()
     pupils = persistent = 0
     year_start = academic_year_start(day)
