@@ -110,18 +110,21 @@ def _draft(
     )
 
 
+def _target_row(t: Target, key: str, **columns: Any) -> dict[str, Any]:
+    """A row keyed `key` about the target's pupil (case, UPN, school), with `columns`."""
+    return {"key": key, "case_id": t.case_id, "upn": t.upn, "urn": t.urn, **columns}
+
+
 def _stage_row(t: Target, d: EnterStage) -> dict[str, Any]:
-    return {
-        "key": d.key,
-        "case_id": t.case_id,
-        "upn": t.upn,
-        "urn": t.urn,
-        "stage": d.stage.value,
-        "status": "open",
-        "entered_date": t.school_date,
-        "reason": d.reason,
-        "context": dict(d.context),
-    }
+    return _target_row(
+        t,
+        d.key,
+        stage=d.stage.value,
+        status="open",
+        entered_date=t.school_date,
+        reason=d.reason,
+        context=dict(d.context),
+    )
 
 
 def _stage_entered(t: Target, d: EnterStage, entry_id: int) -> AuditDraft:
@@ -130,20 +133,18 @@ def _stage_entered(t: Target, d: EnterStage, entry_id: int) -> AuditDraft:
 
 
 def task_row(t: Target, d: OpenTask) -> dict[str, Any]:
-    return {
-        "key": d.key,
-        "case_id": t.case_id,
-        "upn": t.upn,
-        "urn": t.urn,
-        "kind": d.kind.value,
-        "stage": d.stage.value if d.stage else None,
-        "status": "open",
-        "owner_role": d.owner_role.value,
-        "priority": d.priority,
-        "created_date": t.school_date,
-        "due_date": d.due_date,
-        "context": dict(d.context),
-    }
+    return _target_row(
+        t,
+        d.key,
+        kind=d.kind.value,
+        stage=d.stage.value if d.stage else None,
+        status="open",
+        owner_role=d.owner_role.value,
+        priority=d.priority,
+        created_date=t.school_date,
+        due_date=d.due_date,
+        context=dict(d.context),
+    )
 
 
 def _task_created(t: Target, d: OpenTask, task_id: int) -> AuditDraft:
@@ -300,16 +301,14 @@ def _request_decisions(
     session: Session, t: Target, items: list[RequestDecision]
 ) -> list[AuditDraft]:
     rows = [
-        {
-            "key": d.key,
-            "case_id": t.case_id,
-            "upn": t.upn,
-            "urn": t.urn,
-            "stage": d.stage.value,
-            "status": "requested",
-            "requested_date": t.school_date,
-            "context": {**d.context, "reason": d.reason},
-        }
+        _target_row(
+            t,
+            d.key,
+            stage=d.stage.value,
+            status="requested",
+            requested_date=t.school_date,
+            context={**d.context, "reason": d.reason},
+        )
         for d in items
     ]
     new = insert_new(session, Decision, rows)
@@ -329,16 +328,14 @@ def _referrals(
     session: Session, t: Target, items: list[MakeReferral], now: datetime
 ) -> list[AuditDraft]:
     rows = [
-        {
-            "key": d.key,
-            "case_id": t.case_id,
-            "upn": t.upn,
-            "urn": t.urn,
-            "reason": d.reason,
-            "school_date": t.school_date,
-            "created_at": now,
-            "context": dict(d.context),
-        }
+        _target_row(
+            t,
+            d.key,
+            reason=d.reason,
+            school_date=t.school_date,
+            created_at=now,
+            context=dict(d.context),
+        )
         for d in items
     ]
     new = insert_new(session, Referral, rows)

@@ -17,7 +17,7 @@ from sqlmodel import col
 from casework.calendar import RegisterSession, academic_year_start
 from casework.db.driver_rows import as_date
 from casework.db.session import read_snapshot, unit_of_work
-from casework.db.snapshots import load_calendar, load_school
+from casework.db.snapshots import SchoolSnapshot, load_calendar, load_school
 from casework.db.tables import CalendarEntry, MarkDayDirty, MarkSpanTotal
 from casework.db.tallies import first_counted_week, keep_span_totals, refresh_tallies
 from casework.ladder.engine import decide
@@ -69,6 +69,21 @@ def _still_n(view: PupilView) -> list[SessionMark]:
     return [m for m in view.n_marks if m.code == "N"]
 
 
+def _as_the_whole_year(engine: Engine, day: date) -> SchoolSnapshot:
+    """The AM sweep's snapshot of `day`, read on windows, after checking that every pupil's
+    measures, N slots and decisions are those of the whole year read."""
+    with read_snapshot(engine) as db:
+        windowed = load_school(db, URN, day, RegisterSession.AM, window_for=POLICY)
+        whole = load_school(db, URN, day, RegisterSession.AM)
+    assert windowed is not None
+    assert whole is not None
+    for cut, full in zip(windowed.pupils, whole.pupils, strict=True):
+        assert cut.measures == full.measures, (day, cut.upn)
+        assert _still_n(cut) == _still_n(full), (day, cut.upn)
+        assert decide(cut, POLICY) == decide(full, POLICY), (day, cut.upn)
+    return windowed
+
+
 def test_windowed_snapshots_decide_as_the_whole_year(engine: Engine) -> None:
     days = _store(engine, 6)
     compared = read_back = 0
@@ -80,16 +95,8 @@ def test_windowed_snapshots_decide_as_the_whole_year(engine: Engine) -> None:
             refresh_tallies(db, URN, window_start)
             first_week = first_counted_week(academic_year_start(day), window_start)
             keep_span_totals(db, URN, first_week, window_start)
-        with read_snapshot(engine) as db:
-            windowed = load_school(db, URN, day, RegisterSession.AM, window_for=POLICY)
-            whole = load_school(db, URN, day, RegisterSession.AM)
-        assert windowed is not None
-        assert whole is not None
-        for cut, full in zip(windowed.pupils, whole.pupils, strict=True):
-            assert cut.measures == full.measures, (day, cut.upn)
-            assert _still_n(cut) == _still_n(full), (day, cut.upn)
-            assert decide(cut, POLICY) == decide(full, POLICY), (day, cut.upn)
-            compared += 1
+        windowed = _as_the_whole_year(engine, day)
+        compared += len(windowed.pupils)
         away, never = windowed.pupils[0], windowed.pupils[1]
         if day - timedelta(weeks=14) > TERM[0]:  # their run began before the counted weeks
             assert never.prior is None, day
@@ -135,13 +142,6 @@ def test_the_weeks_last_sweep_keeps_the_next_weeks_span(engine: Engine) -> None:
                     db.add(mark_row(upn_for(n), leaving, "AM", "C", evening))
         with unit_of_work(engine) as db:
             keep_counts(db, calendar, after, RegisterSession.AM)
-        with read_snapshot(engine) as db:
-            windowed = load_school(db, URN, after, RegisterSession.AM, window_for=POLICY)
-            whole = load_school(db, URN, after, RegisterSession.AM)
-        assert windowed is not None
-        assert whole is not None
-        for cut, full in zip(windowed.pupils, whole.pupils, strict=True):
-            assert cut.measures == full.measures, (after, cut.upn)
-            assert _still_n(cut) == _still_n(full), (after, cut.upn)
+        _as_the_whole_year(engine, after)
         mondays += 1
     assert mondays >= 8
