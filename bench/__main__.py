@@ -19,7 +19,7 @@ from typing import Any
 
 from bench import baseline, measure
 from bench import la as bench_la
-from casework.calendar import RegisterSession, academic_year_start
+from casework.core.calendar import RegisterSession, academic_year_start
 
 TARGETS = {"sweep_s": 10.0, "day_ratio": 1.5, "duckdb_ratio": 10.0, "import_rows_per_s": 50_000}
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from casework.codes import CODES, PENALTY, CodeClass
+from casework.core.codes import CODES, PENALTY, CodeClass
 
 _ATTENDED = sorted(
     c for c, i in CODES.items() if i.klass in {CodeClass.PRESENT, CodeClass.EDUCATIONAL}

@@ -19,12 +19,12 @@ from typing import TextIO
 import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 
+from casework.db.database import open_database
 from casework.db.migrate import VERSION_TABLE, upgrade
 from casework.db.session import dispose_engines, get_engine, unit_of_work
-from casework.db.tallies import refresh_all
+from casework.db.weekly_tallies import refresh_all
 from casework.seed import write_synthetic_la
-from casework.service.database import open_database
-from casework.service.imports import import_file
+from casework.service.importing.files import import_file
 from casework.settings import LONDON, Settings
 
 BENCH_DIR = Path("var/bench")

@@ -9,17 +9,17 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from casework.calendar import RegisterSession, academic_year_start
+from casework.core.calendar import RegisterSession, academic_year_start
+from casework.core.ladder.window import SHORT_WEEKS
+from casework.core.measures import add_measures, measure
+from casework.core.policy import load_policy
 from casework.db.session import dispose_engines, get_engine, unit_of_work
 from casework.db.snapshots import load_calendar, sweep_point
 from casework.db.tables import School
-from casework.db.tallies import refresh_tallies
-from casework.db.totals import visible_window, year_prior
-from casework.ladder.window import SHORT_WEEKS
-from casework.measures import add_measures, measure
-from casework.policy import load_policy
-from casework.service.imports import import_file
-from casework.service.sweep import run_sweep, schools_to_sweep
+from casework.db.weekly_tallies import refresh_tallies
+from casework.db.year_totals import visible_window, year_prior
+from casework.service.importing.files import import_file
+from casework.service.sweeping.sweep import run_sweep, schools_to_sweep
 from casework.settings import LONDON
 
 

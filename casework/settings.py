@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     # `prefect` = always through the flow; `inline` = never (docs/orchestration.md).
     orchestrator: Literal["auto", "prefect", "inline"] = "auto"
     # Processes an in-process sweep uses: 0 = one per core once a session has
-    # casework.service.sweep.MANY_SCHOOLS schools to sweep, else this process alone.
+    # casework.service.sweeping.sweep.MANY_SCHOOLS schools to sweep, else this process alone.
     sweep_workers: int = Field(default=0, ge=0)
 
     @field_validator("database_url")

@@ -2,5 +2,5 @@
 
 No rules and no SQL here: each task wraps one `casework.service` (or `notifications`) call.
 Deployments and schedules are in `prefect.yaml`; docs/orchestration.md explains how to run them.
-Import `casework.orchestration.configure_prefect_env` first in any new entrypoint.
+Import `flows.runtime.configure_prefect_env` first in any new entrypoint.
 """

@@ -1,9 +1,9 @@
 """The daily sweep flow: after a register closes, one task for each school open that session.
 
-The rules and the transaction live in `casework.service.sweep.sweep_school`; this file only fans
-out. One task per school (never per pupil) keeps a 100,000-pupil LA at about a hundred task runs
-(STACK.md §3). Each school's sweep is one idempotent transaction, so a retried or repeated task
-creates nothing twice. Sending is the dispatch flow's job, after commit.
+The rules and the transaction live in `casework.service.sweeping.sweep.sweep_school`; this file
+only fans out. One task per school (never per pupil) keeps a 100,000-pupil LA at about a
+hundred task runs (STACK.md §3). Each school's sweep is one idempotent transaction, so a retried
+or repeated task creates nothing twice. Sending is the dispatch flow's job, after commit.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from prefect import flow, get_run_logger, task, unmapped
 from prefect.futures import wait
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from casework.calendar import RegisterSession
-from casework.orchestration import open_runtime
-from casework.service.sweep import SchoolSweepResult, schools_to_sweep, sweep_school
+from casework.core.calendar import RegisterSession
+from casework.service.sweeping.sweep import SchoolSweepResult, schools_to_sweep, sweep_school
 from flows.retries import is_transient_db_error
+from flows.runtime import open_runtime
 
 # Threads, not processes: a sweep is mostly database round trips, and SQLite has one writer anyway.
 SCHOOLS_AT_ONCE = 4

@@ -1,7 +1,7 @@
 """The deadlines flow: overdue tasks, plan reviews due and penalty-notice payment windows.
 
 Deadlines count school days, which a fixed-duration Prefect automation cannot (STACK.md §4), so
-the work is `casework.service.deadlines.run_deadlines`, run early each school morning. It is
+the work is `casework.service.tasks.deadlines.run_deadlines`, run early each school morning. It is
 idempotent: a deadline already acted on is not acted on again.
 """
 
@@ -11,9 +11,9 @@ from datetime import date
 
 from prefect import flow, get_run_logger, task
 
-from casework.orchestration import open_runtime
-from casework.service.deadlines import DeadlineResult, run_deadlines
+from casework.service.tasks.deadlines import DeadlineResult, run_deadlines
 from flows.retries import is_transient_db_error
+from flows.runtime import open_runtime
 
 
 @task(

@@ -20,8 +20,8 @@ from prefect import flow, get_run_logger, task
 from prefect.concurrency.sync import concurrency
 from prefect.settings import get_current_settings
 
-from casework.orchestration import open_runtime
 from flows.retries import is_transient_send_error
+from flows.runtime import open_runtime
 from notifications.dispatch import DispatchStats, dispatch_due
 
 SMS_PROVIDER_LIMIT = "sms-provider"

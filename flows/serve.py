@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from casework.orchestration import configure_prefect_env
 from casework.settings import Settings
+from flows.runtime import configure_prefect_env
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment

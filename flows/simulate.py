@@ -2,7 +2,7 @@
 
 One flow run and one task for the whole range, never a run per day: a year is about 380 sweeps
 per school, and the per-run cost of Prefect (STACK.md §3.1) would dwarf the work. The ordering and
-the "as if at register close" clock are `casework.service.sweep.simulate`'s.
+the "as if at register close" clock are `casework.service.sweeping.sweep.simulate`'s.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from datetime import date
 
 from prefect import flow, get_run_logger, task
 
-from casework.orchestration import open_runtime
-from casework.service.sweep import SchoolSweepResult
-from casework.service.sweep import simulate as simulate_school_days
+from casework.service.sweeping.sweep import SchoolSweepResult
+from casework.service.sweeping.sweep import simulate as simulate_school_days
+from flows.runtime import open_runtime
 
 
 @task(name="simulate-range", persist_result=False)

@@ -10,9 +10,9 @@ from datetime import date
 
 from prefect import flow, get_run_logger, task
 
-from casework.orchestration import open_runtime
 from casework.service.reports import build_weekly_reports
 from flows.retries import is_transient_db_error
+from flows.runtime import open_runtime
 
 
 @task(

@@ -19,9 +19,9 @@ from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
+from casework.core.ladder.proposals import Channel, RecipientRole
 from casework.db.session import unit_of_work
 from casework.db.tables import Message
-from casework.ladder.decisions import Channel, RecipientRole
 from casework.settings import Settings
 from notifications.email_smtp import SmtpEmail
 from notifications.file_outbox import FileOutbox

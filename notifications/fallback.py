@@ -16,11 +16,11 @@ from babel.dates import format_date
 from jinja2 import UndefinedError
 from sqlmodel import Session
 
-from casework.audit import AuditDraft, AuditKind
+from casework.core.audit import AuditDraft, AuditKind
+from casework.core.ladder.proposals import RecipientRole
+from casework.core.ladder.stages import SPECS, Stage
 from casework.db.tables import Contact, Pupil, School
 from casework.db.tables import Message as MessageRow
-from casework.ladder.decisions import RecipientRole
-from casework.ladder.stages import SPECS, Stage
 from notifications.queue import MessageDraft, enqueue
 from notifications.rendering import TemplateBroken, TemplateMissing
 from notifications.trail import message_event

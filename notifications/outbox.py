@@ -20,11 +20,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from casework.audit import AuditDraft
+from casework.core.audit import AuditDraft
+from casework.core.ladder.proposals import Channel, RecipientRole
 from casework.db.audit_log import append_entries
 from casework.db.session import is_postgres, unit_of_work
 from casework.db.tables import Message
-from casework.ladder.decisions import Channel, RecipientRole
 from notifications.messages import MessageStatus, can_move
 from notifications.queue import (
     MessageDraft,

@@ -17,11 +17,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from casework.audit import AuditDraft, AuditKind
+from casework.core.audit import AuditDraft, AuditKind
+from casework.core.ladder.proposals import OwnerRole, TaskKind
 from casework.db.audit_log import append_entries
 from casework.db.session import unit_of_work
 from casework.db.tables import Letter, Message, Task
-from casework.ladder.decisions import OwnerRole, TaskKind
 from casework.settings import Settings
 from notifications.letters import render_letter_pdf
 from notifications.messages import MessageStatus, can_move

@@ -21,9 +21,9 @@ from starlette.concurrency import run_in_threadpool
 from twilio.request_validator import RequestValidator
 
 from casework.db.audit_log import append_entries
+from casework.db.database import open_database
 from casework.db.session import unit_of_work
 from casework.db.tables import Message
-from casework.service.database import open_database
 from casework.settings import Settings
 from notifications import sms_twilio
 from notifications.messages import MessageStatus, can_move

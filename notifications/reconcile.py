@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
-from casework.ladder.decisions import Channel
+from casework.core.ladder.proposals import Channel
 from notifications.outbox import OutcomeKind, SendOutcome, record_result, unknown_messages
 from notifications.providers import OutgoingSms, SmsLedger
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from casework.audit import AuditDraft, AuditKind
+from casework.core.audit import AuditDraft, AuditKind
 from casework.db.tables import Message
 
 SYSTEM = "system"

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from casework.audit import AuditDraft, AuditKind
+from casework.core.audit import AuditDraft, AuditKind
 from casework.db.tables import Message
 from notifications.fallback import queue_fallback
 from notifications.messages import FAILURE_STATUSES, MessageStatus, check_move

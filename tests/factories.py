@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from casework.calendar import (
+from casework.core.calendar import (
     CalendarRow,
     RegisterSession,
     SchoolCalendar,
@@ -19,8 +19,8 @@ from casework.calendar import (
     england_bank_holidays,
     register_close_at,
 )
-from casework.marks import MarkVersion, SessionMark
-from casework.measures import AttendanceMeasures
+from casework.core.marks import MarkVersion, SessionMark
+from casework.core.measures import AttendanceMeasures
 
 LONDON = ZoneInfo("Europe/London")
 URN = "100001"

@@ -14,20 +14,20 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from casework.calendar import RegisterSession, SchoolCalendar, SweepPoint, register_close_at
-from casework.ladder.decisions import (
+from casework.core.calendar import RegisterSession, SchoolCalendar, SweepPoint, register_close_at
+from casework.core.ladder.engine import decide
+from casework.core.ladder.proposals import (
     CloseStage,
     DataAlert,
-    Decision,
     EnterStage,
     MakeReferral,
     OpenTask,
+    Proposal,
     QueueMessage,
     RequestDecision,
 )
-from casework.ladder.engine import decide
-from casework.ladder.stages import Stage
-from casework.ladder.view import (
+from casework.core.ladder.stages import Stage
+from casework.core.ladder.view import (
     CaseState,
     ContactFacts,
     DecisionState,
@@ -37,8 +37,8 @@ from casework.ladder.view import (
     StageState,
     TaskState,
 )
-from casework.marks import MarkVersion, SessionMark, visible_marks
-from casework.policy import Policy, parse_policy
+from casework.core.marks import MarkVersion, SessionMark, visible_marks
+from casework.core.policy import Policy, parse_policy
 from tests.factories import AM_CLOSE, LONDON, PM_CLOSE, URN, make_calendar, make_marks, make_sweep
 
 UPN = "X931400226001"  # a valid UPN (LA 931), so the same values also pass import checks
@@ -217,7 +217,7 @@ def sweep_at(day: date, session: RegisterSession) -> SweepPoint:
     return SweepPoint(day, session, register_close_at(day, session, AM_CLOSE, PM_CLOSE, LONDON))
 
 
-def case_after(case: CaseState, decisions: Iterable[Decision], on: date) -> CaseState:
+def case_after(case: CaseState, decisions: Iterable[Proposal], on: date) -> CaseState:
     """The case the next sweep loads after `decisions` were persisted on school date `on`."""
     stages = {s.key: s for s in case.stages}
     tasks, found = list(case.tasks), list(case.decisions)
@@ -244,7 +244,7 @@ class Swept:
     """One sweep of a run: where it was and what it decided."""
 
     on: SweepPoint
-    decisions: list[Decision]
+    decisions: list[Proposal]
 
 
 def run_sweeps(
@@ -293,40 +293,40 @@ def as_versions(marks: Iterable[SessionMark], upn: str = UPN) -> list[MarkVersio
     ]
 
 
-def identity(decision: Decision) -> str:
+def identity(decision: Proposal) -> str:
     """What makes a decision unique: its key, or the entry a CloseStage closes."""
     if isinstance(decision, CloseStage):
         return f"close:{decision.entry_key}"
     return decision.key
 
 
-def of_type(decisions: Iterable[Decision], kind: type[Any]) -> list[Any]:
+def of_type(decisions: Iterable[Proposal], kind: type[Any]) -> list[Any]:
     """The decisions of one type, in order."""
     return [d for d in decisions if isinstance(d, kind)]
 
 
-def entered(decisions: Iterable[Decision]) -> list[Stage]:
+def entered(decisions: Iterable[Proposal]) -> list[Stage]:
     """The stages entered, in order."""
     return [d.stage for d in of_type(decisions, EnterStage)]
 
 
-def closed(decisions: Iterable[Decision]) -> list[Stage]:
+def closed(decisions: Iterable[Proposal]) -> list[Stage]:
     return [d.stage for d in of_type(decisions, CloseStage)]
 
 
-def task_kinds(decisions: Iterable[Decision]) -> list[str]:
+def task_kinds(decisions: Iterable[Proposal]) -> list[str]:
     return [d.kind.value for d in of_type(decisions, OpenTask)]
 
 
-def messages(decisions: Iterable[Decision]) -> list[QueueMessage]:
+def messages(decisions: Iterable[Proposal]) -> list[QueueMessage]:
     return of_type(decisions, QueueMessage)
 
 
-def alerts(decisions: Iterable[Decision]) -> list[str]:
+def alerts(decisions: Iterable[Proposal]) -> list[str]:
     return [d.reason for d in of_type(decisions, DataAlert)]
 
 
-def referrals(decisions: Iterable[Decision]) -> list[str]:
+def referrals(decisions: Iterable[Proposal]) -> list[str]:
     return [d.reason for d in of_type(decisions, MakeReferral)]
 
 

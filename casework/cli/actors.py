@@ -7,7 +7,7 @@ from collections.abc import Callable
 import typer
 from sqlalchemy.engine import Engine
 
-from casework.permissions import in_scope
+from casework.core.permissions import in_scope
 from casework.service.users import get_user
 
 CLI_ACTOR = "cli"

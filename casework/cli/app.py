@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from casework.policy import Policy, load_policy
+from casework.core.policy import Policy, load_policy
 from casework.settings import Settings
 
 app = typer.Typer(

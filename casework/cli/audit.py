@@ -10,10 +10,10 @@ from typing import Annotated
 import typer
 
 from casework.cli.app import app, settings
-from casework.service import audit as audit_service
-from casework.service.audit import ExportFormat
-from casework.service.audit_pdf import TrailFilters
-from casework.service.database import open_database
+from casework.db.database import open_database
+from casework.service.audit import trail as audit_service
+from casework.service.audit.pdf import TrailFilters
+from casework.service.audit.trail import ExportFormat
 
 audit_app = typer.Typer(help="The audit trail: export it, verify nothing was altered.")
 app.add_typer(audit_app, name="audit")

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from casework.cli.app import app, now, policy, settings, today
+from casework.db.database import open_database
 from casework.service.cases import CaseSummary, case_summary
-from casework.service.database import open_database
 from casework.service.errors import ServiceError
 
 

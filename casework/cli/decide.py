@@ -17,21 +17,21 @@ from sqlmodel import Session
 
 from casework.cli.actors import resolve_actor
 from casework.cli.app import app, now, policy, settings, today
+from casework.core.legal.penalties import WithdrawalGround, format_pence
+from casework.core.permissions import may_decide
+from casework.db.database import open_database
 from casework.db.tables import Decision
-from casework.penalties import WithdrawalGround, format_pence
-from casework.permissions import may_decide
-from casework.service.database import open_database
-from casework.service.decisions import (
+from casework.service.errors import NotFound, ServiceError
+from casework.service.legal.context import notice_reference
+from casework.service.legal.decisions import (
     decide_with_outcome,
     find_requested_decision,
     waiting_decisions,
 )
-from casework.service.errors import NotFound, ServiceError
-from casework.service.legal_context import notice_reference
-from casework.service.legal_steps import DecisionOutcome, clock_of
-from casework.service.notice_clock import run_notice_deadlines
-from casework.service.notice_withdrawal import withdraw_notice
-from casework.service.notices import list_notices
+from casework.service.legal.notices import list_notices
+from casework.service.legal.payments import run_notice_deadlines
+from casework.service.legal.steps import DecisionOutcome, clock_of
+from casework.service.legal.withdrawal import withdraw_notice
 
 notices_app = typer.Typer(
     help="Penalty notices: list, legal decisions waiting, withdraw, deadlines."

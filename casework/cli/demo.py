@@ -32,12 +32,12 @@ def demo(
 ) -> None:
     """Seed a synthetic LA, import it, run the daily flow over five weeks, dispatch, summarise."""
     from casework.cli.demo_report import print_report
-    from casework.orchestration import run_simulate_orchestrated
-    from casework.service.database import open_database
-    from casework.service.deadlines import run_deadlines
-    from casework.service.demo import DemoPlan, seed_and_import
-    from casework.service.demo_legal import run_legal_walkthrough
+    from casework.db.database import open_database
+    from casework.service.demo.legal_cases import run_legal_walkthrough
+    from casework.service.demo.synthetic_la import DemoPlan, seed_and_import
     from casework.service.reports import build_weekly_reports
+    from casework.service.sweeping.orchestration import run_simulate_orchestrated
+    from casework.service.tasks.deadlines import run_deadlines
 
     _fresh_var()
     s, plan = settings(), DemoPlan()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from casework.policy import Policy
-from casework.service.demo import BANDS, DemoPlan, outbox_figures, school_figures
+from casework.core.policy import Policy
+from casework.service.demo.synthetic_la import BANDS, DemoPlan, outbox_figures, school_figures
 from casework.settings import Settings
 
 

@@ -14,12 +14,12 @@ from typing import Annotated
 import typer
 
 from casework.cli.app import app, settings
-from casework.service.database import open_database
-from casework.service.imports import ImportResult, import_file
+from casework.db.database import open_database
+from casework.service.importing.files import ImportResult, import_file
 
 
 class ImportKind(StrEnum):
-    """The KIND argument; the same names as `casework.service.imports.KINDS`."""
+    """The KIND argument; the same names as `casework.service.importing.files.KINDS`."""
 
     SCHOOLS = "schools"
     CALENDAR = "calendar"

@@ -53,7 +53,7 @@ def governors(
 ) -> None:
     """One school's report for its governing board, compared with the LA's other schools."""
     # Imported here: the report stack (WeasyPrint, Jinja) is slow to load and `--help` is not.
-    from casework.service.database import open_database
+    from casework.db.database import open_database
     from casework.service.reports import build_governors_report
 
     s = settings()
@@ -77,7 +77,7 @@ def la(
     weeks: Weeks = 6,
 ) -> None:
     """The LA's report: a row per school, groups, terms, casework, overdue tasks, notices."""
-    from casework.service.database import open_database
+    from casework.db.database import open_database
     from casework.service.reports import build_la_report
 
     s = settings()

@@ -8,11 +8,14 @@ from typing import Annotated
 
 import typer
 
-from casework.calendar import RegisterSession
 from casework.cli.app import app, now, policy, settings, today
-from casework.orchestration import run_simulate_orchestrated, run_sweep_orchestrated
-from casework.service.database import open_database
-from casework.service.sweep import SchoolSweepResult
+from casework.core.calendar import RegisterSession
+from casework.db.database import open_database
+from casework.service.sweeping.orchestration import (
+    run_simulate_orchestrated,
+    run_sweep_orchestrated,
+)
+from casework.service.sweeping.sweep import SchoolSweepResult
 
 _MIDDAY = time(12, 0)
 

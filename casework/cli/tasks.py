@@ -12,11 +12,11 @@ from sqlmodel import Session
 
 from casework.cli.actors import resolve_actor
 from casework.cli.app import now, settings, today
+from casework.core.permissions import may_work_tasks
+from casework.db.database import open_database
 from casework.db.tables import Task
-from casework.permissions import may_work_tasks
-from casework.service.database import open_database
 from casework.service.errors import ServiceError
-from casework.service.tasks import (
+from casework.service.tasks.actions import (
     acknowledge_task,
     assign_task,
     complete_task,

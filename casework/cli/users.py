@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 
 from casework.cli.app import app, settings
-from casework.permissions import ROLE_TITLES, Role
-from casework.service.database import open_database
+from casework.core.permissions import ROLE_TITLES, Role
+from casework.db.database import open_database
 from casework.service.errors import ServiceError
 from casework.service.users import add_user, list_users
 

@@ -1,6 +1,7 @@
 """The audit table's shell: append hash-chained entries in the caller's transaction, read them.
 
-Appending reads the last entry once and bulk-inserts the new ones, chained by casework/audit.py.
+Appending reads the last entry once and bulk-inserts the new ones, chained by
+casework/core/audit.py.
 Writers are serialised so two transactions can never both extend the chain from the same entry:
 PostgreSQL takes a transaction-scoped advisory lock, SQLite already has one writer under
 BEGIN IMMEDIATE. Nothing here commits: the entries land or vanish with the change they record.
@@ -16,7 +17,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from casework.audit import GENESIS_HASH, AuditDraft, export_record, seal
+from casework.core.audit import GENESIS_HASH, AuditDraft, export_record, seal
 from casework.db.tables import AuditEntry
 from casework.settings import LONDON
 

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col
 
-from casework.calendar import (
+from casework.core.calendar import (
     CalendarRow,
     RegisterSession,
     SchoolCalendar,
@@ -22,6 +22,18 @@ from casework.calendar import (
     england_bank_holidays,
     register_close_at,
 )
+from casework.core.ladder.stages import Stage
+from casework.core.ladder.view import (
+    CaseState,
+    ContactFacts,
+    DecisionState,
+    PupilFacts,
+    PupilView,
+    SchoolView,
+    StageState,
+    TaskState,
+)
+from casework.core.policy import Policy
 from casework.db.driver_rows import driver_rows, memo_dates, memo_result
 from casework.db.sweep_marks import windowed_views
 from casework.db.tables import (
@@ -35,19 +47,7 @@ from casework.db.tables import (
     StageEntry,
     Task,
 )
-from casework.db.totals import whole_year_marks
-from casework.ladder.stages import Stage
-from casework.ladder.view import (
-    CaseState,
-    ContactFacts,
-    DecisionState,
-    PupilFacts,
-    PupilView,
-    SchoolView,
-    StageState,
-    TaskState,
-)
-from casework.policy import Policy
+from casework.db.year_totals import whole_year_marks
 from casework.settings import LONDON
 
 _UNSENT = {"queued", "cancelled"}

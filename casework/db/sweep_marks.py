@@ -1,7 +1,7 @@
 """A school's marks as a sweep reads them: a short raw window for every pupil, a long one for
 the few whose rules must count day by day further back, the year behind either counted by the
 weekly tallies, and the whole year for the few the window would cut short
-(casework.ladder.window).
+(casework.core.ladder.window).
 """
 
 from __future__ import annotations
@@ -12,25 +12,25 @@ from datetime import date
 
 from sqlmodel import Session
 
-from casework.calendar import SchoolCalendar, SweepPoint, academic_year_start
-from casework.db.tallies import WeekCounts, first_counted_week, week_sums, weekly_counts
-from casework.db.totals import LOOKBACK, visible_window, year_prior
-from casework.ladder.view import PupilView
-from casework.ladder.window import (
+from casework.core.calendar import SchoolCalendar, SweepPoint, academic_year_start
+from casework.core.ladder.view import PupilView
+from casework.core.ladder.window import (
     SHORT_WEEKS,
     Reading,
     counted_weeks,
     long_weeks,
     reading_for,
 )
-from casework.marks import SessionMark
-from casework.measures import (
+from casework.core.marks import SessionMark
+from casework.core.measures import (
     AttendanceMeasures,
     PriorTotals,
     less_measures,
     measures_from_codes,
 )
-from casework.policy import Policy
+from casework.core.policy import Policy
+from casework.db.weekly_tallies import WeekCounts, first_counted_week, week_sums, weekly_counts
+from casework.db.year_totals import LOOKBACK, visible_window, year_prior
 
 
 @dataclass(frozen=True)

@@ -143,8 +143,8 @@ class MarkCounts(SQLModel):
 class MarkWeek(MarkCounts, table=True):
     """One pupil's school week (Monday-keyed) counted from the latest version of each mark.
 
-    Kept by the sweep from `mark_days_dirty` (casework.db.tallies); a sweep uses a row only if
-    no version in that week was recorded after the sweep's own time.
+    Kept by the sweep from `mark_days_dirty` (casework.db.weekly_tallies); a sweep uses a row
+    only if no version in that week was recorded after the sweep's own time.
     """
 
     __tablename__ = "mark_weeks"
@@ -373,7 +373,7 @@ class Letter(SQLModel, table=True):
 
 
 class AuditEntry(SQLModel, table=True):
-    """Append-only, hash-chained record of every action (casework/audit.py computes the hash)."""
+    """Append-only, hash-chained record of every action (hashed by casework/core/audit.py)."""
 
     __tablename__ = "audit_entries"
     __table_args__ = (sa.Index("ix_audit_upn_seq", "upn", "seq"),)

@@ -13,12 +13,12 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 
-from casework.calendar import CalendarRow, build_calendar, england_bank_holidays
-from casework.imports.calendar import COLUMNS as CALENDAR_COLUMNS
-from casework.imports.contacts import COLUMNS as CONTACT_COLUMNS
-from casework.imports.pupils import COLUMNS as PUPIL_REQUIRED_COLUMNS
-from casework.imports.pupils import OPTIONAL_COLUMNS as PUPIL_OPTIONAL_COLUMNS
-from casework.imports.schools import COLUMNS as SCHOOL_COLUMNS
+from casework.core.calendar import CalendarRow, build_calendar, england_bank_holidays
+from casework.core.imports.calendar import COLUMNS as CALENDAR_COLUMNS
+from casework.core.imports.contacts import COLUMNS as CONTACT_COLUMNS
+from casework.core.imports.pupils import COLUMNS as PUPIL_REQUIRED_COLUMNS
+from casework.core.imports.pupils import OPTIONAL_COLUMNS as PUPIL_OPTIONAL_COLUMNS
+from casework.core.imports.schools import COLUMNS as SCHOOL_COLUMNS
 from casework.seed.contacts import SeedContact, make_contacts
 from casework.seed.people import SeedPupil, make_pupil
 from casework.seed.registers import MARK_COLUMNS, plan_absence, pupil_rows, school_register

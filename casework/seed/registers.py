@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass
 from datetime import date
 
-from casework.calendar import RegisterSession, SchoolCalendar
+from casework.core.calendar import RegisterSession, SchoolCalendar
 from casework.seed.people import AbsenceProfile, Band
 
 MARK_COLUMNS = "upn,urn,date,session,code,minutes_late,recorded_at\n"

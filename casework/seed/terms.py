@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from casework.calendar import CalendarKind, CalendarRow, academic_year_start
+from casework.core.calendar import CalendarKind, CalendarRow, academic_year_start
 
 _DAY = timedelta(days=1)
 _WEEK = timedelta(days=7)

@@ -13,16 +13,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from casework.audit import AuditDraft, AuditKind
-from casework.calendar import RegisterSession
+from casework.core.audit import AuditDraft, AuditKind
+from casework.core.calendar import RegisterSession
+from casework.core.ladder.persistent_absence import pupil_band
+from casework.core.lifecycle import OPEN_TASK_STATUSES
+from casework.core.measures import AttendanceMeasures, Band
+from casework.core.policy import Policy
 from casework.db.audit_log import append_entries
 from casework.db.session import unit_of_work
 from casework.db.snapshots import load_school
 from casework.db.tables import AuditEntry, Contact, Pupil, StageEntry, Task
-from casework.ladder.persistence import pupil_band
-from casework.lifecycle import OPEN_TASK_STATUSES
-from casework.measures import AttendanceMeasures, Band
-from casework.policy import Policy
 from casework.service.errors import NotFound
 
 

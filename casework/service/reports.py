@@ -28,19 +28,24 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from casework.calendar import RegisterSession, SchoolCalendar, academic_year_start
+from casework.core.calendar import RegisterSession, SchoolCalendar, academic_year_start
+from casework.core.marks import MarkVersion, SessionMark, latest_versions
+from casework.core.policy import Policy
+from casework.core.reports.actions import DecisionRow, NoticeRow, StageRow, TaskRow
+from casework.core.reports.cohorts import PupilTraits
+from casework.core.reports.documents import Document, governors_document, la_document
+from casework.core.reports.figures import Period, SchoolData, SchoolFigures, school_figures, total
+from casework.core.reports.suppression import DEFAULT_MIN_COHORT
+from casework.core.reports.what_worked import (
+    DEFAULT_WEEKS,
+    StageEffect,
+    effect_windows,
+    stage_effect,
+)
 from casework.db.snapshots import load_calendar
 from casework.db.tables import Decision, Mark, PenaltyNotice, Pupil, School, StageEntry, Task
-from casework.marks import MarkVersion, SessionMark, latest_versions
-from casework.policy import Policy
-from casework.reports.actions import DecisionRow, NoticeRow, StageRow, TaskRow
-from casework.reports.cohorts import PupilTraits
-from casework.reports.documents import Document, governors_document, la_document
-from casework.reports.figures import Period, SchoolData, SchoolFigures, school_figures, total
-from casework.reports.html import render_html
-from casework.reports.suppression import DEFAULT_MIN_COHORT
-from casework.reports.what_worked import DEFAULT_WEEKS, StageEffect, effect_windows, stage_effect
 from casework.service.errors import InvalidRequest, NotFound
+from casework.service.report_html import render_html
 from casework.settings import LONDON, Settings
 from notifications.letters import render_letter_pdf
 

@@ -1,6 +1,6 @@
 """Web and `--as` accounts: add a user, look one up, check a password (argon2 via pwdlib).
 
-An account has one role (casework.permissions.Role). School roles belong to one school, which
+An account has one role (casework.core.permissions.Role). School roles belong to one school, which
 must exist; LA-wide roles have none; an auditor may be either. Emails are stored normalised and
 lower-case, so sign-in and `--as` do not depend on how someone typed their address.
 """
@@ -15,9 +15,9 @@ from pwdlib import PasswordHash
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from casework.core.permissions import Role, account_problem, parse_role
 from casework.db.session import unit_of_work
 from casework.db.tables import School, User
-from casework.permissions import Role, account_problem, parse_role
 from casework.service.errors import InvalidRequest
 
 MIN_PASSWORD_LENGTH = 10

@@ -18,7 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from casework.service.database import open_database
+from casework.db.database import open_database
 from casework.settings import Settings
 from casework.web.deps import LoginRequired, WebContext, web_context
 from casework.web.keys import session_secret

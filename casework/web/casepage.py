@@ -1,7 +1,7 @@
 """What the pupil's case page shows, loaded in scope: measures, chart, stages, tasks, messages.
 
 Measures come from the pupil's marks as they stand now (the latest version of each session
-recorded by now) for the academic year so far, through casework.measures like the sweep uses.
+recorded by now) for the academic year so far, through casework.core.measures like the sweep uses.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from casework.calendar import RegisterSession, academic_year_start
+from casework.core.calendar import RegisterSession, academic_year_start
+from casework.core.marks import MarkVersion, SessionMark, latest_versions
+from casework.core.measures import AttendanceMeasures, measure
 from casework.db.tables import (
     AuditEntry,
     Case,
@@ -27,8 +29,6 @@ from casework.db.tables import (
     StageEntry,
     Task,
 )
-from casework.marks import MarkVersion, SessionMark, latest_versions
-from casework.measures import AttendanceMeasures, measure
 from casework.web.chart import AttendanceChart, attendance_chart
 from casework.web.deps import Scope
 from notifications.messages import formatted_status

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from casework.calendar import monday_of
-from casework.marks import SessionMark
-from casework.measures import measure
+from casework.core.calendar import monday_of
+from casework.core.marks import SessionMark
+from casework.core.measures import measure
 
 WIDTH = 720
 HEIGHT = 240

@@ -19,8 +19,8 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
+from casework.core.permissions import ROLE_TITLES, Role, in_scope
 from casework.db.tables import Pupil
-from casework.permissions import ROLE_TITLES, Role, in_scope
 from casework.service.users import get_user
 from casework.settings import Settings
 from casework.web.security import LoginLimiter

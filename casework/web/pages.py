@@ -13,8 +13,8 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
-from casework.ladder.stages import SPECS, Stage
-from casework.permissions import may_read_audit
+from casework.core.ladder.stages import SPECS, Stage
+from casework.core.permissions import may_read_audit
 from casework.web.deps import Viewer, WebContext
 from casework.web.security import CSRF_FIELD, csrf_token
 

@@ -13,10 +13,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from casework.core.ladder.proposals import OwnerRole
+from casework.core.lifecycle import OPEN_TASK_STATUSES
+from casework.core.permissions import Role, queue_owner_roles
 from casework.db.tables import Pupil, School, Task
-from casework.ladder.decisions import OwnerRole
-from casework.lifecycle import OPEN_TASK_STATUSES
-from casework.permissions import Role, queue_owner_roles
 from casework.web.deps import Scope, Viewer
 
 OPEN_STATUSES: tuple[str, ...] = tuple(sorted(s.value for s in OPEN_TASK_STATUSES))

@@ -16,12 +16,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from stdnum.gb import upn as upn_check
 
-from casework.imports.contacts import COLUMNS as CONTACT_COLUMNS
-from casework.imports.pupils import COLUMNS as PUPIL_COLUMNS
-from casework.imports.schools import COLUMNS as SCHOOL_COLUMNS
-from casework.orchestration import configure_prefect_env
-from casework.service.imports import import_file
+from casework.core.imports.contacts import COLUMNS as CONTACT_COLUMNS
+from casework.core.imports.pupils import COLUMNS as PUPIL_COLUMNS
+from casework.core.imports.schools import COLUMNS as SCHOOL_COLUMNS
+from casework.service.importing.files import import_file
 from casework.settings import LONDON, Settings
+from flows.runtime import configure_prefect_env
 from tests.conftest import SHARED
 
 FIRST_DAY_CALL = SHARED / "scenarios" / "first_day_call"

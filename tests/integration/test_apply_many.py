@@ -8,12 +8,12 @@ from datetime import date
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from casework.audit import AuditKind
-from casework.db.persist import Target, apply_many
+from casework.core.audit import AuditKind
+from casework.core.ladder.proposals import EnterStage, OpenTask, OwnerRole, TaskKind
+from casework.core.ladder.stages import Stage
 from casework.db.session import unit_of_work
 from casework.db.tables import StageEntry, Task
-from casework.ladder.decisions import EnterStage, OpenTask, OwnerRole, TaskKind
-from casework.ladder.stages import Stage
+from casework.service.proposals import Target, apply_many
 from tests.support.outbox_data import MORNING, SCHOOL_DATE, URN, create_family, upn_for
 
 

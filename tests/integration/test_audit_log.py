@@ -15,7 +15,7 @@ import pypdfium2
 import pytest
 from sqlalchemy.engine import Engine
 
-from casework.audit import (
+from casework.core.audit import (
     EXPORT_FIELDS,
     GENESIS_HASH,
     AuditDraft,
@@ -25,7 +25,7 @@ from casework.audit import (
 )
 from casework.db.audit_log import PAGE_SIZE, append_entries, iter_entries, read_records, to_export
 from casework.db.session import unit_of_work
-from casework.service import audit as audit_service
+from casework.service.audit import trail as audit_service
 
 AT = datetime(2025, 3, 10, 9, 45, 12, 345678, tzinfo=UTC)
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from casework.calendar import RegisterSession
+from casework.core.calendar import RegisterSession
+from casework.core.policy import load_policy
 from casework.db.migrate import upgrade
 from casework.db.session import get_engine
-from casework.policy import load_policy
-from casework.service.sweep import run_sweep
+from casework.service.sweeping.sweep import run_sweep
 from tests.integration.orchestration_data import (
     IMPORTED_AT,
     MONDAY,

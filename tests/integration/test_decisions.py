@@ -17,8 +17,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from casework.audit import AuditKind, missing_detail_keys
-from casework.calendar import RegisterSession
+from casework.core.audit import AuditKind, missing_detail_keys
+from casework.core.calendar import RegisterSession
+from casework.core.legal.penalties import NoticeStatus
+from casework.core.policy import Policy
 from casework.db.session import get_engine, unit_of_work
 from casework.db.tables import (
     AuditEntry,
@@ -33,15 +35,13 @@ from casework.db.tables import (
     StageEntry,
     Task,
 )
-from casework.penalties import NoticeStatus
-from casework.policy import Policy
-from casework.service.audit import verify
-from casework.service.deadlines import run_deadlines
-from casework.service.decisions import decide, decide_with_outcome, find_requested_decision
+from casework.service.audit.trail import verify
 from casework.service.errors import InvalidRequest, NotAllowed
-from casework.service.notice_withdrawal import withdraw_notice
-from casework.service.sweep import sweep_school
-from casework.service.tasks import complete_task
+from casework.service.legal.decisions import decide, decide_with_outcome, find_requested_decision
+from casework.service.legal.withdrawal import withdraw_notice
+from casework.service.sweeping.sweep import sweep_school
+from casework.service.tasks.actions import complete_task
+from casework.service.tasks.deadlines import run_deadlines
 from casework.service.users import add_user
 
 URN, OTHER_URN, UPN = "100001", "100002", "J931400125005"

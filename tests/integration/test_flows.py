@@ -14,18 +14,17 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from casework.calendar import RegisterSession
+from casework.core.calendar import RegisterSession
+from casework.core.policy import load_policy
+from casework.db.database import open_database
 from casework.db.migrate import upgrade
-from casework.orchestration import (
-    Runtime,
+from casework.service.sweeping.orchestration import (
     run_simulate_orchestrated,
     run_sweep_orchestrated,
-    use_runtime,
 )
-from casework.policy import load_policy
-from casework.service.database import open_database
-from casework.service.sweep import run_sweep
+from casework.service.sweeping.sweep import run_sweep
 from casework.settings import Settings
+from flows.runtime import Runtime, use_runtime
 from tests.integration.orchestration_data import (
     FIRST_DAY_CALL,
     HALF_TERM_TUESDAY,
@@ -225,7 +224,7 @@ class TestDispatchAndDeadlineFlows:
         self, tmp_path: Path, sqlite_url: str
     ) -> None:
         """Run through Prefect, the deadlines of the next day match the in-process service."""
-        from casework.service.deadlines import run_deadlines
+        from casework.service.tasks.deadlines import run_deadlines
         from flows.deadlines import deadlines
 
         settings, engine = _scenario_db(tmp_path, sqlite_url)

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from casework.seed import write_synthetic_la
-from casework.service.imports import KINDS, ImportResult, import_file
+from casework.service.importing.files import KINDS, ImportResult, import_file
 from tests.conftest import SHARED
 
 LONDON = ZoneInfo("Europe/London")

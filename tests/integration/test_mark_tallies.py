@@ -14,12 +14,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from casework.core.imports.marks import MarkRecord
 from casework.db.session import unit_of_work
 from casework.db.tables import Mark, MarkDayDirty, MarkWeek
-from casework.db.tallies import first_counted_week, keep_span_totals, refresh_tallies
-from casework.db.totals import prior_totals, year_prior
-from casework.imports.marks import MarkRecord
-from casework.service.mark_store import insert_marks
+from casework.db.weekly_tallies import first_counted_week, keep_span_totals, refresh_tallies
+from casework.db.year_totals import prior_totals, year_prior
+from casework.service.importing.mark_store import insert_marks
 from tests.support.mark_rows import mark_row
 from tests.support.outbox_data import URN, ensure_school
 

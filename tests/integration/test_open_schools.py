@@ -7,11 +7,11 @@ from datetime import date
 
 from sqlalchemy.engine import Engine
 
-from casework.calendar import RegisterSession
+from casework.core.calendar import RegisterSession
 from casework.db.session import unit_of_work
 from casework.db.snapshots import load_calendar, open_schools
 from casework.db.tables import CalendarEntry
-from casework.service.sweep import schools_to_sweep
+from casework.service.sweeping.sweep import schools_to_sweep
 from tests.factories import make_term_rows
 from tests.web_factories import create_school
 

@@ -25,7 +25,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from casework.calendar import register_close_at
+from casework.core.calendar import register_close_at
+from casework.core.policy import load_policy
 from casework.db.session import get_engine, unit_of_work
 from casework.db.tables import (
     CalendarEntry,
@@ -38,7 +39,6 @@ from casework.db.tables import (
     StageEntry,
     Task,
 )
-from casework.policy import load_policy
 from casework.service.errors import InvalidRequest, NotFound
 from casework.service.reports import (
     ReportFiles,

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from casework.db.migrate import upgrade
 from casework.db.session import get_engine
-from casework.orchestration import PREFECT_DEFAULTS
+from flows.runtime import PREFECT_DEFAULTS
 from tests.conftest import create_postgres_database, drop_postgres_database, require_postgres
 from tests.integration.orchestration_data import (
     FIRST_DAY_CALL,

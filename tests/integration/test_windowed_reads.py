@@ -14,18 +14,18 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
-from casework.calendar import RegisterSession, academic_year_start
+from casework.core.calendar import RegisterSession, academic_year_start
+from casework.core.ladder.engine import decide
+from casework.core.ladder.view import PupilView
+from casework.core.ladder.window import SHORT_WEEKS, counted_weeks
+from casework.core.marks import SessionMark
+from casework.core.policy import load_policy
 from casework.db.driver_rows import as_date
 from casework.db.session import read_snapshot, unit_of_work
 from casework.db.snapshots import SchoolSnapshot, load_calendar, load_school
 from casework.db.tables import CalendarEntry, MarkDayDirty, MarkSpanTotal
-from casework.db.tallies import first_counted_week, keep_span_totals, refresh_tallies
-from casework.ladder.engine import decide
-from casework.ladder.view import PupilView
-from casework.ladder.window import SHORT_WEEKS, counted_weeks
-from casework.marks import SessionMark
-from casework.policy import load_policy
-from casework.service.sweep import keep_counts
+from casework.db.weekly_tallies import first_counted_week, keep_span_totals, refresh_tallies
+from casework.service.sweeping.sweep import keep_counts
 from tests.factories import make_term_rows
 from tests.support.mark_rows import mark_row
 from tests.support.outbox_data import URN, create_family, upn_for

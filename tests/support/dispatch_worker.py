@@ -11,7 +11,7 @@ import json
 import sys
 from datetime import datetime, timedelta
 
-from casework.service.database import open_database
+from casework.db.database import open_database
 from casework.settings import Settings
 from notifications.dispatch import dispatch_due
 from notifications.outbox import requeue_stale

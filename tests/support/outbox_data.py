@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from casework.audit import AuditKind
+from casework.core.audit import AuditKind
 from casework.db.audit_log import append_entries
 from casework.db.session import unit_of_work
 from casework.db.tables import Case, Contact, Message, Pupil, School

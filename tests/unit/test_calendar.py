@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from casework.calendar import (
+from casework.core.calendar import (
     CalendarRow,
     RegisterSession,
     academic_year_start,

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from casework.codes import (
+from casework.core.codes import (
     CODES,
     GROUND_I,
     PENALTY,

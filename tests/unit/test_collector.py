@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 
-from casework.service.collector import collector_paused
+from casework.service.sweeping.collector import collector_paused
 
 
 def test_paused_inside_and_restored_after() -> None:

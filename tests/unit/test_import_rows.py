@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from stdnum.gb.upn import calc_check_digit
 
-from casework.imports import calendar, contacts, marks, pupils, schools
-from casework.imports.calendar import CalendarRecord
-from casework.imports.identifiers import normalise_email, normalise_mobile, upn_problem
-from casework.imports.rows import (
+from casework.core.imports import calendar, contacts, marks, pupils, schools
+from casework.core.imports.calendar import CalendarRecord
+from casework.core.imports.identifiers import normalise_email, normalise_mobile, upn_problem
+from casework.core.imports.rows import (
     CsvTable,
     RowError,
     RowProblem,

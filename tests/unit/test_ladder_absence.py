@@ -9,8 +9,9 @@ from datetime import date, datetime
 
 import pytest
 
-from casework.calendar import RegisterSession, SchoolCalendar
-from casework.ladder.decisions import (
+from casework.core.calendar import RegisterSession, SchoolCalendar
+from casework.core.ladder.engine import decide
+from casework.core.ladder.proposals import (
     Channel,
     CloseStage,
     EnterStage,
@@ -20,9 +21,8 @@ from casework.ladder.decisions import (
     RecipientRole,
     TaskKind,
 )
-from casework.ladder.engine import decide
-from casework.ladder.stages import Stage
-from casework.marks import MarkVersion
+from casework.core.ladder.stages import Stage
+from casework.core.marks import MarkVersion
 from tests.factories import LONDON, make_calendar
 from tests.ladder_factories import (
     CALENDAR,

@@ -11,14 +11,14 @@ from typing import ClassVar
 
 import pytest
 
-from casework.calendar import RegisterSession
-from casework.ladder.decisions import Decision
-from casework.ladder.engine import decide, decide_by_every_rule, nothing_to_decide
-from casework.ladder.stages import CATALOGUE, Stage
-from casework.ladder.view import CaseState, DecisionState, PupilView
-from casework.marks import SessionMark
-from casework.measures import AttendanceMeasures, PriorTotals
-from casework.policy import Policy
+from casework.core.calendar import RegisterSession
+from casework.core.ladder.engine import decide, decide_by_every_rule, nothing_to_decide
+from casework.core.ladder.proposals import Proposal
+from casework.core.ladder.stages import CATALOGUE, Stage
+from casework.core.ladder.view import CaseState, DecisionState, PupilView
+from casework.core.marks import SessionMark
+from casework.core.measures import AttendanceMeasures, PriorTotals
+from casework.core.policy import Policy
 from tests.factories import make_sweep
 from tests.ladder_factories import (
     CALENDAR,
@@ -180,7 +180,7 @@ class TestSwitchedOff:
     def test_professionals_not_told_of_a_stage_that_was_switched_off(self) -> None:
         """Guards notify what was decided, so a disabled stage sends no professional email."""
         policy = make_policy(stages={"disabled": ["home_visit"]})
-        decisions: list[Decision] = decide(VIEWS["looked_after"], policy)
+        decisions: list[Proposal] = decide(VIEWS["looked_after"], policy)
         assert not [d for d in decisions if "home_visit" in identity(d)]
 
 

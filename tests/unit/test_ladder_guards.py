@@ -9,22 +9,22 @@ from typing import Any
 
 import pytest
 
-from casework.ladder.decisions import (
+from casework.core.ladder.engine import decide
+from casework.core.ladder.guards import apply_guards
+from casework.core.ladder.persistent_absence import SEVERE_PRIORITY
+from casework.core.ladder.proposals import (
     Channel,
     ContactRef,
-    Decision,
     EnterStage,
     OpenTask,
     OwnerRole,
+    Proposal,
     QueueMessage,
     RecipientRole,
     RequestDecision,
     TaskKind,
 )
-from casework.ladder.engine import decide
-from casework.ladder.guards import apply_guards
-from casework.ladder.persistence import SEVERE_PRIORITY
-from casework.ladder.stages import LEGAL_STAGES, Stage
+from casework.core.ladder.stages import LEGAL_STAGES, Stage
 from tests.ladder_factories import (
     DEFAULT_POLICY,
     UPN,
@@ -49,7 +49,7 @@ def parent_message(contact_id: str) -> QueueMessage:
     return QueueMessage(f"k:msg:{contact_id}", to, "attendance_concern/parent")
 
 
-def professional_roles(decisions: list[Decision]) -> list[tuple[str, str]]:
+def professional_roles(decisions: list[Proposal]) -> list[tuple[str, str]]:
     return [
         (m.to.role.value, m.to.address)
         for m in messages(decisions)
@@ -62,7 +62,7 @@ class TestLegalStepsNeedAPerson:
     def test_entering_a_legal_stage_is_dropped_when_a_rule_proposes_it(self, stage: Stage) -> None:
         """A sweep never takes a legal step; only a request for a person's decision survives."""
         view = make_view("Mon /", "Mon 2025-09-15 AM")
-        proposed: list[Decision] = [
+        proposed: list[Proposal] = [
             EnterStage(stage, f"{UPN}:{stage}:2025-09-15", reason="threshold met"),
             RequestDecision(stage, f"{UPN}:{stage}:decision:2025-09-15", reason="threshold met"),
         ]
@@ -88,7 +88,7 @@ class TestParentalResponsibility:
         """Only contacts with parental responsibility are messaged, whatever a rule proposes."""
         contacts = (make_contact("mum"), make_contact("gran", parental_responsibility=False))
         view = make_view("Mon /", "Mon 2025-09-15 AM", contacts=contacts)
-        proposed: list[Decision] = [parent_message("mum"), parent_message("gran")]
+        proposed: list[Proposal] = [parent_message("mum"), parent_message("gran")]
         kept = apply_guards(view, DEFAULT_POLICY, proposed)
         assert [m.to.contact_id for m in messages(kept)] == ["mum"]
 
@@ -132,7 +132,7 @@ class TestProfessionalsAreTold:
             yot_worker_email=YOT_WORKER,
             looked_after=True,
         )
-        proposed: list[Decision] = [
+        proposed: list[Proposal] = [
             EnterStage(Stage.ATTENDANCE_PLAN, f"{UPN}:attendance_plan:2025-09-15", "pa"),
             RequestDecision(Stage.NOTICE_TO_IMPROVE, f"{UPN}:nti:2025-09-15", "threshold"),
             OpenTask(TaskKind.PLAN_REVIEW, "t", D("2025-09-15"), OwnerRole.ATTENDANCE_OFFICER),
@@ -167,7 +167,7 @@ class TestProfessionalsAreTold:
     def test_nobody_is_told_when_a_dropped_legal_stage_was_proposed(self) -> None:
         """Professionals hear of what really happens, not of steps the guards refused."""
         view = make_view("Mon /", "Mon 2025-09-15 AM", social_worker_email=SOCIAL_WORKER)
-        proposed: list[Decision] = [EnterStage(Stage.PROSECUTION, f"{UPN}:prosecution", "x")]
+        proposed: list[Proposal] = [EnterStage(Stage.PROSECUTION, f"{UPN}:prosecution", "x")]
         assert apply_guards(view, DEFAULT_POLICY, proposed) == []
 
 

@@ -7,19 +7,19 @@ from typing import Any
 
 import pytest
 
-from casework.ladder.decisions import (
+from casework.core.ladder.guards import apply_guards
+from casework.core.ladder.outcomes import FOLLOW_UPS, OUTCOMES, follow_up
+from casework.core.ladder.proposals import (
     CloseStage,
-    Decision,
     OpenTask,
     OwnerRole,
+    Proposal,
     RecipientRole,
     TaskKind,
 )
-from casework.ladder.guards import apply_guards
-from casework.ladder.outcomes import FOLLOW_UPS, OUTCOMES, follow_up
-from casework.ladder.stages import Stage
-from casework.ladder.view import CaseState
-from casework.policy import Policy
+from casework.core.ladder.stages import Stage
+from casework.core.ladder.view import CaseState
+from casework.core.policy import Policy
 from tests.ladder_factories import (
     DEFAULT_POLICY,
     closed,
@@ -45,7 +45,7 @@ def outcome(
     case: CaseState | None = None,
     policy: Policy = DEFAULT_POLICY,
     **pupil: Any,
-) -> list[Decision]:
+) -> list[Proposal]:
     """The follow-ups of completing a `kind` task with `result` on a school date."""
     register = make_register("2025-09-03", on.split()[1])
     view = make_view(register, on, case=case, **pupil)

@@ -10,7 +10,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from casework.ladder.decisions import (
+from casework.core.ladder.engine import decide
+from casework.core.ladder.persistent_absence import SEVERE_PRIORITY
+from casework.core.ladder.proposals import (
     Channel,
     EnterStage,
     MakeReferral,
@@ -18,10 +20,8 @@ from casework.ladder.decisions import (
     RecipientRole,
     TaskKind,
 )
-from casework.ladder.engine import decide
-from casework.ladder.persistence import SEVERE_PRIORITY
-from casework.ladder.stages import Stage
-from casework.marks import SessionMark
+from casework.core.ladder.stages import Stage
+from casework.core.marks import SessionMark
 from tests.ladder_factories import (
     CALENDAR,
     DEFAULT_POLICY,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from casework.ladder.decisions import CloseStage
-from casework.ladder.engine import decide
-from casework.ladder.stages import Stage
+from casework.core.ladder.engine import decide
+from casework.core.ladder.proposals import CloseStage
+from casework.core.ladder.stages import Stage
 from tests.factories import make_calendar
 from tests.ladder_factories import (
     DEFAULT_POLICY,

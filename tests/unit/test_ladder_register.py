@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from casework.ladder.decisions import DataAlert
-from casework.ladder.engine import decide
-from casework.ladder.register import check_register, register_missing
+from casework.core.ladder.engine import decide
+from casework.core.ladder.proposals import DataAlert
+from casework.core.ladder.register_checks import check_register, register_missing
 from tests.factories import URN
 from tests.ladder_factories import DEFAULT_POLICY, make_school_view, make_view, messages, of_type
 

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from casework.ladder.decisions import DataAlert, MakeReferral, OpenTask, OwnerRole, TaskKind
-from casework.ladder.engine import decide
-from casework.marks import SessionMark
+from casework.core.ladder.engine import decide
+from casework.core.ladder.proposals import DataAlert, MakeReferral, OpenTask, OwnerRole, TaskKind
+from casework.core.marks import SessionMark
 from tests.ladder_factories import (
     DEFAULT_POLICY,
     UPN,

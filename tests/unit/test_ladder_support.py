@@ -7,11 +7,11 @@ from datetime import date
 
 import pytest
 
-from casework.ladder.decisions import Channel, OpenTask, TaskKind
-from casework.ladder.engine import decide
-from casework.ladder.stages import Stage
-from casework.ladder.view import CaseState, StageState
-from casework.marks import SessionMark
+from casework.core.ladder.engine import decide
+from casework.core.ladder.proposals import Channel, OpenTask, TaskKind
+from casework.core.ladder.stages import Stage
+from casework.core.ladder.view import CaseState, StageState
+from casework.core.marks import SessionMark
 from tests.ladder_factories import (
     DEFAULT_POLICY,
     UPN,

@@ -1,11 +1,17 @@
-"""The legal-step rules (casework.ladder.legal): DOMAIN rules 19–20, 23 and 26, pure."""
+"""The legal-step rules (casework.core.ladder.legal): DOMAIN rules 19–20, 23 and 26, pure."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
 
-from casework.ladder.decisions import (
+from casework.core.ladder.engine import decide
+from casework.core.ladder.legal import (
+    improvement_period,
+    penalty_threshold,
+    prosecution_time_limit,
+)
+from casework.core.ladder.proposals import (
     Channel,
     CloseStage,
     EnterStage,
@@ -13,14 +19,8 @@ from casework.ladder.decisions import (
     RecipientRole,
     RequestDecision,
 )
-from casework.ladder.engine import decide
-from casework.ladder.legal import (
-    improvement_period,
-    penalty_threshold,
-    prosecution_time_limit,
-)
-from casework.ladder.stages import LEGAL_STAGES, Stage
-from casework.ladder.view import (
+from casework.core.ladder.stages import LEGAL_STAGES, Stage
+from casework.core.ladder.view import (
     CaseState,
     ContactFacts,
     DecisionState,
@@ -28,7 +28,7 @@ from casework.ladder.view import (
     PupilView,
     StageState,
 )
-from casework.policy import Policy, parse_policy
+from casework.core.policy import Policy, parse_policy
 from tests.factories import URN, make_calendar, make_marks, make_sweep
 
 UPN = "A123456789012"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from casework.calendar import RegisterSession
-from casework.marks import SessionMark, amendment_history, latest_versions, visible_marks
+from casework.core.calendar import RegisterSession
+from casework.core.marks import SessionMark, amendment_history, latest_versions, visible_marks
 from tests.factories import make_mark_version, make_sweep
 
 AM, PM = RegisterSession.AM, RegisterSession.PM

@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from casework.calendar import RegisterSession, SweepPoint
-from casework.codes import GROUND_I, ILLNESS, LATE_PRESENT, PENALTY
-from casework.marks import SessionMark, visible_marks
-from casework.measures import (
+from casework.core.calendar import RegisterSession, SweepPoint
+from casework.core.codes import GROUND_I, ILLNESS, LATE_PRESENT, PENALTY
+from casework.core.marks import SessionMark, visible_marks
+from casework.core.measures import (
     Band,
     Episode,
     band,

@@ -1,4 +1,4 @@
-"""The law's arithmetic for legal steps (casework.penalties): DOMAIN rules 21–26, §1.2, §8."""
+"""The law's arithmetic for legal steps (casework.core.legal): DOMAIN rules 21–26, §1.2, §8."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from casework.calendar import england_bank_holidays
-from casework.penalties import (
+from casework.core.calendar import england_bank_holidays
+from casework.core.legal.penalties import (
     NoticeStatus,
     PriorNotice,
     Rate,
@@ -27,7 +27,7 @@ from casework.penalties import (
     payment_due,
     prosecution_clock,
 )
-from casework.policy import LegalSection, Policy
+from casework.core.policy import LegalSection, Policy
 
 LEGAL = Policy().legal
 HOLIDAYS = england_bank_holidays(2024, 2028)

@@ -1,10 +1,10 @@
-"""Roles, scope and who may do what (casework.permissions): pure rules, no database."""
+"""Roles, scope and who may do what (casework.core.permissions): pure rules, no database."""
 
 from __future__ import annotations
 
 import pytest
 
-from casework.permissions import (
+from casework.core.permissions import (
     LA_WIDE_ROLES,
     SCHOOL_ROLES,
     Role,

@@ -10,8 +10,8 @@ from typing import Any
 import pydantic
 import pytest
 
-from casework.ladder.stages import CATALOGUE, Stage
-from casework.policy import DEFAULT_POLICY_FILE, Policy, PolicyError, load_policy, parse_policy
+from casework.core.ladder.stages import CATALOGUE, Stage
+from casework.core.policy import DEFAULT_POLICY_FILE, Policy, PolicyError, load_policy, parse_policy
 
 OPTIONAL = [spec.stage for spec in CATALOGUE if spec.optional]
 STATUTORY = [spec.stage for spec in CATALOGUE if not spec.optional]

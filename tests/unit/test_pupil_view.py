@@ -7,12 +7,12 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from casework.calendar import RegisterSession, SweepPoint
-from casework.codes import CODES, GROUND_I, PENALTY
-from casework.ladder.stages import Stage
-from casework.ladder.view import CaseState, StageState
-from casework.marks import SessionMark
-from casework.measures import consecutive_school_days, unexplained_episode
+from casework.core.calendar import RegisterSession, SweepPoint
+from casework.core.codes import CODES, GROUND_I, PENALTY
+from casework.core.ladder.stages import Stage
+from casework.core.ladder.view import CaseState, StageState
+from casework.core.marks import SessionMark
+from casework.core.measures import consecutive_school_days, unexplained_episode
 from tests.factories import make_sweep
 from tests.ladder_factories import CALENDAR, make_view
 

@@ -16,32 +16,30 @@ B: possible 40, attended 31, authorised 6, unauthorised 3, PA 2 of 4, SA 1 of 4.
 
 from __future__ import annotations
 
-import ast
 from collections import Counter
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 
-from casework.calendar import RegisterSession, SchoolCalendar
-from casework.marks import SessionMark
-from casework.reports.actions import (
+from casework.core.calendar import RegisterSession, SchoolCalendar
+from casework.core.marks import SessionMark
+from casework.core.reports.actions import (
     DecisionRow,
     NoticeRow,
     StageRow,
     TaskRow,
     count_actions,
 )
-from casework.reports.charts import count_axis
-from casework.reports.cohorts import (
+from casework.core.reports.charts import count_axis
+from casework.core.reports.cohorts import (
     PUPIL_PREMIUM,
     WHOLE,
     Cohort,
     PupilTraits,
     cohorts_of,
 )
-from casework.reports.documents import governors_document, la_document
-from casework.reports.figures import (
+from casework.core.reports.documents import governors_document, la_document
+from casework.core.reports.figures import (
     Period,
     Row,
     SchoolData,
@@ -52,18 +50,18 @@ from casework.reports.figures import (
     school_rows,
     total,
 )
-from casework.reports.rates import Ratio, Totals
-from casework.reports.suppression import suppressed
-from casework.reports.tables import TableRow, attendance_bars
-from casework.reports.terms import TermKey, terms_between
-from casework.reports.what_worked import (
+from casework.core.reports.rates import Ratio, Totals
+from casework.core.reports.suppression import suppressed
+from casework.core.reports.tables import TableRow, attendance_bars
+from casework.core.reports.terms import TermKey, terms_between
+from casework.core.reports.what_worked import (
     EffectTally,
     effect_windows,
     first_entries,
     stage_effect,
     tally,
 )
-from casework.reports.what_worked_table import change_text
+from casework.core.reports.what_worked_table import change_text
 from tests.factories import TERMS, make_calendar
 
 MONDAY = date(2025, 9, 8)
@@ -496,37 +494,3 @@ class TestCharts:
     def test_a_run_of_suppressed_cells_is_one_wide_cell_when_laid_out(self) -> None:
         row = TableRow(("Year 1", "suppressed", "suppressed", "suppressed", "92.1%", "5.0%"))
         assert row.spans == [("suppressed", 3), ("92.1%", 1), ("5.0%", 1)]
-
-
-REPORTS = Path(__file__).resolve().parents[2] / "casework" / "reports"
-FORBIDDEN = (
-    "sqlmodel",
-    "sqlalchemy",
-    "prefect",
-    "fastapi",
-    "typer",
-    "notifications",
-    "casework.settings",
-    "casework.db",
-    "casework.service",
-    "casework.web",
-    "casework.cli",
-    "weasyprint",
-)
-
-
-@pytest.mark.parametrize("path", sorted(p.name for p in REPORTS.glob("*.py")))
-def test_reports_core_imports_no_shell_when_loaded(path: str) -> None:
-    """The figures are pure: no database, settings, PDF or clock in casework/reports."""
-    tree = ast.parse((REPORTS / path).read_text())
-    names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
-    names += [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
-    assert [n for n in names if n.startswith(FORBIDDEN)] == []
-    clock = [
-        n.func.attr
-        for n in ast.walk(tree)
-        if isinstance(n, ast.Call)
-        and isinstance(n.func, ast.Attribute)
-        and n.func.attr in {"now", "today", "utcnow"}
-    ]
-    assert clock == []

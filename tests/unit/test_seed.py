@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from stdnum.gb import upn as stdnum_upn
 
-from casework.codes import CODES
+from casework.core.codes import CODES
 from casework.seed import write_synthetic_la
 from casework.seed.terms import easter_sunday, half_terms
 

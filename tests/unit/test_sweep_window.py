@@ -12,22 +12,22 @@ from types import MappingProxyType
 
 import pytest
 
-from casework.calendar import RegisterSession, academic_year_start, monday_of
-from casework.codes import CODES as CODE_TABLE
-from casework.codes import PENALTY
-from casework.ladder.engine import decide
-from casework.ladder.stages import Stage
-from casework.ladder.view import CaseState, PupilView
-from casework.ladder.window import (
+from casework.core.calendar import RegisterSession, academic_year_start, monday_of
+from casework.core.codes import CODES as CODE_TABLE
+from casework.core.codes import PENALTY
+from casework.core.ladder.engine import decide
+from casework.core.ladder.stages import Stage
+from casework.core.ladder.view import CaseState, PupilView
+from casework.core.ladder.window import (
     SHORT_WEEKS,
     Reading,
     counted_weeks,
     long_weeks,
     reading_for,
 )
-from casework.marks import SessionMark
-from casework.measures import PriorTotals, illness_days, measure
-from casework.policy import load_policy
+from casework.core.marks import SessionMark
+from casework.core.measures import PriorTotals, illness_days, measure
+from casework.core.policy import load_policy
 from tests.ladder_factories import CALENDAR, case_after, make_stage, make_view, sweep_at
 
 POLICY = load_policy()

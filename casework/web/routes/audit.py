@@ -19,12 +19,12 @@ from sqlmodel import and_, col, or_, select
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, Response
 
-from casework.audit import AuditDraft, AuditKind
+from casework.core.audit import AuditDraft, AuditKind
+from casework.core.permissions import may_read_audit
 from casework.db.audit_log import append_entries
 from casework.db.session import unit_of_work
 from casework.db.tables import AuditEntry
-from casework.permissions import may_read_audit
-from casework.service.audit import ExportFormat, export, verify_report
+from casework.service.audit.trail import ExportFormat, export, verify_report
 from casework.web.deps import (
     SessionDep,
     Viewer,

@@ -16,11 +16,11 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 from starlette.responses import RedirectResponse, Response
 
+from casework.core.permissions import is_read_only, may_decide
+from casework.core.policy import load_policy
 from casework.db.tables import Decision, Pupil, School
-from casework.permissions import is_read_only, may_decide
-from casework.policy import load_policy
-from casework.service.decisions import decide_with_outcome
 from casework.service.errors import InvalidRequest, NotAllowed, NotFound
+from casework.service.legal.decisions import decide_with_outcome
 from casework.web.casepage import needs_and_circumstances
 from casework.web.deps import (
     SessionDep,

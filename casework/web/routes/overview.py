@@ -16,8 +16,8 @@ from fastapi import APIRouter, Request
 from sqlmodel import Session, col, select
 from starlette.responses import Response
 
+from casework.core.ladder.stages import Stage
 from casework.db.tables import Decision, Pupil, StageEntry, Task
-from casework.ladder.stages import Stage
 from casework.web.deps import Scope, SessionDep, ViewerDep, WebDep
 from casework.web.pages import render
 from casework.web.queue import OPEN_STATUSES, overdue_clause, schools_in_scope

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from sqlmodel import col, select
 from starlette.responses import FileResponse, Response
 
-from casework.audit import AuditDraft, AuditKind
+from casework.core.audit import AuditDraft, AuditKind
 from casework.db.audit_log import append_entries
 from casework.db.session import unit_of_work
 from casework.db.tables import Case, Letter

@@ -13,7 +13,7 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import FileResponse, Response
 
-from casework.permissions import in_scope
+from casework.core.permissions import in_scope
 from casework.web.deps import ViewerDep, WebDep
 from casework.web.pages import render
 

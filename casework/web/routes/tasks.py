@@ -12,11 +12,11 @@ from fastapi import APIRouter, Form, Query, Request
 from sqlmodel import Session, col, or_, select
 from starlette.responses import RedirectResponse, Response
 
+from casework.core.ladder.proposals import TaskKind
+from casework.core.permissions import may_assign_tasks, may_work_tasks
 from casework.db.tables import Pupil, School, Task, User
-from casework.ladder.decisions import TaskKind
-from casework.permissions import may_assign_tasks, may_work_tasks
-from casework.service import tasks as task_service
 from casework.service.errors import InvalidRequest, NotAllowed, NotFound, ServiceError
+from casework.service.tasks import actions as task_service
 from casework.web.deps import (
     SessionDep,
     Viewer,

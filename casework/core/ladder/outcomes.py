@@ -1,0 +1,140 @@
+"""What a caseworker's recorded outcome sets going: the outcome side of the ladder (pure).
+
+Child not seen -> safeguarding review the same day (rule 8); consent given -> the form (rule 14);
+needs identified -> Team Around the Family (rule 15); contract signed -> a review (rule 18);
+support not engaged with -> an attendance contract is offered (rule 18).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from casework.core.ladder.proposals import CloseStage, OpenTask, OwnerRole, Proposal, TaskKind
+from casework.core.ladder.stages import Stage
+from casework.core.ladder.support import enter_team_around_family, offer_contract
+from casework.core.ladder.view import PupilView
+from casework.core.policy import Policy
+
+OUTCOMES: Mapping[str, tuple[str, ...]] = {
+    TaskKind.CALL_PARENT: ("reason_given", "no_reason_given", "no_answer"),
+    TaskKind.HOME_VISIT: ("child_seen", "child_not_seen"),
+    TaskKind.SAFEGUARDING_REVIEW: ("referred_to_social_care", "no_further_action"),
+    TaskKind.ATTENDANCE_CONVERSATION: ("held", "not_attended"),
+    TaskKind.ATTENDANCE_MEETING: ("plan_agreed", "not_attended"),
+    TaskKind.PLAN_REVIEW: ("improving", "not_improving"),
+    TaskKind.CONSENT_REQUEST: ("consent_given", "consent_declined", "consent_withdrawn"),
+    TaskKind.SNF_COMPLETE: ("needs_identified", "no_needs_identified", "consent_withdrawn"),
+    TaskKind.TAF_MEETING: ("held", "not_attended"),
+    TaskKind.TAF_REVIEW: ("continue", "close"),
+    TaskKind.SEVERE_ABSENCE_MEETING: ("plan_agreed", "not_attended"),
+    TaskKind.LATENESS_MEETING: ("held", "not_attended"),
+    TaskKind.CONTRACT_OFFER: ("signed", "declined"),
+    TaskKind.CONTRACT_REVIEW: ("kept", "breached"),
+    TaskKind.NOTICE_PAYMENT: ("paid",),
+    TaskKind.CME_ENQUIRY: ("located", "not_located"),
+    TaskKind.REGISTER_INCOMPLETE: ("resolved",),
+    TaskKind.LETTER_TO_POST: ("posted",),
+}
+
+FollowUp = Callable[[PupilView, Policy, str], list[Proposal]]
+
+
+def _safeguarding(view: PupilView, policy: Policy, task_key: str) -> list[Proposal]:
+    return [
+        OpenTask(
+            TaskKind.SAFEGUARDING_REVIEW,
+            f"{task_key}:safeguarding",
+            view.on.school_date,
+            OwnerRole.DSL,
+            Stage.HOME_VISIT,
+            context={"reason": "child not seen at home visit"},
+        )
+    ]
+
+
+def _form(view: PupilView, policy: Policy, task_key: str) -> list[Proposal]:
+    due = view.calendar.add_school_days(
+        view.on.school_date, policy.support.snf_complete_due_school_days
+    )
+    return [
+        OpenTask(
+            TaskKind.SNF_COMPLETE,
+            f"{task_key}:form",
+            due,
+            OwnerRole.ATTENDANCE_OFFICER,
+            Stage.STRENGTHS_AND_NEEDS,
+        )
+    ]
+
+
+def _close(stage: Stage, reason: str) -> FollowUp:
+    def close(view: PupilView, policy: Policy, task_key: str) -> list[Proposal]:
+        entry = view.case.open_stage(stage)
+        return [CloseStage(stage, entry.key, reason)] if entry else []
+
+    return close
+
+
+def _taf(view: PupilView, policy: Policy, task_key: str) -> list[Proposal]:
+    closing = _close(Stage.STRENGTHS_AND_NEEDS, "form completed: needs identified")
+    return closing(view, policy, task_key) + enter_team_around_family(
+        view, policy, "Strengths and Needs form identified needs"
+    )
+
+
+def _contract_review(view: PupilView, policy: Policy, task_key: str) -> list[Proposal]:
+    due = view.calendar.add_school_weeks(
+        view.on.school_date, policy.support.contract_review_school_weeks
+    )
+    return [
+        OpenTask(
+            TaskKind.CONTRACT_REVIEW,
+            f"{task_key}:review",
+            due,
+            OwnerRole.ATTENDANCE_OFFICER,
+            Stage.PARENTING_CONTRACT,
+        )
+    ]
+
+
+def _not_engaged(view: PupilView, policy: Policy, task_key: str) -> list[Proposal]:
+    return offer_contract(view, policy, "support not engaged with")
+
+
+def _not_improving(view: PupilView, policy: Policy, task_key: str) -> list[Proposal]:
+    return offer_contract(view, policy, "persistent absence not improving at review")
+
+
+FOLLOW_UPS: Mapping[tuple[str, str], FollowUp] = {
+    (TaskKind.HOME_VISIT, "child_not_seen"): _safeguarding,
+    (TaskKind.CONSENT_REQUEST, "consent_given"): _form,
+    (TaskKind.CONSENT_REQUEST, "consent_declined"): _close(
+        Stage.STRENGTHS_AND_NEEDS, "consent declined"
+    ),
+    (TaskKind.CONSENT_REQUEST, "consent_withdrawn"): _close(
+        Stage.STRENGTHS_AND_NEEDS, "consent withdrawn"
+    ),
+    (TaskKind.SNF_COMPLETE, "consent_withdrawn"): _close(
+        Stage.STRENGTHS_AND_NEEDS, "consent withdrawn"
+    ),
+    (TaskKind.SNF_COMPLETE, "needs_identified"): _taf,
+    (TaskKind.SNF_COMPLETE, "no_needs_identified"): _close(
+        Stage.STRENGTHS_AND_NEEDS, "form completed: no needs identified"
+    ),
+    (TaskKind.TAF_REVIEW, "close"): _close(Stage.TEAM_AROUND_FAMILY, "closed at review"),
+    (TaskKind.CONTRACT_OFFER, "signed"): _contract_review,
+    (TaskKind.CONTRACT_OFFER, "declined"): _close(
+        Stage.PARENTING_CONTRACT, "attendance contract declined (recorded as evidence)"
+    ),
+    (TaskKind.ATTENDANCE_MEETING, "not_attended"): _not_engaged,
+    (TaskKind.SEVERE_ABSENCE_MEETING, "not_attended"): _not_engaged,
+    (TaskKind.PLAN_REVIEW, "not_improving"): _not_improving,
+}
+
+
+def follow_up(
+    view: PupilView, policy: Policy, kind: str, outcome: str, task_key: str
+) -> list[Proposal]:
+    """The decisions that completing a task of `kind` with `outcome` sets going."""
+    step = FOLLOW_UPS.get((kind, outcome))
+    return step(view, policy, task_key) if step else []

@@ -1,0 +1,112 @@
+"""Who may do what: user roles, what each role may read and change, and the school-scope rule.
+
+Pure functions over role names and school URNs, shared by the web app and the CLI's `--as`.
+A school user (`urn` set) reaches only their own school; an LA-wide user (`urn` None) reaches
+every school. Legal decisions follow DOMAIN.md rule 23: a headteacher for their own school, or an
+LA officer anywhere.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from casework.core.ladder.proposals import OwnerRole
+
+
+class Role(StrEnum):
+    SCHOOL_STAFF = "school_staff"
+    ATTENDANCE_OFFICER = "attendance_officer"
+    HEADTEACHER = "headteacher"
+    LA_OFFICER = "la_officer"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+ROLE_TITLES: dict[Role, str] = {
+    Role.SCHOOL_STAFF: "School staff",
+    Role.ATTENDANCE_OFFICER: "Attendance officer",
+    Role.HEADTEACHER: "Headteacher",
+    Role.LA_OFFICER: "LA attendance officer",
+    Role.AUDITOR: "Auditor",
+    Role.ADMIN: "Administrator",
+}
+
+SCHOOL_ROLES: frozenset[Role] = frozenset(
+    {Role.SCHOOL_STAFF, Role.ATTENDANCE_OFFICER, Role.HEADTEACHER}
+)
+LA_WIDE_ROLES: frozenset[Role] = frozenset({Role.LA_OFFICER, Role.ADMIN})
+_CASEWORKERS: frozenset[Role] = SCHOOL_ROLES | {Role.LA_OFFICER, Role.ADMIN}
+_ASSIGNERS: frozenset[Role] = frozenset(
+    {Role.ATTENDANCE_OFFICER, Role.HEADTEACHER, Role.LA_OFFICER, Role.ADMIN}
+)
+_AUDIT_READERS: frozenset[Role] = frozenset(
+    {Role.ATTENDANCE_OFFICER, Role.HEADTEACHER, Role.LA_OFFICER, Role.AUDITOR, Role.ADMIN}
+)
+
+# Which tasks land in a role's own queue ("mine"): the owner roles the engine gives tasks to.
+_QUEUE_OWNERS: dict[Role, frozenset[str]] = {
+    Role.SCHOOL_STAFF: frozenset({OwnerRole.SCHOOL_OFFICE}),
+    Role.ATTENDANCE_OFFICER: frozenset(
+        {OwnerRole.ATTENDANCE_OFFICER, OwnerRole.SCHOOL_OFFICE, OwnerRole.DSL}
+    ),
+    Role.HEADTEACHER: frozenset({OwnerRole.HEADTEACHER, OwnerRole.DSL}),
+    Role.LA_OFFICER: frozenset({OwnerRole.LA_OFFICER}),
+    Role.AUDITOR: frozenset(OwnerRole),
+    Role.ADMIN: frozenset(OwnerRole),
+}
+
+
+def parse_role(value: str) -> Role:
+    """The Role named by `value`; ValueError listing the valid names otherwise."""
+    try:
+        return Role(value)
+    except ValueError:
+        names = ", ".join(r.value for r in Role)
+        raise ValueError(f"unknown role {value!r}: use one of {names}") from None
+
+
+def account_problem(role: Role, urn: str | None) -> str | None:
+    """Why an account with this role and school cannot exist, or None when it can."""
+    if role in SCHOOL_ROLES and not urn:
+        return f"the {role} role belongs to a school: give its URN with --school"
+    if role in LA_WIDE_ROLES and urn:
+        return f"the {role} role is LA-wide: leave out --school"
+    return None
+
+
+def in_scope(user_urn: str | None, urn: str | None) -> bool:
+    """A school user reaches only their own school; an LA-wide user reaches all."""
+    return user_urn is None or (urn is not None and user_urn == urn)
+
+
+def is_read_only(role: Role | str) -> bool:
+    """Auditors read and export; they never change anything."""
+    return Role(role) is Role.AUDITOR
+
+
+def may_work_tasks(role: Role | str) -> bool:
+    """May acknowledge and complete caseworker tasks (in scope)."""
+    return Role(role) in _CASEWORKERS
+
+
+def may_assign_tasks(role: Role | str) -> bool:
+    """May give a task to a named person."""
+    return Role(role) in _ASSIGNERS
+
+
+def may_decide(role: Role | str, user_urn: str | None, pupil_urn: str) -> bool:
+    """May approve or decline a legal step for a pupil at `pupil_urn` (DOMAIN.md rule 23)."""
+    role = Role(role)
+    if role is Role.LA_OFFICER:
+        return True
+    return role is Role.HEADTEACHER and user_urn is not None and user_urn == pupil_urn
+
+
+def may_read_audit(role: Role | str) -> bool:
+    """May read and export the audit trail (within scope)."""
+    return Role(role) in _AUDIT_READERS
+
+
+def queue_owner_roles(role: Role | str) -> frozenset[str]:
+    """The task owner roles whose unassigned tasks form this role's own queue."""
+    return _QUEUE_OWNERS[Role(role)]

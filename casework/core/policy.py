@@ -1,0 +1,153 @@
+"""The LA's policy: every ladder number, as frozen pydantic models checked when the file loads.
+
+The defaults here mirror `policy_default.toml` (a unit test holds them equal); an LA's own file
+only needs the keys it changes.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from casework.core.ladder.stages import SPECS, Stage
+
+DEFAULT_POLICY_FILE = Path(__file__).with_name("policy_default.toml")
+
+
+class PolicyError(ValueError):
+    """The policy file is not valid; the message names the key and the reason."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class LaSection(_Section):
+    name: str = "Synthetic County Council"
+    virtual_school_email: str = "virtual.school@la.example.org"
+    attendance_team_email: str = "attendance.team@la.example.org"
+
+
+class StagesSection(_Section):
+    disabled: tuple[Stage, ...] = ()
+
+    @field_validator("disabled")
+    @classmethod
+    def _only_optional(cls, stages: tuple[Stage, ...]) -> tuple[Stage, ...]:
+        fixed = [s.value for s in stages if not SPECS[s].optional]
+        if fixed:
+            raise ValueError(f"these stages cannot be switched off: {', '.join(fixed)}")
+        return stages
+
+
+class BandsSection(_Section):
+    concern_below_percent: int = Field(95, gt=90, le=100)
+    min_possible_sessions: int = Field(20, ge=0)
+    recovery_school_weeks: int = Field(6, ge=1)
+
+
+class AbsenceSection(_Section):
+    home_visit_on_day: int = Field(3, ge=1)
+    la_referral_unauthorised_days: int = Field(10, ge=1)
+    cme_enquiry_days: int = Field(20, ge=1)
+    illness_referral_days: int = Field(15, ge=1)
+    n_unresolved_school_days: int = Field(5, ge=1)
+
+    @model_validator(mode="after")
+    def _in_order(self) -> AbsenceSection:
+        if not self.home_visit_on_day < self.la_referral_unauthorised_days < self.cme_enquiry_days:
+            raise ValueError(
+                "home_visit_on_day < la_referral_unauthorised_days < cme_enquiry_days must hold"
+            )
+        return self
+
+
+class SupportSection(_Section):
+    attendance_meeting_due_school_days: int = Field(10, ge=0)
+    plan_review_school_weeks: int = Field(6, ge=1)
+    snf_complete_due_school_days: int = Field(20, ge=0)
+    consent_request_due_school_days: int = Field(5, ge=0)
+    taf_meeting_due_school_days: int = Field(15, ge=0)
+    taf_review_school_weeks: int = Field(6, ge=1)
+    severe_meeting_due_school_days: int = Field(5, ge=0)
+    lateness_marks: int = Field(10, ge=1)
+    lateness_window_school_weeks: int = Field(6, ge=1)
+    lateness_meeting_due_school_days: int = Field(10, ge=0)
+    contract_offer_due_school_days: int = Field(10, ge=0)
+    contract_review_school_weeks: int = Field(4, ge=1)
+    concern_conversation_due_school_days: int = Field(5, ge=0)
+
+
+class LegalSection(_Section):
+    threshold_sessions: int = Field(10, ge=1)
+    threshold_school_weeks: int = Field(10, ge=1)
+    nti_school_weeks: int = Field(6, ge=1)
+    deemed_receipt_working_days: int = Field(2, ge=0)
+    first_notice_pence: int = Field(16000, gt=0)
+    first_notice_reduced_pence: int = Field(8000, gt=0)
+    reduced_within_days: int = Field(21, ge=1)
+    pay_within_days: int = Field(28, ge=1)
+    second_notice_pence: int = Field(16000, gt=0)
+    notice_lookback_years: int = Field(3, ge=1)
+    framework_start_date: date = date(2024, 8, 19)
+    prosecution_limit_months: int = Field(6, ge=1)
+    prosecution_warning_weeks: int = Field(4, ge=1)
+    notice_service: Literal["post", "hand"] = "post"
+    la_address: str = "Attendance Service, County Hall, 1 Shire Street, Synthetictown, ST1 1AA"
+    payment_methods: tuple[str, ...] = (
+        "Online at https://pay.la.example.org/penalty-notices, quoting the notice reference",
+        "By telephone on 0300 000 0000 with a debit or credit card, quoting the notice reference",
+        "By cheque payable to Synthetic County Council, posted to the address given in this "
+        "notice with the notice reference written on the back",
+    )
+
+    @model_validator(mode="after")
+    def _in_order(self) -> LegalSection:
+        if self.first_notice_reduced_pence >= self.first_notice_pence:
+            raise ValueError("first_notice_reduced_pence must be below first_notice_pence")
+        if self.reduced_within_days >= self.pay_within_days:
+            raise ValueError("reduced_within_days must be below pay_within_days")
+        return self
+
+
+class TasksSection(_Section):
+    overdue_escalates_to: str = "headteacher"
+
+
+class Policy(_Section):
+    la: LaSection = LaSection()
+    stages: StagesSection = StagesSection()
+    bands: BandsSection = BandsSection()
+    absence: AbsenceSection = AbsenceSection()
+    support: SupportSection = SupportSection()
+    legal: LegalSection = LegalSection()
+    tasks: TasksSection = TasksSection()
+
+    def enabled(self, stage: Stage) -> bool:
+        return stage not in self.stages.disabled
+
+
+def parse_policy(data: dict[str, Any]) -> Policy:
+    """Validate a policy mapping; errors name the dotted key."""
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'policy'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise PolicyError(f"invalid policy: {problems}") from exc
+
+
+def load_policy(path: Path | None = None) -> Policy:
+    """The LA's policy file, or the shipped default when `path` is None."""
+    source = path or DEFAULT_POLICY_FILE
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise PolicyError(f"cannot read policy file {source}: {exc}") from exc
+    return parse_policy(data)

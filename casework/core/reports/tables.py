@@ -1,0 +1,238 @@
+"""Report building blocks: tables and sections of already formatted text, and the shared ones.
+
+The templates only lay these out; every figure is formatted here from exact counts, and a
+suppressed row reads "suppressed" in every cell but its label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from casework.core.ladder.stages import CATALOGUE, LEGAL_STAGES, SPECS, Stage
+from casework.core.reports import charts
+from casework.core.reports.actions import ActionCounts
+from casework.core.reports.figures import Row
+from casework.core.reports.rates import Ratio, Totals
+
+SUPPRESSED = "suppressed"
+RATE_HEADERS = (
+    "Pupils",
+    "Attendance",
+    "Overall absence",
+    "Authorised",
+    "Unauthorised",
+    "Persistent absence",
+    "Severe absence",
+)
+STAGE_ORDER = [spec.stage.value for spec in CATALOGUE]
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    cells: tuple[str, ...]
+    suppressed: bool = False
+    total: bool = False
+
+    @property
+    def spans(self) -> list[tuple[str, int]]:
+        """Cells after the label as (text, columns): a run of 'suppressed' is one wide cell."""
+        out: list[tuple[str, int]] = []
+        for cell in self.cells[1:]:
+            if out and cell == SUPPRESSED and out[-1][0] == SUPPRESSED:
+                out[-1] = (SUPPRESSED, out[-1][1] + 1)
+            else:
+                out.append((cell, 1))
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    caption: str
+    headers: tuple[str, ...]
+    rows: tuple[TableRow, ...]
+    empty: str = "None in this period."
+    kind: str = "table"
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    svg: str
+    kind: str = "chart"
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    title: str
+    intro: str = ""
+    parts: tuple[Table | Chart, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def stage_title(stage: str) -> str:
+    try:
+        return SPECS[Stage(stage)].title
+    except ValueError:
+        return stage.replace("_", " ").capitalize()
+
+
+def stage_rank(stage: str) -> int:
+    return STAGE_ORDER.index(stage) if stage in STAGE_ORDER else len(STAGE_ORDER)
+
+
+def share(ratio: Ratio, count: int) -> str:
+    return f"{ratio.text} ({count})" if ratio.denominator else "–"
+
+
+def rate_cells(t: Totals | None) -> tuple[str, ...]:
+    if t is None:
+        return (SUPPRESSED,) * len(RATE_HEADERS)
+    return (
+        str(t.pupils),
+        t.attendance.text,
+        t.absence.text,
+        t.authorised_rate.text,
+        t.unauthorised_rate.text,
+        share(t.persistent_rate, t.persistent),
+        share(t.severe_rate, t.severe),
+    )
+
+
+def compare_cells(t: Totals | None) -> tuple[str, ...]:
+    if t is None:
+        return (SUPPRESSED, SUPPRESSED)
+    return (t.attendance.text, t.persistent_rate.text)
+
+
+def rates_table(
+    caption: str,
+    rows: Sequence[Row[Totals]],
+    *,
+    compare: str | None = None,
+    total: Row[Totals] | None = None,
+) -> Table:
+    """Rate rows; with `compare`, two more columns (attendance, persistent) for that group."""
+    extra = (f"{compare}: attendance", f"{compare}: persistent") if compare else ()
+    body = [
+        TableRow(
+            (r.label, *rate_cells(r.value), *(compare_cells(r.comparison) if compare else ())),
+            suppressed=r.value is None,
+        )
+        for r in rows
+    ]
+    if total is not None:
+        body.append(TableRow((total.label, *rate_cells(total.value)), total=True))
+    return Table(caption, ("", *RATE_HEADERS, *extra), tuple(body))
+
+
+def attendance_bars(rows: Sequence[Row[Totals]], *, title: str, marker: str | None) -> str:
+    """Shown rows only; the title says how many were suppressed."""
+    hidden = sum(1 for r in rows if r.value is None)
+    if hidden:
+        title = f"{title} ({hidden} suppressed)"
+    bars = [
+        charts.Bar(
+            r.label,
+            None if r.value is None else r.value.attendance.value,
+            SUPPRESSED if r.value is None else r.value.attendance.text,
+            None if r.comparison is None else r.comparison.attendance.value,
+        )
+        for r in rows
+        if r.value is not None
+    ]
+    axis = charts.percent_axis([b.value for b in bars] + [b.marker for b in bars])
+    return charts.horizontal_bars(bars, axis, title=title, marker_name=marker)
+
+
+def trend_charts(rows: Sequence[Row[Totals]], mine: str, others: str | None) -> tuple[Chart, ...]:
+    """Attendance and persistent absence by term, this group beside the comparison."""
+    labels = [r.label for r in rows]
+    out = []
+    picks: tuple[tuple[str, Callable[[Totals], Ratio], Callable[..., charts.Axis]], ...] = (
+        ("Attendance by term", lambda t: t.attendance, charts.percent_axis),
+        ("Persistent absence by term", lambda t: t.persistent_rate, charts.rate_axis),
+    )
+    for what, pick, axis_of in picks:
+        series = [_series(mine, charts.BLUE, [r.value for r in rows], pick)]
+        if others is not None:
+            series.append(_series(others, charts.GREY, [r.comparison for r in rows], pick))
+        axis = axis_of([v for s in series for v in s.values])
+        out.append(Chart(charts.column_chart(labels, series, axis, title=what)))
+    return tuple(out)
+
+
+def _series(
+    name: str, colour: str, values: Sequence[Totals | None], pick: Callable[[Totals], Ratio]
+) -> charts.Series:
+    ratios = [None if v is None else pick(v) for v in values]
+    return charts.Series(
+        name,
+        colour,
+        [None if r is None else r.value for r in ratios],
+        [SUPPRESSED if r is None else r.text for r in ratios],
+    )
+
+
+def action_tables(actions: ActionCounts, *, overdue: bool) -> tuple[Table | Chart, ...]:
+    """Open cases by stage (table and chart), legal decisions, notices, optionally overdue tasks."""
+    stages = sorted(actions.open_by_stage, key=stage_rank)
+    open_rows = [TableRow((stage_title(s), str(actions.open_by_stage[s]))) for s in stages]
+    if stages:
+        whole = ("Pupils with an open case", str(actions.open_cases))
+        open_rows.append(TableRow(whole, total=True))
+    parts: list[Table | Chart] = [
+        Table(
+            "Open cases by stage (pupils)",
+            ("Stage", "Pupils"),
+            tuple(open_rows),
+            empty="No open cases.",
+        ),
+    ]
+    if stages:
+        bars = [
+            charts.Bar(stage_title(s), actions.open_by_stage[s], str(actions.open_by_stage[s]))
+            for s in stages
+        ]
+        axis = charts.count_axis([b.value for b in bars])
+        parts.append(Chart(charts.horizontal_bars(bars, axis, title="Open cases by stage")))
+    parts += [_decisions_table(actions), _notices_table(actions)]
+    if overdue:
+        rows = [
+            TableRow((kind.replace("_", " "), str(n)))
+            for kind, n in sorted(actions.overdue_tasks.items())
+        ]
+        parts.append(
+            Table(
+                "Overdue tasks by kind", ("Task", "Overdue"), tuple(rows), empty="No overdue tasks."
+            )
+        )
+    return tuple(parts)
+
+
+def _decisions_table(actions: ActionCounts) -> Table:
+    statuses = ("requested", "approved", "declined")
+    rows = []
+    for stage in sorted(LEGAL_STAGES, key=stage_rank):
+        counts = [actions.decisions.get((stage.value, s), 0) for s in statuses]
+        rows.append(TableRow((stage_title(stage), *map(str, counts), str(sum(counts)))))
+    return Table(
+        "Legal steps proposed in the period, by status on the report date",
+        ("Step", "Awaiting decision", "Approved", "Declined", "Total"),
+        tuple(rows),
+    )
+
+
+def _notices_table(actions: ActionCounts) -> Table:
+    labels = {
+        "issued": "Issued, awaiting payment",
+        "paid": "Paid",
+        "withdrawn": "Withdrawn",
+        "expired": "Unpaid after the last day to pay",
+    }
+    rows = [TableRow((label, str(actions.notices.get(s, 0)))) for s, label in labels.items()]
+    rows.append(TableRow(("Total issued", str(sum(actions.notices.values()))), total=True))
+    return Table(
+        "Penalty notices issued in the period, by status on the report date",
+        ("Status", "Notices"),
+        tuple(rows),
+    )

@@ -1,0 +1,174 @@
+"""Audit use cases: export the trail (JSONL, CSV, PDF) and verify the whole hash chain.
+
+Both stream the log a page at a time, each page in its own short read transaction, so a chain of
+millions of entries needs neither the memory to hold it nor a long lock on SQLite's single writer
+slot. The chain is append-only, so paging by seq sees a consistent prefix.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from casework.core.audit import EXPORT_FIELDS, ChainBreak, verify_chain
+from casework.db.audit_log import read_records
+from casework.service.audit.pdf import TrailFilters, render_trail_pdf
+
+
+class ExportFormat(StrEnum):
+    JSONL = "jsonl"
+    CSV = "csv"
+    PDF = "pdf"
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """How many entries were checked, and the first break if the chain did not verify."""
+
+    entries: int
+    broken: ChainBreak | None
+
+    @property
+    def is_intact(self) -> bool:
+        return self.broken is None
+
+
+def stream_records(
+    engine: Engine,
+    *,
+    urn: str | None = None,
+    upn: str | None = None,
+    from_date: date | None = None,
+    to_date: date | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Every matching entry in seq order as an export record, read a page per transaction."""
+    after_seq = 0
+    while True:
+        with Session(engine) as session:
+            page = read_records(
+                session,
+                after_seq=after_seq,
+                urn=urn,
+                upn=upn,
+                from_date=from_date,
+                to_date=to_date,
+            )
+        yield from page
+        if not page:
+            return
+        after_seq = page[-1]["seq"]
+
+
+def verify_report(engine: Engine) -> ChainReport:
+    """Verify the whole chain, counting the entries read."""
+    count = 0
+
+    def counted() -> Iterator[dict[str, Any]]:
+        nonlocal count
+        for record in stream_records(engine):
+            count += 1
+            yield record
+
+    broken = verify_chain(counted())
+    return ChainReport(entries=count if broken is None else count - 1, broken=broken)
+
+
+def verify(engine: Engine) -> ChainBreak | None:
+    """The first break in the whole audit chain, or None when every entry verifies."""
+    return verify_report(engine).broken
+
+
+def _csv_row(record: dict[str, Any]) -> list[Any]:
+    row = dict(record)
+    row["detail"] = json.dumps(
+        record["detail"], sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return ["" if row[key] is None else row[key] for key in EXPORT_FIELDS]
+
+
+def _write_text(records: Iterator[dict[str, Any]], fmt: ExportFormat, out: IO[str]) -> int:
+    count = 0
+    writer = csv.writer(out, lineterminator="\n") if fmt is ExportFormat.CSV else None
+    if writer is not None:
+        writer.writerow(EXPORT_FIELDS)
+    for record in records:
+        if writer is not None:
+            writer.writerow(_csv_row(record))
+        else:
+            out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+        count += 1
+    return count
+
+
+def export(
+    engine: Engine,
+    fmt: ExportFormat | str,
+    out: IO[Any],
+    *,
+    urn: str | None = None,
+    upn: str | None = None,
+    from_date: date | None = None,
+    to_date: date | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Write the matching entries to `out` (text for jsonl/csv, binary for pdf); returns the count.
+
+    Filtered exports keep each entry's real seq and hashes, so a gap in seq is visibly filtering.
+    """
+    fmt = ExportFormat(fmt)
+    records = stream_records(engine, urn=urn, upn=upn, from_date=from_date, to_date=to_date)
+    if fmt is not ExportFormat.PDF:
+        return _write_text(records, fmt, out)
+    entries = list(records)
+    filters = TrailFilters(urn=urn, upn=upn, from_date=from_date, to_date=to_date)
+    report = verify_report(engine)
+    out.write(render_trail_pdf(entries, filters, _verification_line(report), now or _now()))
+    return len(entries)
+
+
+def export_pdf(
+    engine: Engine,
+    path: Path,
+    *,
+    urn: str | None = None,
+    upn: str | None = None,
+    from_date: date | None = None,
+    to_date: date | None = None,
+    now: datetime | None = None,
+) -> Path:
+    """Render the matching trail as a PDF at `path` (folders created); returns the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
+        export(
+            engine,
+            ExportFormat.PDF,
+            out,
+            urn=urn,
+            upn=upn,
+            from_date=from_date,
+            to_date=to_date,
+            now=now,
+        )
+    return path
+
+
+def _verification_line(report: ChainReport) -> str:
+    if report.broken is None:
+        return f"Audit chain verified: all {report.entries} entries intact."
+    return (
+        f"AUDIT CHAIN BROKEN at seq {report.broken.seq}: {report.broken.reason}. "
+        "Entries from that point cannot be relied on."
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

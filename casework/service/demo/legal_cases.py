@@ -1,0 +1,101 @@
+"""The demo's legal walk-through: a person approves one penalty notice; it goes unpaid; a person
+approves the prosecution that follows, and the evidence bundle is written.
+
+Every step goes through the same use cases as `pathway decide` and the deadlines run; the demo
+only plays the people (a headteacher's reasons are written here, as they would type them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col
+
+from casework.core.policy import Policy
+from casework.db.tables import Decision, PenaltyNotice
+from casework.service.legal.decisions import decide_with_outcome
+from casework.service.legal.payments import run_notice_deadlines
+
+PN_REASON = (
+    "Demo: ten sessions of term-time holiday taken without leave; the family was told the "
+    "leave would not be authorised. Support is not appropriate for holiday absence."
+)
+PROSECUTION_REASON = (
+    "Demo: the notices were not paid within 28 days; an ESO was considered and an attendance "
+    "contract explored and declined. Proceeding under s444(1)."
+)
+PROSECUTION_FACTORS = {
+    "support_offered": "yes",
+    "support_engaged": "no",
+    "eso_considered": "yes: not suitable, absence is holiday-driven",
+    "contract_explored": "yes: offered and declined",
+    "welfare_safeguarding": "no concerns known",
+    "support_considered": "yes",
+}
+
+
+@dataclass(frozen=True)
+class LegalWalkthrough:
+    upn: str
+    notices: int
+    prosecution_requested: bool
+    bundle: Path | None
+
+
+def _first_requested(db: Session, stage: str, upn: str | None = None) -> Decision | None:
+    stmt = sa.select(Decision).where(
+        col(Decision.stage) == stage, col(Decision.status) == "requested"
+    )
+    if upn is not None:
+        stmt = stmt.where(col(Decision.upn) == upn)
+    return db.scalars(stmt.order_by(col(Decision.id))).first()
+
+
+def run_legal_walkthrough(
+    engine: Engine, policy: Policy, var_dir: Path, now: datetime
+) -> LegalWalkthrough | None:
+    """Approve the first penalty-notice decision, let the notices expire, approve prosecution."""
+    with Session(engine) as db:
+        pn = _first_requested(db, "penalty_notice")
+    if pn is None or pn.id is None:
+        return None
+    decide_with_outcome(
+        engine,
+        pn.id,
+        approve=True,
+        reason=PN_REASON,
+        actor="cli",
+        on=pn.requested_date,
+        now=now,
+        factors={"support_offered": "not appropriate (term-time holiday)"},
+        policy=policy,
+        var_dir=var_dir,
+    )
+    with Session(engine) as db:
+        notices = db.scalars(sa.select(PenaltyNotice).where(col(PenaltyNotice.upn) == pn.upn)).all()
+        last_day = max((n.pay_by_date for n in notices), default=pn.requested_date)
+    after: date = last_day + timedelta(days=1)
+    run_notice_deadlines(engine, after, policy=policy, now=now)
+    with Session(engine) as db:
+        prosecution = _first_requested(db, "prosecution", pn.upn)
+    bundle = None
+    if prosecution is not None and prosecution.id is not None:
+        outcome = decide_with_outcome(
+            engine,
+            prosecution.id,
+            approve=True,
+            reason=PROSECUTION_REASON,
+            actor="cli",
+            on=after,
+            now=now,
+            factors=PROSECUTION_FACTORS,
+            policy=policy,
+            var_dir=var_dir,
+            support_considered="Support considered before any legal step (demo).",
+        )
+        bundle = Path(outcome.bundle_path) if outcome.bundle_path else None
+    return LegalWalkthrough(pn.upn, len(notices), prosecution is not None, bundle)

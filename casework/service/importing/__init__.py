@@ -1,0 +1,1 @@
+"""Imports: files parsed by the core, stored in bulk, rejected rows quarantined and reported."""

@@ -1,0 +1,169 @@
+"""Fast bulk paths for register marks, the one import measured in hundreds of thousands of rows.
+
+SQLAlchemy's per-row type processing is most of the cost of moving 200,000 marks, yet a marks
+file has only a few hundred distinct dates and register-close times. So values are converted
+with SQLAlchemy's own processors for the dialect, once per distinct value, and the rows go to the
+driver directly: `executemany` of INSERT ... ON CONFLICT DO NOTHING on SQLite, and on PostgreSQL
+COPY into a temporary table followed by one INSERT ... SELECT ... ON CONFLICT DO NOTHING.
+
+On SQLite the row trigger that records dirty school days for the tallies (migration 0006) cost
+as much as the rest of the insert together (SQLite has no statement-level triggers). The bulk
+insert therefore lifts it for its own transaction, records its school days itself and puts the
+trigger back as the schema holds it; SQLite's single writer means no other insert can happen
+in between, and a rollback restores it anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from casework.core.imports.marks import MarkKey, MarkRecord, MarkScope, StoredMark
+from casework.service.importing.store import MARKS
+
+CHUNK_ROWS = 20_000  # marks per executemany or COPY; the progress bar moves once a chunk
+
+INSERTED = (*MarkRecord._fields, "batch_id")
+Convert = Callable[[Any], Any]
+
+
+def _memo(convert: Convert | None) -> Convert:
+    """`convert` remembered per distinct value (dates and close times repeat endlessly)."""
+    if convert is None:
+        return lambda value: value
+    seen: dict[Any, Any] = {}
+
+    def cached(value: Any) -> Any:
+        try:
+            return seen[value]
+        except KeyError:
+            seen[value] = found = convert(value)
+            return found
+
+    return cached
+
+
+def _bind(session: Session, column: str) -> Convert:
+    dialect = session.get_bind().dialect
+    return _memo(MARKS.c[column].type.dialect_impl(dialect).bind_processor(dialect))
+
+
+def _result(session: Session, column: str) -> Convert:
+    dialect = session.get_bind().dialect
+    impl = MARKS.c[column].type.dialect_impl(dialect)
+    return _memo(impl.result_processor(dialect, None))
+
+
+def load_mark_versions(session: Session, scope: MarkScope) -> dict[MarkKey, StoredMark]:
+    """The stored versions of marks for the scope's schools and dates, by version key."""
+    if scope.first_date is None or scope.last_date is None or not scope.urns:
+        return {}
+    c = MARKS.c
+    # String-typed on our side so that SQLAlchemy leaves each value as the driver gives it;
+    # the real column processors then run once per distinct value.
+    query = sa.select(
+        c.upn,
+        sa.type_coerce(c.school_date, sa.String),
+        c.session,
+        sa.type_coerce(c.recorded_at, sa.String),
+        c.code,
+        c.minutes_late,
+    ).where(c.urn.in_(sorted(scope.urns)), c.school_date.between(scope.first_date, scope.last_date))
+    as_date, as_time = _result(session, "school_date"), _result(session, "recorded_at")
+    return {
+        (upn, as_date(day), session_, as_time(at)): (code, minutes)
+        for upn, day, session_, at, code, minutes in session.execute(query)
+    }
+
+
+def insert_marks(
+    session: Session,
+    marks: Sequence[MarkRecord],
+    batch_id: int | None,
+    on_chunk: Callable[[int], None] | None = None,
+) -> None:
+    """Insert new mark versions; a version already stored (a concurrent import) is skipped."""
+    as_date, as_time = _bind(session, "school_date"), _bind(session, "recorded_at")
+    # In the unique key's order (day first), so that a day's marks append to its index.
+    ordered = sorted(marks, key=lambda m: (m.school_date, m.upn, m.session, m.recorded_at))
+    rows = [
+        (upn, urn, as_date(day), session_, code, original, minutes, as_time(at), batch_id)
+        for upn, urn, day, session_, code, original, minutes, at in ordered
+    ]
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        _in_chunks(session, rows, _copy_then_insert, on_chunk)
+        return
+    with _dirty_days_written_here(session, {(row[1], row[2]) for row in rows}):
+        _in_chunks(session, rows, _executemany, on_chunk)
+
+
+def _in_chunks(
+    session: Session,
+    rows: list[tuple[Any, ...]],
+    write: Callable[[Session, list[tuple[Any, ...]]], None],
+    on_chunk: Callable[[int], None] | None,
+) -> None:
+    for start in range(0, len(rows), CHUNK_ROWS):
+        chunk = rows[start : start + CHUNK_ROWS]
+        write(session, chunk)
+        if on_chunk is not None:
+            on_chunk(len(chunk))
+
+
+DIRTY_TRIGGER = "marks_dirty_day"
+
+
+@contextmanager
+def _dirty_days_written_here(session: Session, days: set[tuple[str, Any]]) -> Iterator[None]:
+    """SQLite: the dirty-day trigger lifted for this transaction's bulk insert, `days` (urn,
+    bound school date) recorded directly, and the trigger restored from its own definition."""
+    conn = session.connection()
+    definition = conn.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (DIRTY_TRIGGER,)
+    ).scalar()
+    if definition is not None:
+        conn.exec_driver_sql(f"DROP TRIGGER {DIRTY_TRIGGER}")
+    try:
+        yield
+        if days:
+            conn.exec_driver_sql(
+                "INSERT OR IGNORE INTO mark_days_dirty (urn, school_date) VALUES (?, ?)",
+                sorted(days),
+            )
+    finally:
+        if definition is not None:
+            conn.exec_driver_sql(definition)
+
+
+_COLUMNS = ", ".join(INSERTED)
+
+
+def _executemany(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    marks = ", ".join("?" for _ in INSERTED)
+    sql = f"INSERT INTO marks ({_COLUMNS}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
+    session.connection().exec_driver_sql(sql, rows)
+
+
+def _copy_then_insert(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    driver = session.connection().connection.driver_connection
+    if driver is None:
+        raise RuntimeError("no PostgreSQL driver connection to COPY through")
+    with driver.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS marks_incoming ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT {_COLUMNS} FROM marks WITH NO DATA"
+        )
+        with cursor.copy(f"COPY marks_incoming ({_COLUMNS}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO marks ({_COLUMNS}) SELECT {_COLUMNS} FROM marks_incoming "  # noqa: S608
+            "ON CONFLICT DO NOTHING"
+        )
+        cursor.execute("TRUNCATE marks_incoming")

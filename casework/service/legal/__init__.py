@@ -1,0 +1,1 @@
+"""Legal steps: deciding, penalty notices, payments, withdrawal and the evidence bundle."""

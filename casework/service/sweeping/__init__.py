@@ -1,0 +1,1 @@
+"""The daily sweep: each open school's pupils decided and their proposals applied."""

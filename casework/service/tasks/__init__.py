@@ -1,0 +1,1 @@
+"""Caseworker tasks: acknowledge, complete, assign, and the deadlines that fall due."""

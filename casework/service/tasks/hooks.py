@@ -1,0 +1,23 @@
+"""What completing a task of some kinds records beyond the ladder's follow-ups, as one table.
+
+A static table rather than hooks registering themselves on import: a reader sees here every
+kind whose completion writes more than the task, and the import graph stays a tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from casework.core.audit import AuditDraft
+from casework.core.ladder.proposals import TaskKind
+from casework.db.tables import Task
+from casework.service.legal.payments import record_payment
+
+CompletionHook = Callable[[Session, Task, str, str, date, datetime], list[AuditDraft]]
+
+COMPLETION_HOOKS: Mapping[str, CompletionHook] = {
+    TaskKind.NOTICE_PAYMENT.value: record_payment,
+}
