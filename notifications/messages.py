@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
 
+from casework.core.lifecycle import IllegalTransition
+
 
 class MessageStatus(StrEnum):
     QUEUED = "queued"
@@ -60,10 +62,6 @@ FINAL_STATUSES: frozenset[MessageStatus] = frozenset(s for s, to in TRANSITIONS.
 FAILURE_STATUSES: frozenset[MessageStatus] = frozenset(
     {S.TEMPORARY_FAILURE, S.PERMANENT_FAILURE, S.TECHNICAL_FAILURE}
 )
-
-
-class IllegalTransition(ValueError):
-    """A status change the transition table does not allow."""
 
 
 def can_move(current: str, new: str) -> bool:

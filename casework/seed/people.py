@@ -7,10 +7,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
-from enum import StrEnum
 
 from stdnum.gb.upn import calc_check_digit
 
+from casework.core.measures import Band
 from casework.seed.data import ETHNICITIES, FORENAMES, LA_CODE, SURNAMES
 from casework.seed.rng import seeded
 from casework.seed.schools import SeedSchool
@@ -19,13 +19,6 @@ YEAR_GROUPS = {
     "primary": ("R", "1", "2", "3", "4", "5", "6"),
     "secondary": ("7", "8", "9", "10", "11"),
 }
-
-
-class Band(StrEnum):
-    USUAL = "usual"  # around 95 % or better
-    AT_RISK = "at_risk"  # 90-95 %
-    PERSISTENT = "persistent"  # at most 90 %
-    SEVERE = "severe"  # at most 50 %
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +94,7 @@ def _profile(rng: random.Random, fsm: bool, sen_status: str) -> AbsenceProfile:
     elif draw < at_risk:
         band, rate = Band.AT_RISK, rng.uniform(0.05, 0.095)
     else:
-        band, rate = Band.USUAL, rng.uniform(0.0, 0.045)
+        band, rate = Band.NONE, rng.uniform(0.0, 0.045)
     late = rng.choices((0.005, 0.03, 0.12), weights=(70, 25, 5))[0]
     return AbsenceProfile(band, rate, late, takes_holiday=rng.random() < 0.06)
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from casework.core.calendar import RegisterSession, SchoolCalendar
-from casework.seed.people import AbsenceProfile, Band
+from casework.core.measures import Band
+from casework.seed.people import AbsenceProfile
 
 MARK_COLUMNS = "upn,urn,date,session,code,minutes_late,recorded_at\n"
 PRESENT = {RegisterSession.AM: "/", RegisterSession.PM: "\\"}
@@ -36,7 +37,7 @@ _LONG_TRUANCY: Spell = ("O", 3, 10, True, "")
 _HOLIDAY_DAYS = (3, 5, 5, 10)
 
 _SPELLS: dict[Band, tuple[tuple[Spell, ...], tuple[int, ...]]] = {
-    Band.USUAL: (
+    Band.NONE: (
         (_ILLNESS, _WENT_HOME_ILL, _MEDICAL, _UNEXPLAINED_THEN_ILL, _UNEXPLAINED_LEFT,
          _LATE_AFTER_CLOSE, _EXCEPTIONAL_LEAVE),
         (50, 8, 18, 10, 1, 5, 4),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from casework.core.lifecycle import IllegalTransition
 from notifications.messages import (
     FINAL_STATUSES,
     TRANSITIONS,
-    IllegalTransition,
     MessageStatus,
     check_move,
     formatted_status,

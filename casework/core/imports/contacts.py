@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
-from enum import StrEnum
 
 from casework.core.imports.identifiers import (
     UpnChecker,
@@ -29,6 +28,7 @@ from casework.core.imports.rows import (
     required,
     validate_keyed,
 )
+from casework.core.ladder.proposals import Channel
 
 COLUMNS = (
     "upn",
@@ -44,12 +44,6 @@ COLUMNS = (
     "address",
 )
 MAX_CONTACT_ID = 40
-
-
-class Channel(StrEnum):
-    SMS = "sms"
-    EMAIL = "email"
-    LETTER = "letter"
 
 
 @dataclass(frozen=True, slots=True)
