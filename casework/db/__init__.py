@@ -1,1 +1,1 @@
-"""Persistence: tables, engine/session, migrations, snapshots for the core, and the persist step."""
+"""Persistence: tables, engine and sessions, migrations, snapshots for the core, the audit log."""

@@ -1,4 +1,4 @@
-"""Apply decisions: rows + audit entries + outbox rows in the caller's one transaction.
+"""Apply the ladder's proposals: rows + audit entries + outbox rows in the caller's one transaction.
 
 Every insert is `ON CONFLICT (key) DO NOTHING ... RETURNING`, and audit entries are written only
 for rows that were really inserted; so a re-run sweep, a crashed sweep run again, or two sweeps
@@ -39,7 +39,7 @@ SYSTEM = "system"
 
 @dataclass
 class Applied:
-    """What one persist call really changed (for summaries)."""
+    """What one apply call really changed (for summaries)."""
 
     audit: list[AuditDraft] = field(default_factory=list)
 
@@ -74,7 +74,7 @@ def insert_new(
 def ensure_cases(
     session: Session, upns: Iterable[str], urn: str, on: date, now: datetime
 ) -> dict[str, int]:
-    """The case id of each pupil, opening a case on the first decision about them."""
+    """The case id of each pupil, opening a case on the first proposal about them."""
     wanted = sorted(set(upns))
     if not wanted:
         return {}
@@ -86,7 +86,7 @@ def ensure_cases(
 
 @dataclass(frozen=True)
 class Target:
-    """Who the decisions are about and when: one pupil (or a school), one school date."""
+    """Who the proposals are about and when: one pupil (or a school), one school date."""
 
     urn: str
     school_date: date
@@ -385,7 +385,7 @@ def _of(decisions: Sequence[Proposal], kind: type[Any]) -> list[Any]:
 def apply_proposals(
     session: Session, t: Target, decisions: Sequence[Proposal], now: datetime
 ) -> list[AuditDraft]:
-    """Write one target's decisions; returns the audit drafts for what was really created."""
+    """Write one target's proposals; returns the audit drafts for what was really created."""
     return apply_many(session, [(t, decisions)], now)
 
 

@@ -69,7 +69,7 @@ def nothing_to_decide(view: PupilView, policy: Policy) -> bool:
 
 
 def decide(view: PupilView, policy: Policy) -> list[Proposal]:
-    """Values in, decisions out: no I/O and no clock."""
+    """Values in, proposals out: no I/O and no clock."""
     if nothing_to_decide(view, policy):
         return []
     return decide_by_every_rule(view, policy)

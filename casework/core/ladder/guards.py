@@ -106,7 +106,7 @@ def _first_of_each_key(proposed: list[Proposal]) -> list[Proposal]:
 
 
 def apply_guards(view: PupilView, policy: Policy, proposed: list[Proposal]) -> list[Proposal]:
-    """The proposed decisions, filtered and completed by the statutory guards."""
+    """The proposals, filtered and completed by the statutory guards."""
     severe = pupil_band(view, policy) is Band.SEVERE
     kept = [_prioritised(d, severe) for d in _first_of_each_key(proposed) if _allowed(d, view)]
     return kept + list(_notify_professionals(view, policy, kept))

@@ -135,6 +135,6 @@ FOLLOW_UPS: Mapping[tuple[str, str], FollowUp] = {
 def follow_up(
     view: PupilView, policy: Policy, kind: str, outcome: str, task_key: str
 ) -> list[Proposal]:
-    """The decisions that completing a task of `kind` with `outcome` sets going."""
+    """The proposals that completing a task of `kind` with `outcome` sets going."""
     step = FOLLOW_UPS.get((kind, outcome))
     return step(view, policy, task_key) if step else []

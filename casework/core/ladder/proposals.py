@@ -1,4 +1,8 @@
-"""What the rules return: frozen decisions that the shell persists with their audit entries."""
+"""What the rules return: frozen proposals that the service layer applies with their audit entries.
+
+`RequestDecision` asks a person to decide a legal step; the decision itself is a `decisions` table
+row (casework.db.tables.Decision), never a value the ladder returns.
+"""
 
 from __future__ import annotations
 

@@ -6,8 +6,8 @@ first notice (reduced and full rate), a second (full rate only), or none at all,
 decision on prosecution (or an ESO or a contract) is asked for instead. Each notice is posted
 as its own letter through the outbox (so the rendered notice is kept exactly as sent and the
 PDF is made by dispatch), gets a `notice_payment` task due on its last payment day and a
-`notice.issued` audit entry. Payment and expiry live in `notice_clock`, withdrawal in
-`notice_withdrawal`.
+`notice.issued` audit entry. Payment and expiry live in `casework.service.legal.payments`,
+withdrawal in `casework.service.legal.withdrawal`.
 """
 
 from __future__ import annotations

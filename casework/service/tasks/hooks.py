@@ -1,7 +1,7 @@
 """What completing a task of some kinds records beyond the ladder's follow-ups, as one table.
 
 A static table rather than hooks registering themselves on import: a reader sees here every
-kind whose completion writes more than the task, and the import graph stays a tree.
+kind whose completion writes more than the task, and the imports keep no cycle (ADR 0007).
 """
 
 from __future__ import annotations
