@@ -194,3 +194,17 @@ def test_the_layout_checks_can_fail_when_a_forbidden_import_is_present() -> None
         "casework.core.ladder",
         "casework.core.ladder.x",
     ]
+
+
+@pytest.mark.parametrize(
+    ("layer", "forbidden"),
+    [
+        ("casework.service", ("casework.web", "casework.cli", "flows")),
+        ("casework.web", ("casework.cli", "flows")),
+        ("notifications", ("flows", "casework.cli", "casework.web")),
+        ("casework.seed", ("casework.db", "casework.service", "casework.web", "notifications")),
+    ],
+)
+def test_each_shell_layer_imports_only_downward(layer: str, forbidden: tuple[str, ...]) -> None:
+    """Services never reach up into the web app, the CLI or flows; the web never into the CLI."""
+    assert _importers(layer, forbidden) == {}
