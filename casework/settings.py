@@ -85,7 +85,8 @@ class Settings(BaseSettings):
     sms_quiet_start: time = time(21, 0)
     sms_quiet_end: time = time(8, 0)
     dispatch_rate_per_second: float = 50.0  # per provider and process; 0 = no limit
-    dispatch_max_attempts: int = 5  # then technical_failure
+    # An optional cap on tries (0 = none): the policy's retry horizon (72 h) is what decides.
+    dispatch_max_attempts: int = 0
     dispatch_backoff_seconds: float = 60.0  # first retry delay, doubling per attempt
     dispatch_stale_after_seconds: float = 600.0  # 'sending' longer than this -> 'unknown'
     provider_timeout_seconds: float = 10.0  # one Twilio or SMTP call
