@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     database_url: str = ""
     timezone: str = "Europe/London"
     policy_file: Path | None = None
+    # Where the audit chain's head is appended after each commit (docs/decisions/0007); keep
+    # it where the database's users cannot write, or copy it off the machine.
+    audit_anchor_file: Path | None = None
 
     sms_provider: Literal["file", "twilio"] = "file"
     email_provider: Literal["file", "smtp"] = "file"
@@ -63,6 +66,10 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def audit_anchor_path(self) -> Path:
+        return self.audit_anchor_file or self.var_dir / "audit-anchor.jsonl"
 
     @property
     def outbox_dir(self) -> Path:

@@ -10,6 +10,7 @@ import typer
 
 from casework.calendar import RegisterSession
 from casework.cli.app import app, now, policy, settings, today
+from casework.db.audit_anchor import anchor_head
 from casework.orchestration import run_simulate_orchestrated, run_sweep_orchestrated
 from casework.service.database import open_database
 from casework.service.sweep import SchoolSweepResult
@@ -52,6 +53,7 @@ def sweep(
         results += run_sweep_orchestrated(
             settings(), engine, day, register_session, policy=policy(), now=now()
         )
+    anchor_head(engine)  # sweep workers in other processes may have had no anchor to write
     print_summary(results)
 
 
@@ -67,6 +69,7 @@ def simulate(
     results = run_simulate_orchestrated(
         settings(), engine, start.date(), end.date(), policy=policy()
     )
+    anchor_head(engine)
     print_summary(results)
     by_stage = Counter(r.urn for r in results if r.created)
     print(f"schools with new actions: {len(by_stage)}")
