@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     database_url: str = ""
     timezone: str = "Europe/London"
     policy_file: Path | None = None
+    # Where the audit chain's head is appended after each commit (docs/decisions/0007); keep
+    # it where the database's users cannot write, or copy it off the machine.
+    audit_anchor_file: Path | None = None
 
     sms_provider: Literal["file", "twilio"] = "file"
     email_provider: Literal["file", "smtp"] = "file"
@@ -65,6 +68,10 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
     @property
+    def audit_anchor_path(self) -> Path:
+        return self.audit_anchor_file or self.var_dir / "audit-anchor.jsonl"
+
+    @property
     def outbox_dir(self) -> Path:
         return self.var_dir / "outbox"
 
@@ -85,7 +92,8 @@ class Settings(BaseSettings):
     sms_quiet_start: time = time(21, 0)
     sms_quiet_end: time = time(8, 0)
     dispatch_rate_per_second: float = 50.0  # per provider and process; 0 = no limit
-    dispatch_max_attempts: int = 5  # then technical_failure
+    # An optional cap on tries (0 = none): the policy's retry horizon (72 h) is what decides.
+    dispatch_max_attempts: int = 0
     dispatch_backoff_seconds: float = 60.0  # first retry delay, doubling per attempt
     dispatch_stale_after_seconds: float = 600.0  # 'sending' longer than this -> 'unknown'
     provider_timeout_seconds: float = 10.0  # one Twilio or SMTP call

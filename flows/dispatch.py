@@ -1,5 +1,8 @@
 """The dispatch flow: send what the outbox holds, in batches, until nothing is due.
 
+Each batch begins, as `pathway dispatch` does, by settling what a crashed run left in flight
+(notifications/recovery.py): the same service, so the flow and the command cannot drift apart.
+
 `notifications.dispatch.dispatch_due` claims each message (committing `sending`) before calling
 its provider and records the outcome after, so a batch that fails part-way and is retried never
 sends a message twice: it only claims what is still queued. Retries here are for the provider or
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from datetime import timedelta
 
 from prefect import flow, get_run_logger, task
 from prefect.concurrency.sync import concurrency
@@ -40,6 +44,8 @@ class DispatchSummary:
     unknown: int = 0
     held: int = 0
     reconciled: int = 0
+    recovered: int = 0  # rows a crashed run left in `sending`, settled
+    timed_out: int = 0
 
     def add(self, stats: DispatchStats) -> DispatchSummary:
         return DispatchSummary(
@@ -52,6 +58,8 @@ class DispatchSummary:
             unknown=self.unknown + stats.unknown,
             held=self.held + stats.held,
             reconciled=self.reconciled + stats.reconciled,
+            recovered=self.recovered + stats.recovery.requeued + stats.recovery.to_check,
+            timed_out=self.timed_out + stats.recovery.timed_out,
         )
 
 
@@ -75,19 +83,24 @@ def provider_slot() -> AbstractContextManager[object]:
     retry_condition_fn=is_transient_send_error,
     persist_result=False,
 )
-def dispatch_batch_task(limit: int) -> DispatchStats:
-    """Claim and send up to `limit` due messages; counts only."""
+def dispatch_batch_task(limit: int, recover_after_seconds: float | None = None) -> DispatchStats:
+    """Settle a crashed run's leftovers, then claim and send up to `limit`; counts only."""
     runtime = open_runtime()
+    stale = None if recover_after_seconds is None else timedelta(seconds=recover_after_seconds)
     with provider_slot():
-        return dispatch_due(runtime.engine, runtime.settings, runtime.now(), limit=limit)
+        return dispatch_due(
+            runtime.engine, runtime.settings, runtime.now(), limit=limit, recover_after=stale
+        )
 
 
 @flow(name="dispatch", persist_result=False, log_prints=False)
-def dispatch(batch_size: int = 500, max_batches: int = 20) -> DispatchSummary:
+def dispatch(
+    batch_size: int = 500, max_batches: int = 20, recover_after_seconds: float | None = None
+) -> DispatchSummary:
     """Send due messages and render queued letters, batch by batch, until a batch finds nothing."""
     summary = DispatchSummary()
     for _ in range(max_batches):
-        stats = dispatch_batch_task(batch_size)
+        stats = dispatch_batch_task(batch_size, recover_after_seconds)
         summary = summary.add(stats)
         if not made_progress(stats):
             break

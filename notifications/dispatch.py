@@ -1,6 +1,7 @@
 """Dispatch: send what the outbox has due, one claimed chunk at a time, outside any transaction.
 
-A run settles texts left `unknown` by asking the provider (docs/decisions/0002), holds family
+A run first settles what a crashed run left in flight (notifications/recovery.py: stale rows,
+texts asked of the provider's ledger, docs/decisions/0002), holds family
 texts during quiet hours, then claims due messages in chunks of `CHUNK` and sends each chunk on
 `dispatch_concurrency` worker threads, each with its own providers (so each keeps one SMTP
 connection for the whole run) behind a shared rate limiter. Workers never touch the database:
@@ -15,11 +16,12 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
 from casework.core.ladder.proposals import Channel, RecipientRole
+from casework.core.policy import load_policy
 from casework.db.session import unit_of_work
 from casework.db.tables import Message
 from casework.settings import Settings
@@ -31,6 +33,7 @@ from notifications.outbox import (
     claim_due,
     hold_family_sms,
     load_messages,
+    mark_handed,
     record_results,
     release_claimed,
 )
@@ -44,7 +47,7 @@ from notifications.providers import (
     SmsLedger,
     SmsProvider,
 )
-from notifications.reconcile import reconcile_unknown
+from notifications.recovery import Recovery, settle_in_flight
 from notifications.sms_twilio import TwilioSms
 
 log = logging.getLogger(__name__)
@@ -64,6 +67,7 @@ class DispatchStats:
     unknown: int = 0  # sends whose fate the provider did not tell us (reconciled later)
     held: int = 0  # family texts claimed in quiet hours and put back
     reconciled: int = 0  # unknown texts settled by asking the provider
+    recovery: Recovery = field(default_factory=Recovery)  # what a crashed run left, settled
 
 
 @dataclass
@@ -71,7 +75,7 @@ class _Tally:
     claimed: int = 0
     letters: int = 0
     held: int = 0
-    reconciled: int = 0
+    recovery: Recovery = field(default_factory=Recovery)
     outcomes: dict[OutcomeKind, int] = field(default_factory=dict)
 
     def count(self, kind: OutcomeKind) -> None:
@@ -87,7 +91,8 @@ class _Tally:
             letters=self.letters,
             unknown=got(OutcomeKind.UNCERTAIN, 0),
             held=self.held,
-            reconciled=self.reconciled,
+            reconciled=self.recovery.reconciled,
+            recovery=self.recovery,
         )
 
 
@@ -162,7 +167,9 @@ def _send(
             receipt = provider.send(email)
     except SendError as error:
         log.info("send failed: %s", error.reason, extra={"message_id": message_id})
-        return outcome_for_error(error, provider.name, message.attempts, policy, now)
+        return outcome_for_error(
+            error, provider.name, message.attempts, policy, now, message.created_at
+        )
     return SendOutcome(
         OutcomeKind.SENT, receipt.provider, reference=receipt.reference, settled=receipt.settled
     )
@@ -178,11 +185,15 @@ class _Run:
     pacers: dict[str, RateLimiter]
     quiet_end: datetime | None
     policy: RetryPolicy
+    recover_after: timedelta
     tally: _Tally = field(default_factory=_Tally)
 
     def send_one(self, message: Message) -> tuple[int, SendOutcome]:
         """On a worker thread: wait for the rate limit, call the provider. No database here."""
         self.pacers[message.channel].wait()
+        if message.channel == Channel.EMAIL:
+            # SMTP has no ledger to ask after a crash: say first that the relay may get it.
+            mark_handed(self.engine, message.id or 0, self.now)
         return message.id or 0, _send(self.pool.get(), message, self.policy, self.now)
 
     def record(self, results: list[tuple[int, SendOutcome]]) -> None:
@@ -225,8 +236,10 @@ def chunk_size(rates: list[float], stale_after_seconds: float) -> int:
 
 def _run(run: _Run, limit: int) -> DispatchStats:
     main = run.pool.get()
-    if main.ledger is not None:
-        run.tally.reconciled = reconcile_unknown(run.engine, main.ledger, main.sms.name, run.now)
+    ledger = None if main.ledger is None else (main.ledger, main.sms.name)
+    run.tally.recovery = settle_in_flight(
+        run.engine, ledger, run.now, run.recover_after, run.policy.horizon
+    )
     if run.quiet_end is not None:
         hold_family_sms(run.engine, run.now, run.quiet_end)
     rates = [main.sms_rate, main.email_rate]
@@ -246,8 +259,13 @@ def run_dispatch(
     now: datetime,
     limit: int = 500,
     providers: Callable[[Settings], Providers] = build_providers,
+    recover_after: timedelta | None = None,
 ) -> DispatchStats:
-    """One dispatch run; `providers` builds one set of providers per worker thread."""
+    """One dispatch run; `providers` builds one set of providers per worker thread.
+
+    It first settles rows left in `sending` for longer than `recover_after` (default: the
+    `dispatch_stale_after_seconds` setting) by a run that crashed.
+    """
     pool = _ProviderPool(lambda: providers(settings))
     first = pool.get()
     pacers = {
@@ -255,19 +273,24 @@ def run_dispatch(
         Channel.EMAIL.value: RateLimiter(first.email_rate),
     }
     quiet_end = quiet_until(now, settings.sms_quiet_start, settings.sms_quiet_end, settings.tz)
-    policy = RetryPolicy.from_settings(settings)
+    policy = RetryPolicy.from_settings(settings, load_policy(settings.policy_file).messages)
+    stale = recover_after or timedelta(seconds=settings.dispatch_stale_after_seconds)
     try:
         with ThreadPoolExecutor(max(settings.dispatch_concurrency, 1), "dispatch") as executor:
-            run = _Run(engine, settings, now, pool, executor, pacers, quiet_end, policy)
+            run = _Run(engine, settings, now, pool, executor, pacers, quiet_end, policy, stale)
             return _run(run, limit)
     finally:
         pool.close()
 
 
 def dispatch_due(
-    engine: Engine, settings: Settings, now: datetime, limit: int = 500
+    engine: Engine,
+    settings: Settings,
+    now: datetime,
+    limit: int = 500,
+    recover_after: timedelta | None = None,
 ) -> DispatchStats:
-    """Send up to `limit` due messages through the providers the settings choose."""
-    stats = run_dispatch(engine, settings, now, limit)
+    """Settle a crashed run's leftovers, then send up to `limit` due messages."""
+    stats = run_dispatch(engine, settings, now, limit, recover_after=recover_after)
     log.info("dispatch run: %s", stats)
     return stats

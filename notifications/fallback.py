@@ -1,7 +1,9 @@
 """Reaching a family another way when their text or email cannot be delivered.
 
-A permanent failure to a parent queues the same template on the next channel that contact has:
-SMS -> email -> letter. A letter is always possible (the school office posts or hands it over).
+A permanent failure to a parent, or a technical one (the provider was down past the policy's
+retry horizon), queues the same template on the next channel that contact has: SMS -> email ->
+letter. When no channel is left (no address, or the letter itself failed), the school office
+gets a `family_unreachable` task (notifications/unreachable.py).
 The new message's key is the failed one's plus `:fallback:<channel>`, so a duplicate receipt or
 a replayed result queues nothing twice.
 """
@@ -24,6 +26,7 @@ from casework.db.tables import Message as MessageRow
 from notifications.queue import MessageDraft, enqueue
 from notifications.rendering import TemplateBroken, TemplateMissing
 from notifications.trail import message_event
+from notifications.unreachable import open_unreachable_task
 
 log = logging.getLogger(__name__)
 
@@ -85,15 +88,22 @@ def _draft(
 
 
 def queue_fallback(session: Session, message: MessageRow, now: datetime) -> list[AuditDraft]:
-    """Queue the next channel for a family message that failed permanently; its audit drafts."""
-    if message.recipient_role != RecipientRole.PARENT or message.channel not in NEXT_CHANNELS:
+    """Queue the next channel for a family message that failed for good; its audit drafts."""
+    if message.recipient_role != RecipientRole.PARENT:
         return []
     contact = session.get(Contact, message.recipient_ref) if message.recipient_ref else None
     if contact is None:
         log.warning("no contact to fall back to", extra={"message_id": message.id})
-        return []
+        return open_unreachable_task(session, message, now)
+    queued = _queue_next_channel(session, message, contact, now)
+    return queued or open_unreachable_task(session, message, now)
+
+
+def _queue_next_channel(
+    session: Session, message: MessageRow, contact: Contact, now: datetime
+) -> list[AuditDraft]:
     context = _context(session, message, contact)
-    for channel in NEXT_CHANNELS[message.channel]:
+    for channel in NEXT_CHANNELS.get(message.channel, ()):
         if _address(contact, channel) is None:
             continue
         try:

@@ -47,11 +47,13 @@ __all__ = [
     "enqueue",
     "hold_family_sms",
     "load_messages",
+    "mark_handed",
     "queue_drafts",
     "record_result",
     "record_results",
     "release_claimed",
     "requeue_stale",
+    "settle_stale",
     "timeout_sending",
     "unknown_messages",
 ]
@@ -118,10 +120,29 @@ def claim_due(
         claimed = session.execute(
             sa.update(_TABLE)
             .where(_TABLE.c.id.in_(ids), _TABLE.c.status == S.QUEUED.value)
-            .values(status=S.SENDING.value, attempts=_TABLE.c.attempts + 1, updated_at=now)
+            .values(
+                status=S.SENDING.value,
+                attempts=_TABLE.c.attempts + 1,
+                updated_at=now,
+                handed_at=None,
+            )
             .returning(_TABLE.c.id)
         )
         return sorted(int(i) for i in claimed.scalars())
+
+
+def mark_handed(engine: Engine, message_id: int, now: datetime) -> None:
+    """Record that this attempt is about to go to the provider (committed before the call).
+
+    Only an email needs it: SMTP keeps no ledger to ask after a crash, so recovery must know
+    whether the relay could have had the message (docs/decisions/0002).
+    """
+    with unit_of_work(engine) as session:
+        session.execute(
+            sa.update(_TABLE)
+            .where(_TABLE.c.id == message_id, _TABLE.c.status == S.SENDING.value)
+            .values(handed_at=now)
+        )
 
 
 def _locked(session: Session, message_ids: Sequence[int]) -> dict[int, Message]:
@@ -223,12 +244,22 @@ def _rows(session: Session, *conditions: sa.ColumnElement[bool]) -> list[Message
     return list(session.exec(query))
 
 
-def requeue_stale(engine: Engine, now: datetime, older_than: timedelta) -> int:
-    """Rows stuck in `sending`: letters go back to the queue, texts and emails to `unknown`.
+def _never_left(message: Message) -> bool:
+    """A letter (rendering again is harmless) or an email never handed to the relay."""
+    if message.channel == Channel.LETTER.value:
+        return True
+    return message.channel == Channel.EMAIL.value and message.handed_at is None
 
-    Rendering a letter again is harmless; sending a text again is not (docs/decisions/0002).
+
+def settle_stale(engine: Engine, now: datetime, older_than: timedelta) -> tuple[int, int]:
+    """Rows stuck in `sending`: what never left goes back to the queue, the rest to `unknown`.
+
+    Rendering a letter again is harmless, and an email never handed to the relay cannot have
+    been sent; sending a text or a handed email again is not harmless (docs/decisions/0002).
+    Returns (queued again, now unknown).
     """
     cutoff = now - older_than
+    requeued = 0
     with unit_of_work(engine) as session:
         stale = _rows(
             session, col(Message.status) == S.SENDING.value, col(Message.updated_at) < cutoff
@@ -236,13 +267,21 @@ def requeue_stale(engine: Engine, now: datetime, older_than: timedelta) -> int:
         for message in stale:
             # Stale means the request ended long ago: the provider can be asked straight away.
             message.next_attempt_at = None
-            if message.channel == Channel.LETTER.value:
+            if _never_left(message):
+                # The crashed claim was no attempt: it does not count against the message.
+                message.attempts = max(message.attempts - 1, 0)
                 move(session, message, S.QUEUED, now)
+                requeued += 1
             else:
                 move(session, message, S.UNKNOWN, now, reason="no result recorded: crash window")
     if stale:
         log.warning("%d stale sending messages settled", len(stale))
-    return len(stale)
+    return requeued, len(stale) - requeued
+
+
+def requeue_stale(engine: Engine, now: datetime, older_than: timedelta) -> int:
+    """Settle rows stuck in `sending` (see `settle_stale`); how many there were."""
+    return sum(settle_stale(engine, now, older_than))
 
 
 def timeout_sending(engine: Engine, now: datetime, after: timedelta) -> int:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from casework.core.policy import MessagesSection
 from casework.settings import Settings
 from notifications.outbox import OutcomeKind, SendOutcome
 from notifications.providers import PermanentSendError, RetryableSendError, SendError
@@ -41,32 +42,56 @@ def backoff(attempts: int, base_seconds: float) -> timedelta:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How often and how patiently a message is tried (numbers from settings)."""
+    """How often and how patiently a message is tried (settings, and the policy's horizon).
 
-    max_attempts: int = 5
+    A retryable failure is tried again, backing off to at most `max_interval`, until the next
+    try would fall after `horizon` from when the message was queued; `max_attempts` (0 = none)
+    is an optional cap on top.
+    """
+
+    max_attempts: int = 0
     backoff_seconds: float = 60.0
     recheck_after_seconds: float = 600.0  # an uncertain send is checked with the provider after
+    horizon: timedelta = timedelta(hours=72)
+    max_interval: timedelta = timedelta(hours=1)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> RetryPolicy:
+    def from_settings(
+        cls, settings: Settings, messages: MessagesSection | None = None
+    ) -> RetryPolicy:
+        section = messages or MessagesSection()
         return cls(
             max_attempts=settings.dispatch_max_attempts,
             backoff_seconds=settings.dispatch_backoff_seconds,
             recheck_after_seconds=settings.dispatch_stale_after_seconds,
+            horizon=timedelta(hours=section.retry_horizon_hours),
+            max_interval=timedelta(minutes=section.retry_max_interval_minutes),
         )
+
+    def is_exhausted(self, attempts: int, retry_at: datetime, queued_at: datetime | None) -> bool:
+        """Whether a message tried `attempts` times should stop rather than retry at `retry_at`."""
+        if self.max_attempts and attempts >= self.max_attempts:
+            return True
+        return queued_at is not None and retry_at > queued_at + self.horizon
 
 
 def outcome_for_error(
-    error: SendError, provider: str, attempts: int, policy: RetryPolicy, now: datetime
+    error: SendError,
+    provider: str,
+    attempts: int,
+    policy: RetryPolicy,
+    now: datetime,
+    queued_at: datetime | None = None,
 ) -> SendOutcome:
-    """What a provider error means for a message that has had `attempts` tries."""
+    """What a provider error means for a message queued at `queued_at` with `attempts` tries."""
     reason, code = error.reason, error.code
     if isinstance(error, PermanentSendError):
         return SendOutcome(OutcomeKind.PERMANENT, provider, reason=reason, code=code)
     if isinstance(error, RetryableSendError):
-        if attempts >= policy.max_attempts:
+        retry_at = now + min(backoff(attempts, policy.backoff_seconds), policy.max_interval)
+        if policy.is_exhausted(attempts, retry_at, queued_at):
+            reason = f"{reason}; gave up after {attempts} attempts"
             return SendOutcome(OutcomeKind.TECHNICAL, provider, reason=reason, code=code)
-        retry_at = now + backoff(attempts, policy.backoff_seconds)
         return SendOutcome(OutcomeKind.RETRY, provider, reason=reason, code=code, retry_at=retry_at)
     # Not before the request can no longer be in flight anywhere do we ask the provider.
     recheck_at = now + timedelta(seconds=policy.recheck_after_seconds)

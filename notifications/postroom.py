@@ -140,6 +140,7 @@ def post_letter(engine: Engine, settings: Settings, message: Message, now: datet
                 message.attempts,
                 RetryPolicy.from_settings(settings),
                 now,
+                message.created_at,
             )
             if isinstance(exc, OSError)
             else SendOutcome(OutcomeKind.TECHNICAL, PROVIDER, reason=reason)

@@ -22,9 +22,9 @@ log = logging.getLogger(__name__)
 
 def reconcile_unknown(
     engine: Engine, ledger: SmsLedger, provider: str, now: datetime, limit: int = 500
-) -> int:
-    """Settle up to `limit` unknown texts against `ledger`; how many were settled."""
-    settled = 0
+) -> tuple[int, int]:
+    """Settle up to `limit` unknown texts against `ledger`: (found there, queued again)."""
+    found_count = queued = 0
     for message in unknown_messages(engine, Channel.SMS.value, now, limit):
         message_id = message.id or 0
         sms = OutgoingSms(message_id, message.normalised_to, message.body)
@@ -41,10 +41,11 @@ def reconcile_unknown(
             outcome = SendOutcome(
                 OutcomeKind.RETRY, provider, reason="provider never had it", retry_at=now
             )
+            queued += 1
         else:
             outcome = SendOutcome(
                 OutcomeKind.SENT, found.provider, reference=found.reference, settled=found.settled
             )
+            found_count += 1
         record_result(engine, message_id, outcome, now)
-        settled += 1
-    return settled
+    return found_count, queued

@@ -18,6 +18,8 @@ from notifications.messages import FAILURE_STATUSES, MessageStatus, check_move
 from notifications.trail import message_event
 
 IN_FLIGHT = frozenset({MessageStatus.SENDING, MessageStatus.UNKNOWN})
+# Failed for good: refused, or never accepted within the retry horizon (provider outage).
+FALLBACK_ON = frozenset({MessageStatus.PERMANENT_FAILURE, MessageStatus.TECHNICAL_FAILURE})
 
 
 def move(
@@ -44,7 +46,7 @@ def move(
         message.last_error = reason or code or message.last_error
     session.add(message)
     drafts = _facts(message, new, accepted and previous in IN_FLIGHT, reason, code)
-    if new is MessageStatus.PERMANENT_FAILURE:
+    if new in FALLBACK_ON:
         session.flush()  # the fallback reads the contact and inserts beside this row
         drafts.extend(queue_fallback(session, message, now))
     return drafts

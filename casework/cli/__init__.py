@@ -7,6 +7,7 @@ from casework.cli import (  # noqa: F401  (each module registers its commands on
     case,
     decide,
     demo,
+    dispatch,
     imports,
     report,
     seed,

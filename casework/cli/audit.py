@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from casework.cli.app import app, settings
+from casework.db.audit_anchor import read_anchors
 from casework.db.database import open_database
 from casework.service.audit import trail as audit_service
 from casework.service.audit.pdf import TrailFilters
@@ -64,9 +65,15 @@ def export_command(
 
 @audit_app.command("verify")
 def verify_command() -> None:
-    """Check the whole audit chain; exit 1 naming the first altered, missing or forged entry."""
-    report = audit_service.verify_report(open_database(settings()))
+    """Check the whole audit chain and its anchor; exit 1 naming what was altered or cut off."""
+    path = settings().audit_anchor_path
+    report = audit_service.verify_report(open_database(settings()), read_anchors(path))
     if report.broken is not None:
         typer.echo(f"audit chain BROKEN at seq {report.broken.seq}: {report.broken.reason}")
         raise typer.Exit(code=1)
-    typer.echo(f"audit chain OK: {report.entries} entries")
+    if report.anchor_break is not None:
+        typer.echo(f"audit chain BROKEN against its anchor {path}: {report.anchor_break.reason}")
+        raise typer.Exit(code=1)
+    if not report.anchors and report.entries:
+        typer.echo(f"warning: no anchor at {path}: a cut-off tail would not show")
+    typer.echo(f"audit chain OK: {report.entries} entries, {report.anchors} anchored heads agree")

@@ -10,6 +10,7 @@ import typer
 
 from casework.cli.app import app, now, policy, settings, today
 from casework.core.calendar import RegisterSession
+from casework.db.audit_anchor import anchor_head
 from casework.db.database import open_database
 from casework.service.sweeping.orchestration import (
     run_simulate_orchestrated,
@@ -55,6 +56,7 @@ def sweep(
         results += run_sweep_orchestrated(
             settings(), engine, day, register_session, policy=policy(), now=now()
         )
+    anchor_head(engine)  # sweep workers in other processes may have had no anchor to write
     print_summary(results)
 
 
@@ -70,6 +72,7 @@ def simulate(
     results = run_simulate_orchestrated(
         settings(), engine, start.date(), end.date(), policy=policy()
     )
+    anchor_head(engine)
     print_summary(results)
     by_stage = Counter(r.urn for r in results if r.created)
     print(f"schools with new actions: {len(by_stage)}")

@@ -118,6 +118,20 @@ class TasksSection(_Section):
     overdue_escalates_to: str = "headteacher"
 
 
+class MessagesSection(_Section):
+    """How long an unreachable provider is ridden out before the family is tried another way."""
+
+    # GOV.UK Notify keeps trying for 72 hours: longer than any real Twilio or relay outage.
+    retry_horizon_hours: int = Field(72, ge=1, le=24 * 14)
+    retry_max_interval_minutes: int = Field(60, ge=1)
+
+    @model_validator(mode="after")
+    def _interval_inside_horizon(self) -> MessagesSection:
+        if self.retry_max_interval_minutes > self.retry_horizon_hours * 60:
+            raise ValueError("retry_max_interval_minutes must not exceed retry_horizon_hours")
+        return self
+
+
 class Policy(_Section):
     la: LaSection = LaSection()
     stages: StagesSection = StagesSection()
@@ -126,6 +140,7 @@ class Policy(_Section):
     support: SupportSection = SupportSection()
     legal: LegalSection = LegalSection()
     tasks: TasksSection = TasksSection()
+    messages: MessagesSection = MessagesSection()
 
     def enabled(self, stage: Stage) -> bool:
         return stage not in self.stages.disabled

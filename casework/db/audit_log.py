@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from casework.core.audit import GENESIS_HASH, AuditDraft, export_record, seal
+from casework.db.audit_anchor import note_head
 from casework.db.tables import AuditEntry
 from casework.settings import LONDON
 
@@ -76,6 +77,8 @@ def append_entries(
         rows.append(values)
         prev_hash = values["hash"]
     session.execute(sa.insert(_TABLE), rows)
+    # Anchored outside the database once (and only if) the caller's transaction commits.
+    note_head(session, last_seq + len(rows), prev_hash)
     return [_detached(values) for values in rows]
 
 

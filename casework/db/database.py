@@ -7,6 +7,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from casework.db.audit_anchor import register_anchor
 from casework.db.session import get_engine
 from casework.settings import Settings
 
@@ -40,4 +41,5 @@ def open_database(settings: Settings) -> Engine:
 
             upgrade(url)
         _migrated.add(url)
+    register_anchor(engine, settings.audit_anchor_path)
     return engine

@@ -340,6 +340,9 @@ class Message(SQLModel, table=True):
     provider_ref: str | None = Field(default=None, max_length=80, index=True)
     attempts: int = 0
     next_attempt_at: datetime | None = None
+    # When this attempt was handed to the provider: an email claimed but never handed can be
+    # queued again after a crash, one handed may be with the relay (docs/decisions/0002).
+    handed_at: datetime | None = None
     last_error: str | None = None
     school_date: date
     case_id: int | None = Field(default=None, foreign_key="cases.id", index=True)

@@ -136,6 +136,10 @@ def current_viewer(request: Request, web: WebDep) -> Viewer:
 ViewerDep = Annotated[Viewer, Depends(current_viewer)]
 
 
+# Row ids are INTEGER columns: 32-bit on PostgreSQL (SQLite's 64-bit range is wider).
+MIN_ROW_ID, MAX_ROW_ID = 1, 2**31 - 1
+
+
 def not_found(what: str = "page") -> HTTPException:
     return HTTPException(status_code=404, detail=f"We could not find that {what}.")
 
@@ -148,6 +152,9 @@ def get_in_scope(
     session: Session, scope: Scope, model: type[_Row], key_column: Any, key: object, what: str
 ) -> _Row:
     """The row of `model` whose `key_column` is `key` in `scope`, else 404."""
+    if isinstance(key, int) and not MIN_ROW_ID <= key <= MAX_ROW_ID:
+        # No row can have it, and the database would refuse to compare it (a 500, not a 404).
+        raise not_found(what)
     stmt = scope.where(select(model).where(key_column == key), col(model.urn))  # type: ignore[attr-defined]
     row = session.exec(stmt).first()
     if row is None:

@@ -29,7 +29,8 @@ class TestCli:
     ) -> None:
         """`pathway audit verify` exits 0 on an intact chain and 1 naming the altered entry."""
         ok = self.invoke(cli_env, "audit", "verify")
-        assert (ok.exit_code, ok.stdout.strip()) == (0, "audit chain OK: 5 entries")
+        assert ok.exit_code == 0
+        assert ok.stdout.splitlines()[-1].startswith("audit chain OK: 5 entries")
         raw(get_engine(cli_env["PATHWAY_DATABASE_URL"]), "UPDATE audit_entries SET urn = 'X'")
         bad = self.invoke(cli_env, "audit", "verify")
         assert bad.exit_code == 1

@@ -59,7 +59,10 @@ def append(engine: Engine, count: int, start: int = 0, at: datetime = AT) -> Non
 
 
 def raw(engine: Engine, *statements: str) -> None:
+    """Tamper as a database superuser would: past the append-only trigger (PostgreSQL)."""
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
         for statement in statements:
             conn.exec_driver_sql(statement)
 

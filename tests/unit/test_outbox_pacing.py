@@ -71,6 +71,20 @@ class TestRetryPolicy:
         fourth = outcome_for_error(error, "twilio", 4, self.POLICY, self.NOW)
         assert fourth.kind is OutcomeKind.TECHNICAL
 
+    def test_retries_go_on_hourly_until_the_horizon_when_attempts_are_uncapped(self) -> None:
+        """No cap: the 12th try backs off one hour; a try past 72 h from queueing gives up."""
+        policy = RetryPolicy(backoff_seconds=60)
+        error = RetryableSendError("HTTP 503")
+        twelfth = outcome_for_error(error, "twilio", 12, policy, self.NOW, queued_at=self.NOW)
+        assert (twelfth.kind, twelfth.retry_at) == (
+            OutcomeKind.RETRY,
+            self.NOW + timedelta(hours=1),
+        )
+        late = self.NOW + timedelta(hours=71, minutes=30)
+        last = outcome_for_error(error, "twilio", 80, policy, late, queued_at=self.NOW)
+        assert last.kind is OutcomeKind.TECHNICAL
+        assert last.reason == "HTTP 503; gave up after 80 attempts"
+
     def test_permanent_errors_never_retry_and_uncertain_ones_are_rechecked(self) -> None:
         """Permanent keeps the provider's code; uncertain is checked with the provider later."""
         permanent = outcome_for_error(

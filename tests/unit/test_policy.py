@@ -137,3 +137,14 @@ class TestRefused:
         path.write_text("[absence\nhome_visit_on_day = 3\n")
         with pytest.raises(PolicyError, match=r"broken\.toml"):
             load_policy(path)
+
+
+class TestMessagesPolicy:
+    def test_retry_horizon_defaults_to_notifys_72_hours(self) -> None:
+        """The default rides out a three-day outage before trying the family another way."""
+        assert load_policy().messages.retry_horizon_hours == 72
+
+    def test_a_retry_interval_longer_than_the_horizon_is_refused(self) -> None:
+        """An interval that could skip the whole horizon is a mistake caught at load."""
+        with pytest.raises(PolicyError, match="retry_max_interval_minutes"):
+            parse_policy({"messages": {"retry_horizon_hours": 1, "retry_max_interval_minutes": 90}})

@@ -20,6 +20,7 @@ from casework.core.calendar import RegisterSession, register_close_at
 from casework.core.codes import LATE, UnknownCode, normalise_code
 from casework.core.imports.identifiers import UpnChecker
 from casework.core.imports.rows import CsvTable, RowError, RowProblem, Validated, shape_problem
+from casework.core.imports.storable import has_unstorable, unstorable
 
 COLUMNS = ("upn", "urn", "date", "session", "code", "minutes_late", "recorded_at")
 
@@ -206,6 +207,8 @@ def validate_marks(table: CsvTable, context: MarkContext) -> Validated[MarkRecor
         try:
             if len(fields) != width:
                 raise RowProblem(shape_problem(fields, width) or "")
+            if has_unstorable(fields):
+                raise RowProblem(unstorable(table.raw(fields)) or "a value cannot be stored")
             mark = parse(fields)
         except RowProblem as exc:
             result.errors.append(RowError(row_no, str(exc), table.raw(fields)))

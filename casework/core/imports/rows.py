@@ -15,6 +15,8 @@ from datetime import date, time
 from enum import StrEnum
 from typing import Generic, TypeVar
 
+from casework.core.imports.storable import storable_raw, storable_text, unstorable
+
 R = TypeVar("R")
 E = TypeVar("E", bound=StrEnum)
 
@@ -28,6 +30,11 @@ class RowError:
     row_no: int
     reason: str
     raw: dict[str, str]
+
+
+def quarantinable(error: RowError) -> RowError:
+    """The same rejection with its reason and raw values safe to store (imports/storable.py)."""
+    return RowError(error.row_no, storable_text(error.reason, 1000), storable_raw(error.raw))
 
 
 class RowProblem(ValueError):
@@ -210,7 +217,7 @@ def iter_parsed(
     """(row number, raw, record) for each row that parses; the others go to `errors`."""
     for row_no, fields in table.rows:
         raw = table.raw(fields)
-        problem = shape_problem(fields, table.width)
+        problem = shape_problem(fields, table.width) or unstorable(raw)
         if problem is None:
             try:
                 record = parse(raw)

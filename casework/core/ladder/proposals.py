@@ -33,6 +33,7 @@ class TaskKind(StrEnum):
     CME_ENQUIRY = "cme_enquiry"
     REGISTER_INCOMPLETE = "register_incomplete"
     LETTER_TO_POST = "letter_to_post"
+    FAMILY_UNREACHABLE = "family_unreachable"  # no channel left reaches a parent
 
 
 class OwnerRole(StrEnum):

@@ -20,7 +20,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from casework.core.audit import EXPORT_FIELDS, ChainBreak, verify_chain
+from casework.db.audit_anchor import Anchor, latest_by_seq
 from casework.db.audit_log import read_records
+from casework.service.audit.anchor_check import AnchorBreak, check_against_anchors
 from casework.service.audit.pdf import TrailFilters, render_trail_pdf
 
 
@@ -36,10 +38,12 @@ class ChainReport:
 
     entries: int
     broken: ChainBreak | None
+    anchor_break: AnchorBreak | None = None  # the chain disagrees with its external anchor
+    anchors: int = 0  # anchored heads compared
 
     @property
     def is_intact(self) -> bool:
-        return self.broken is None
+        return self.broken is None and self.anchor_break is None
 
 
 def stream_records(
@@ -68,18 +72,26 @@ def stream_records(
         after_seq = page[-1]["seq"]
 
 
-def verify_report(engine: Engine) -> ChainReport:
-    """Verify the whole chain, counting the entries read."""
-    count = 0
+def verify_report(engine: Engine, anchors: list[Anchor] | None = None) -> ChainReport:
+    """Verify the whole chain, counting the entries read, then compare it with `anchors`."""
+    count = last_seq = 0
+    wanted = latest_by_seq(anchors or [])
+    seen: dict[int, str] = {}
 
     def counted() -> Iterator[dict[str, Any]]:
-        nonlocal count
+        nonlocal count, last_seq
         for record in stream_records(engine):
             count += 1
+            last_seq = record["seq"]
+            if last_seq in wanted:
+                seen[last_seq] = record["hash"]
             yield record
 
     broken = verify_chain(counted())
-    return ChainReport(entries=count if broken is None else count - 1, broken=broken)
+    if broken is not None:
+        return ChainReport(entries=count - 1, broken=broken)
+    anchor_break = check_against_anchors(last_seq, seen, wanted)
+    return ChainReport(count, None, anchor_break, len(wanted))
 
 
 def verify(engine: Engine) -> ChainBreak | None:

@@ -26,7 +26,14 @@ from sqlmodel import Session
 
 from casework.core.audit import AuditDraft, AuditKind
 from casework.core.imports import calendar, contacts, marks, pupils, schools
-from casework.core.imports.rows import CsvTable, RowError, Validated, header_problem, read_table
+from casework.core.imports.rows import (
+    CsvTable,
+    RowError,
+    Validated,
+    header_problem,
+    quarantinable,
+    read_table,
+)
 from casework.db.audit_log import append_entries
 from casework.db.session import unit_of_work
 from casework.service.errors import InvalidRequest
@@ -182,6 +189,8 @@ def _import_table(
             batch_id = _open_batch(session, source, now)
             job = _Job(session, source.table, batch_id, tz, now.astimezone(tz).date(), progress)
             found = _HANDLERS[source.kind](job)
+            # A rejected row may hold what made it unstorable: made safe before it is kept.
+            found.errors = [quarantinable(error) for error in found.errors]
             store.quarantine(session, batch_id, source.kind, found.errors)
             _audit_rejections(session, source, batch_id, found.errors, now)
             _close_batch(session, batch_id, found)
