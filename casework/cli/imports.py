@@ -14,6 +14,8 @@ from typing import Annotated
 import typer
 
 from casework.cli.app import app, settings
+from casework.cli.ctf import run_ctf_import
+from casework.cli.marks_profile import run_profiled_marks
 from casework.service.database import open_database
 from casework.service.imports import ImportResult, import_file
 
@@ -26,6 +28,7 @@ class ImportKind(StrEnum):
     PUPILS = "pupils"
     CONTACTS = "contacts"
     MARKS = "marks"
+    CTF = "ctf"  # a DfE common transfer file: pupils, contacts and marks (casework.cli.ctf)
 
 
 SHOWN_ERRORS = 20
@@ -51,18 +54,27 @@ def import_(
         Path,
         typer.Argument(exists=True, dir_okay=False, readable=True, help="The CSV file."),
     ],
+    profile: Annotated[
+        str | None,
+        typer.Option(help="marks only: a mapping profile (TOML path or shipped name)."),
+    ] = None,
 ) -> None:
-    """Import a CSV file (DESIGN.md formats); rejected rows are quarantined with a reason."""
+    """Import a CSV file (DESIGN.md formats) or a CTF; rejected rows are quarantined."""
+    if kind is ImportKind.CTF:
+        run_ctf_import(file)
+        return
     config = settings()
-    engine = open_database(config)
-    result = import_file(
-        engine,
-        kind.value,
-        file,
-        reports_dir=config.import_reports_dir,
-        tz=config.tz,
-        now=datetime.now(UTC),
-    )
+    if profile is not None:
+        result = run_profiled_marks(kind.value, file, profile)
+    else:
+        result = import_file(
+            open_database(config),
+            kind.value,
+            file,
+            reports_dir=config.import_reports_dir,
+            tz=config.tz,
+            now=datetime.now(UTC),
+        )
     if result.header_error is not None:
         typer.echo(f"{file}: refused, nothing imported: {result.header_error}", err=True)
         raise typer.Exit(1)
