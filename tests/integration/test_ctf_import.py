@@ -19,6 +19,8 @@ from typer.testing import CliRunner
 
 from casework.db.migrate import upgrade
 from casework.db.session import get_engine
+from casework.seed import write_synthetic_la
+from casework.seed.ctf import write_school_ctfs
 from casework.service.ctf_export import export_ctf
 from casework.service.ctf_import import CtfImportResult, import_ctf
 from casework.service.imports import import_file
@@ -145,6 +147,25 @@ class TestImportCtf:
         assert counts(result)["marks"] == (5, 0, 0)
         assert result.notes_path is not None
         assert "SessionsPossible says 7, the marks give 5" in result.notes_path.read_text()
+
+
+class TestSeededCtfs:
+    def test_seeded_school_ctfs_import_without_a_single_rejection(
+        self, engine: Engine, tmp_path: Path
+    ) -> None:
+        """`pathway seed`'s CTFs start a demo: every pupil, contact and mark goes in."""
+        out = tmp_path / "la"
+        write_synthetic_la(
+            out, schools=2, pupils=60, start=date(2025, 9, 1), end=date(2025, 9, 26), seed=3
+        )
+        write_school_ctfs(out, out / "ctf", date(2025, 9, 26))
+        import_file(
+            engine, "schools", out / "schools.csv", reports_dir=tmp_path, tz=LONDON, now=NOW
+        )
+        for path in sorted((out / "ctf").glob("*.xml")):
+            result = import_ctf(engine, path, reports_dir=tmp_path, tz=LONDON, now=NOW)
+            assert (result.refused, result.rejected, result.notes) == (None, 0, [])
+        assert rows(engine, "SELECT count(*) FROM pupils") == [(60,)]
 
 
 class TestRoundTrip:
