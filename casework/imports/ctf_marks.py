@@ -10,9 +10,9 @@ Codes are not checked here: the marks validator checks them, as it does a CSV's.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from casework.codes import CodeClass, UnknownCode, code_info
 
@@ -21,8 +21,7 @@ NO_MARK = "-"
 _SESSIONS = ("AM", "PM")
 
 
-@dataclass(frozen=True, slots=True)
-class SessionMark:
+class SessionMark(NamedTuple):
     school_date: date
     session: str  # AM | PM
     code: str  # as the file gives it
@@ -35,15 +34,23 @@ def split_marks(marks: str) -> list[str]:
     return list(marks)
 
 
+_NOT_MARKS = frozenset({"", " ", NO_SESSION, NO_MARK})
+
+
+def iter_marks(items: list[str]) -> Iterator[tuple[int, str, str]]:
+    """(day number from the start, AM|PM, code) of each marked session; `#`, `-` and blanks are
+    left out. Day numbers, not dates: a year's 700 sessions share 350 dates, made once each."""
+    for index, item in enumerate(items):
+        if item not in _NOT_MARKS:
+            yield index >> 1, _SESSIONS[index & 1], item
+
+
 def decode_marks(start: date, marks: str) -> list[SessionMark]:
     """The marked sessions from `start` on; sessions with `#`, `-` or nothing are left out."""
-    found: list[SessionMark] = []
-    for index, item in enumerate(split_marks(marks)):
-        if item in ("", NO_SESSION, NO_MARK) or item.isspace():
-            continue
-        day = start + timedelta(days=index // 2)
-        found.append(SessionMark(day, _SESSIONS[index % 2], item))
-    return found
+    return [
+        SessionMark(start + timedelta(days=day), session, code)
+        for day, session, code in iter_marks(split_marks(marks))
+    ]
 
 
 def year_span(start_text: str, marks: str) -> tuple[date, date] | None:
@@ -87,10 +94,10 @@ def count_totals(codes: Iterable[str]) -> dict[str, int]:
     """Sessions possible, attended, authorised and unauthorised (DOMAIN.md rules 1-2); codes
     that are not register codes count nowhere (they are quarantined on their own)."""
     classes: Counter[CodeClass] = Counter()
-    for code in codes:
+    for code, times in Counter(codes).items():  # a few distinct codes, each looked up once
         try:
-            classes[code_info(code).klass] += 1
-        except (UnknownCode, KeyError):
+            classes[code_info(code).klass] += times
+        except UnknownCode:
             continue
     return {name: sum(classes[k] for k in kinds) for name, kinds in _TOTAL_CLASSES.items()}
 

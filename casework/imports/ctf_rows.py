@@ -13,17 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from functools import lru_cache
 
 from casework.codes import UnknownCode, normalise_code
 from casework.imports import contacts, marks, pupils
 from casework.imports.ctf import CtfContact, CtfFile, CtfPupil, CtfYear
-from casework.imports.ctf_marks import decode_marks, totals_disagreement
+from casework.imports.ctf_marks import iter_marks, split_marks, totals_disagreement
 from casework.imports.pupils import PupilRecord
 from casework.imports.rows import CsvTable, RowError
 
 PUPIL_COLUMNS = (*pupils.COLUMNS, "yot_worker_email", "medical_condition")
-Slot = tuple[str, date, str]  # upn, school date, session
+Slot = tuple[str, str, str]  # upn, school date (ISO), session
 
 _TRUE = frozenset({"true", "1", "yes", "y"})
 _FALSE = frozenset({"false", "0", "no", "n"})
@@ -170,9 +171,8 @@ def _year_rows(
 ) -> None:
     where = f"pupil {pupil.position} ({pupil.upn}), year {year.year or '?'}"
     if (year.lea or source.lea, year.estab or source.estab) != (source.lea, source.estab):
-        found.notes.append(
-            f"{where}: attendance at establishment {year.lea}/{year.estab} not imported"
-        )
+        elsewhere = f"{year.lea}/{year.estab}"
+        found.notes.append(f"{where}: attendance at establishment {elsewhere} not imported")
         return
     try:
         start = date.fromisoformat(year.start_date)
@@ -180,23 +180,25 @@ def _year_rows(
         raw = {"upn": pupil.upn, "attendance_start_date": year.start_date}
         found.errors.append(RowError(pupil.position, _bad_start(year.start_date), raw))
         return
-    sessions = decode_marks(start, year.marks)
-    for mark in sessions:
-        slot = (pupil.upn, mark.school_date, mark.session)
-        recorded = file_time if _amends(source.stored_latest.get(slot), mark.code) else ""
-        row = [
-            pupil.upn,
-            source.urn,
-            mark.school_date.isoformat(),
-            mark.session,
-            mark.code,
-            "",
-            recorded,
-        ]
-        found.table.rows.append((pupil.position, row))
-    found.notes += [
-        f"{where}: {d}" for d in totals_disagreement(year.totals, (m.code for m in sessions))
-    ]
+    items = split_marks(year.marks)
+    days = _iso_days(start, (len(items) + 1) // 2)
+    upn, urn, stored, rows = pupil.upn, source.urn, source.stored_latest, found.table.rows
+    codes: list[str] = []
+    for day, session, code in iter_marks(items):
+        # Marks are many: the amendment check runs only when marks of the span are stored.
+        amended = bool(stored) and _amends(stored.get((upn, days[day], session)), code)
+        recorded = file_time if amended else ""
+        rows.append((pupil.position, [upn, urn, days[day], session, code, "", recorded]))
+        codes.append(code)
+    if year.totals:
+        disagreements = totals_disagreement(year.totals, codes)
+        found.notes += [f"{where}: {d}" for d in disagreements]
+
+
+@lru_cache(maxsize=16)
+def _iso_days(start: date, count: int) -> tuple[str, ...]:
+    """`count` ISO dates from `start`: a school's pupils mostly share one start and length."""
+    return tuple((start + timedelta(days=n)).isoformat() for n in range(count))
 
 
 def _bad_start(value: str) -> str:

@@ -36,7 +36,7 @@ from casework.imports.rows import CsvTable, RowError
 from casework.imports.schools import SchoolRecord
 from casework.service import import_store as store
 from casework.service import mark_store
-from casework.service.imports import ImportResult, import_table
+from casework.service.imports import ImportResult, gc_paused, import_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +94,13 @@ def import_ctf(
     engine: Engine, path: Path, *, reports_dir: Path, tz: ZoneInfo, now: datetime
 ) -> CtfImportResult:
     """Import one CTF's pupils, contacts and marks; a refused file writes nothing."""
+    with gc_paused():
+        return _import(engine, path, reports_dir=reports_dir, tz=tz, now=now)
+
+
+def _import(
+    engine: Engine, path: Path, *, reports_dir: Path, tz: ZoneInfo, now: datetime
+) -> CtfImportResult:
     data = path.read_bytes()
     try:
         ctf = parse_ctf(data)
@@ -138,7 +145,7 @@ def _stored_latest(engine: Engine, ctf: CtfFile, urn: str) -> Mapping[Slot, str]
         versions = mark_store.load_mark_versions(session, MarkScope(frozenset({urn}), *span))
     latest: dict[Slot, tuple[datetime, str]] = {}
     for (upn, day, session_, recorded_at), (code, _minutes) in versions.items():
-        slot = (upn, day, session_)
+        slot = (upn, day.isoformat(), session_)
         if slot not in latest or latest[slot][0] < recorded_at:
             latest[slot] = (recorded_at, code)
     return {slot: code for slot, (_, code) in latest.items()}

@@ -131,6 +131,9 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+gc_paused = _gc_paused  # for imports that build their rows from another format first (CTF)
+
+
 def _refused(kind: str, reason: str) -> ImportResult:
     return ImportResult(kind, 0, 0, 0, None, None, [], reason)
 

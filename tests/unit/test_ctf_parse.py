@@ -172,7 +172,7 @@ class TestRows:
         assert mark_rows(parsed, source()).table.rows == []
 
     def test_a_changed_mark_is_an_amendment_recorded_when_the_file_was_made(self) -> None:
-        stored = {(UPN_A, D, "AM"): "/", (UPN_A, D, "PM"): "N"}
+        stored = {(UPN_A, D.isoformat(), "AM"): "/", (UPN_A, D.isoformat(), "PM"): "N"}
         found = mark_rows(parse_ctf(ctf(pupil_a())), source(stored_latest=stored))
         recorded = {(f[2], f[3]): f[6] for _, f in found.table.rows}
         assert recorded[(D.isoformat(), "AM")] == ""  # same code: the stored version stands
