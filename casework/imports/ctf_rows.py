@@ -135,6 +135,9 @@ def _contact_row(pupil: CtfPupil, contact: CtfContact, index: int) -> list[str]:
     return [fields[name] for name in contacts.COLUMNS]
 
 
+_LEFT_OUT = "its contacts and marks were not imported, since the pupil was refused"
+
+
 @dataclass(slots=True)
 class MarkRows:
     """A CTF's marks as `marks.csv` rows, the years refused whole, and notes for the report."""
@@ -160,6 +163,8 @@ def mark_rows(ctf: CtfFile, source: MarkSource) -> MarkRows:
     found = MarkRows(CsvTable(marks.COLUMNS, []))
     for pupil in ctf.pupils:
         if not pupil.upn or pupil.upn in source.skip:
+            if pupil.contacts or pupil.years:
+                found.notes.append(f"pupil {pupil.position}: {_LEFT_OUT}")
             continue
         for year in pupil.years:
             _year_rows(pupil, year, source, ctf.header.date_time, found)

@@ -169,7 +169,11 @@ class TestRows:
     def test_a_pupil_without_a_upn_brings_no_contacts_or_marks(self) -> None:
         parsed = parse_ctf(ctf(NO_UPN))
         assert pupil_rows(parsed, "100001", {}).rows[0][1][0] == ""
-        assert mark_rows(parsed, source()).table.rows == []
+        left_out = mark_rows(parsed, source())
+        assert left_out.table.rows == []
+        assert left_out.notes == [
+            "pupil 1: its contacts and marks were not imported, since the pupil was refused"
+        ]
 
     def test_a_changed_mark_is_an_amendment_recorded_when_the_file_was_made(self) -> None:
         stored = {(UPN_A, D.isoformat(), "AM"): "/", (UPN_A, D.isoformat(), "PM"): "N"}
