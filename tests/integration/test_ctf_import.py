@@ -287,3 +287,27 @@ class TestCtfCommands:
         assert date(2025, 9, 8).isoformat() in str(
             latest_marks(get_engine(cli_env["PATHWAY_DATABASE_URL"]), UPN_A)
         )
+
+    def test_import_marks_with_a_long_profile_keeps_minutes_and_quarantines_by_code(
+        self, cli_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        self.school(cli_env, tmp_path)
+        (tmp_path / "in.xml").write_bytes(ctf(pupil_a("")))
+        self.invoke(cli_env, "import", "ctf", str(tmp_path / "in.xml"))
+        export = tmp_path / "long.csv"
+        export.write_text(
+            "UPN,School URN,Date,Session,Mark,Minutes Late,Last Updated\n"
+            f"{UPN_A},100001,08/09/2025,Morning,LT,,\n"
+            f"{UPN_A},100001,08/09/2025,Afternoon,L,9,08/09/2025 13:50\n"
+        )
+        code, out, _ = self.invoke(
+            cli_env, "import", "marks", str(export), "--profile", "long-register"
+        )
+        assert (code, out.splitlines()[0]) == (1, "marks: 1 accepted, 1 rejected, 0 unchanged")
+        engine = get_engine(cli_env["PATHWAY_DATABASE_URL"])
+        assert rows(engine, "SELECT code, minutes_late FROM marks") == [("L", 9)]
+        assert rows(engine, "SELECT kind, row_no, reason FROM quarantined_rows") == [
+            ("marks", 2, "code 'LT' is not mapped by profile long-register")
+        ]
+        code, _, _ = self.invoke(cli_env, "import", "marks", str(export))  # no profile: marks.csv
+        assert code == 1
