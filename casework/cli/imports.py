@@ -52,7 +52,7 @@ def import_(
     kind: Annotated[ImportKind, typer.Argument(help="What the file holds.")],
     file: Annotated[
         Path,
-        typer.Argument(exists=True, dir_okay=False, readable=True, help="The CSV file."),
+        typer.Argument(exists=True, dir_okay=False, readable=True, help="The CSV (or CTF) file."),
     ],
     profile: Annotated[
         str | None,

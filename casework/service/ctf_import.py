@@ -114,7 +114,7 @@ def _import(
         return CtfImportResult(refused=problem)
     run = _Run(engine, path.name, hashlib.sha256(data).hexdigest(), reports_dir, tz, now)
     pupils_done = run.table("pupils", pupil_rows(ctf, school.urn, stored))
-    skip = {e.raw.get("upn", "") for e in pupils_done.errors} - stored.keys()
+    skip = _refused_upns(ctf, pupils_done) - stored.keys()
     contacts_done = run.table("contacts", contact_rows(ctf, skip))
     latest = _stored_latest(engine, ctf, school.urn)
     source = MarkSource(school.urn, ctf.header.lea, ctf.header.estab, skip, latest)
@@ -122,6 +122,13 @@ def _import(
     marks_done = run.table("marks", rows.table, pre_errors=tuple(rows.errors))
     notes_path = _write_notes(reports_dir, path.name, now, rows.notes) if rows.notes else None
     return CtfImportResult(None, [pupils_done, contacts_done, marks_done], rows.notes, notes_path)
+
+
+def _refused_upns(ctf: CtfFile, pupils_done: ImportResult) -> set[str]:
+    """UPNs only refused pupils carry (a UPN also on an accepted row, a duplicate, is kept)."""
+    refused_at = {error.row_no for error in pupils_done.errors}
+    kept = {p.upn for p in ctf.pupils if p.position not in refused_at}
+    return {p.upn for p in ctf.pupils if p.position in refused_at} - kept
 
 
 def _span(ctf: CtfFile) -> tuple[date, date] | None:

@@ -108,6 +108,18 @@ class TestImportCtf:
         ]
         assert all(p.report_path is not None for p in result.parts if p.rejected)
 
+    def test_a_pupil_twice_in_one_file_keeps_the_first_and_its_marks(
+        self, engine: Engine, tmp_path: Path
+    ) -> None:
+        with_school(engine, tmp_path)
+        result = run(engine, tmp_path, ctf(pupil_a("//"), pupil_a("//")))
+        pupils, _, marks = result.parts
+        assert [(e.row_no, e.reason) for e in pupils.errors] == [(2, "duplicate of row 1")]
+        assert (marks.accepted, [e.reason for e in marks.errors]) == (
+            2,
+            ["duplicate of row 1", "duplicate of row 1"],
+        )
+
     def test_a_file_from_another_las_school_is_refused_and_nothing_written(
         self, engine: Engine, tmp_path: Path
     ) -> None:
