@@ -15,12 +15,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
+from casework.imports import mark_profiles
 from casework.imports.mark_profiles import MarksProfile, ProfileProblem, parse_profile
 from casework.imports.profiled_marks import translate
 from casework.imports.rows import read_table
 from casework.service.imports import ImportResult, import_table
 
-SHIPPED = Path(__file__).resolve().parents[1] / "imports" / "profiles"
+# The shipped profiles sit beside the module that reads them, wherever the package lives.
+SHIPPED = Path(mark_profiles.__file__).resolve().parent / "profiles"
 
 
 def shipped_profiles() -> list[str]:
