@@ -5,6 +5,7 @@ from __future__ import annotations
 from casework.cli import (  # noqa: F401  (each module registers its commands on `app`)
     audit,
     case,
+    ctf,
     decide,
     demo,
     dispatch,
@@ -17,9 +18,11 @@ from casework.cli import (  # noqa: F401  (each module registers its commands on
     users,
 )
 from casework.cli.app import app
+from casework.cli.ctf import export_app
 from casework.cli.tasks import tasks_app
 
 app.add_typer(tasks_app, name="tasks")
+app.add_typer(export_app, name="export")
 
 
 def main() -> None:

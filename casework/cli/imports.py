@@ -14,6 +14,8 @@ from typing import Annotated
 import typer
 
 from casework.cli.app import app, settings
+from casework.cli.ctf import run_ctf_import
+from casework.cli.marks_profile import run_profiled_marks
 from casework.db.database import open_database
 from casework.service.importing.files import ImportResult, import_file
 
@@ -26,6 +28,7 @@ class ImportKind(StrEnum):
     PUPILS = "pupils"
     CONTACTS = "contacts"
     MARKS = "marks"
+    CTF = "ctf"  # a DfE common transfer file: pupils, contacts and marks (casework.cli.ctf)
 
 
 SHOWN_ERRORS = 20
@@ -49,20 +52,29 @@ def import_(
     kind: Annotated[ImportKind, typer.Argument(help="What the file holds.")],
     file: Annotated[
         Path,
-        typer.Argument(exists=True, dir_okay=False, readable=True, help="The CSV file."),
+        typer.Argument(exists=True, dir_okay=False, readable=True, help="The CSV (or CTF) file."),
     ],
+    profile: Annotated[
+        str | None,
+        typer.Option(help="marks only: a mapping profile (TOML path or shipped name)."),
+    ] = None,
 ) -> None:
-    """Import a CSV file (DESIGN.md formats); rejected rows are quarantined with a reason."""
+    """Import a CSV file (DESIGN.md formats) or a CTF; rejected rows are quarantined."""
+    if kind is ImportKind.CTF:
+        run_ctf_import(file)
+        return
     config = settings()
-    engine = open_database(config)
-    result = import_file(
-        engine,
-        kind.value,
-        file,
-        reports_dir=config.import_reports_dir,
-        tz=config.tz,
-        now=datetime.now(UTC),
-    )
+    if profile is not None:
+        result = run_profiled_marks(kind.value, file, profile)
+    else:
+        result = import_file(
+            open_database(config),
+            kind.value,
+            file,
+            reports_dir=config.import_reports_dir,
+            tz=config.tz,
+            now=datetime.now(UTC),
+        )
     if result.header_error is not None:
         typer.echo(f"{file}: refused, nothing imported: {result.header_error}", err=True)
         raise typer.Exit(1)

@@ -10,6 +10,7 @@ import typer
 
 from casework.cli.app import app
 from casework.seed import write_synthetic_la
+from casework.seed.ctf import write_school_ctfs
 
 
 def _iso_date(value: str) -> date:
@@ -32,7 +33,8 @@ def seed(
     pupils: Annotated[int, typer.Option("--pupils", min=0, help="How many pupils.")] = 300,
     seed_value: Annotated[int, typer.Option("--seed", help="Same seed, same files.")] = 1,
 ) -> None:
-    """Write schools, calendar, pupils, contacts and marks CSVs for a synthetic LA (code 931)."""
+    """Write schools, calendar, pupils, contacts and marks CSVs for a synthetic LA (code 931),
+    and each school's pupils, contacts and marks as one CTF under OUT/ctf/."""
     try:
         counts = write_synthetic_la(
             out, schools=schools, pupils=pupils, start=start, end=end, seed=seed_value
@@ -42,3 +44,5 @@ def seed(
         raise typer.Exit(1) from None
     for name, rows in counts.items():
         typer.echo(f"{out / (name + '.csv')}: {rows} rows")
+    for urn, pupils_in_file in write_school_ctfs(out, out / "ctf", end).items():
+        typer.echo(f"{out / 'ctf' / (urn + '.xml')}: CTF of {pupils_in_file} pupils")

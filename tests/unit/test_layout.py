@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("casework", "notifications", "flows")
 # Libraries that compute and never do I/O: the only third-party imports the core may use.
 PURE_LIBRARIES = frozenset(
-    {"pydantic", "holidays", "stdnum", "phonenumbers", "email_validator", "babel"}
+    {"pydantic", "holidays", "stdnum", "phonenumbers", "email_validator", "babel", "defusedxml"}
 )
 CLOCK_CALLS = frozenset({"now", "today", "utcnow", "time"})
 

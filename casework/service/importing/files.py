@@ -40,7 +40,7 @@ from casework.service.errors import InvalidRequest
 from casework.service.importing import mark_store, store
 from casework.service.importing.progress import ImportProgress
 
-__all__ = ["KINDS", "ImportResult", "RowError", "import_file"]
+__all__ = ["KINDS", "ImportResult", "RowError", "import_file", "import_table"]
 
 KINDS = ("schools", "calendar", "pupils", "contacts", "marks")
 
@@ -137,6 +137,9 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+gc_paused = _gc_paused  # for imports that build their rows from another format first (CTF)
+
+
 def _refused(kind: str, reason: str) -> ImportResult:
     return ImportResult(kind, 0, 0, 0, None, None, [], reason)
 
@@ -175,6 +178,30 @@ class _Source:
     filename: str
     sha256: str
     table: CsvTable
+    # Rows refused before they became table rows (a CTF year without a start date, a code a
+    # marks profile does not map): quarantined and reported with the validator's own errors.
+    pre_errors: tuple[RowError, ...] = ()
+
+
+def import_table(
+    engine: Engine,
+    kind: str,
+    source: tuple[str, str, CsvTable],
+    *,
+    pre_errors: tuple[RowError, ...] = (),
+    reports_dir: Path,
+    tz: ZoneInfo,
+    now: datetime,
+) -> ImportResult:
+    """Import rows of `kind` already read from another format (a CTF, a profiled marks export):
+    `source` is (file name, sha256 of the file, table in the CSV's columns)."""
+    filename, sha256, table = source
+    problem = header_problem(table.header, REQUIRED_COLUMNS[kind])
+    if problem is not None:
+        return _refused(kind, problem)
+    with _gc_paused():
+        found = _Source(kind, filename, sha256, table, pre_errors)
+        return _import_table(engine, found, reports_dir, tz, now)
 
 
 def _import_table(
@@ -189,6 +216,7 @@ def _import_table(
             batch_id = _open_batch(session, source, now)
             job = _Job(session, source.table, batch_id, tz, now.astimezone(tz).date(), progress)
             found = _HANDLERS[source.kind](job)
+            found.errors[:0] = source.pre_errors
             # A rejected row may hold what made it unstorable: made safe before it is kept.
             found.errors = [quarantinable(error) for error in found.errors]
             store.quarantine(session, batch_id, source.kind, found.errors)
