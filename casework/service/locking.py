@@ -59,19 +59,24 @@ def claim(db: Session, model: type[M], row_id: int) -> M | None:
     return db.get(model, row_id, with_for_update=True, populate_existing=True)
 
 
+def compare_and_set(db: Session, row: Decision | Task | PenaltyNotice, new: str) -> bool:
+    """Set the row's status to `new` only if it still holds the status read; whether it did."""
+    table = cast(sa.Table, sa.inspect(type(row)).local_table)
+    same = sa.and_(table.c.id == row.id, table.c.status == row.status)
+    result = db.execute(sa.update(table).where(same).values(status=new))
+    if cast(Any, result).rowcount != 1:
+        db.refresh(row)  # what the other writer left
+        return False
+    set_committed_value(row, "status", new)
+    return True
+
+
 def move_status(
     db: Session, row: Decision | Task | PenaltyNotice, new: str, refused: Callable[[], str]
 ) -> None:
     """Compare-and-set the status from what was read to `new`; `Conflict(refused())` if not."""
-    table = cast(sa.Table, sa.inspect(type(row)).local_table)
-    expected = row.status
-    result = db.execute(
-        sa.update(table).where(table.c.id == row.id, table.c.status == expected).values(status=new)
-    )
-    if cast(Any, result).rowcount != 1:
-        db.refresh(row)  # what the other writer left, for the message
+    if not compare_and_set(db, row, new):
         raise Conflict(refused())
-    set_committed_value(row, "status", new)
 
 
 def when(at: datetime | None) -> str:

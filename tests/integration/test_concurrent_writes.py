@@ -28,9 +28,11 @@ from casework.service.legal.decisions import decide
 from casework.service.legal.withdrawal import withdraw_notice
 from casework.service.locking import claim, decide_status
 from casework.service.tasks.actions import acknowledge_task, assign_task, complete_task
+from casework.service.tasks.deadlines import run_deadlines
 from casework.service.users import add_user
 from tests.integration.race import race, side_by_side
 from tests.integration.test_decisions import (
+    DAD,
     MUM,
     NOW,
     POLICY,
@@ -324,3 +326,35 @@ class TestNotices:
         assert first.error is None
         _refused(second, rf"penalty notice PN-\d+ was already withdrawn by {ALEX} at ")
         assert [e.actor for e in entries(engine, AuditKind.NOTICE_WITHDRAWN)] == [ALEX]
+
+    def test_payment_while_the_deadlines_run_expires_notices(
+        self, engine: Engine, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The morning run must not expire a notice, or reopen its task as overdue, that a
+        payment recorded at the same moment has just closed."""
+        _, task_id = self._issued(engine)
+        first, second = race(
+            engine,
+            monkeypatch,
+            partial(
+                complete_task,
+                engine,
+                task_id,
+                outcome="paid",
+                actor=JO,
+                on=date(2025, 12, 16),  # day 28: the last day to pay
+                now=NOW,
+                policy=POLICY,
+            ),
+            partial(run_deadlines, engine, date(2025, 12, 17), policy=POLICY, now=NOW),
+        )
+        assert (first.error, second.error) == (None, None)
+        by_contact = {n.contact_id: n.status for n in notices(engine)}
+        assert by_contact == {MUM: "paid", DAD: "expired"}
+        assert [e.detail["contact_id"] for e in entries(engine, AuditKind.NOTICE_EXPIRED)] == [DAD]
+        assert _task_entries(engine, AuditKind.TASK_OVERDUE, task_id) == []
+        with Session(engine) as db:
+            task = db.get(Task, task_id)
+            assert task is not None
+            assert (task.status, task.outcome) == ("completed", "paid")
+        assert verify(engine) is None

@@ -32,7 +32,7 @@ from casework.db.tables import Decision, PenaltyNotice, Task
 from casework.service.errors import Conflict, InvalidRequest, NotFound
 from casework.service.legal.context import notice_reference, prosecution_request
 from casework.service.legal.notices import notice_audit
-from casework.service.locking import claim, move_notice, notice_taken
+from casework.service.locking import claim, compare_and_set, move_notice, notice_taken
 from casework.service.proposals import SYSTEM, Target, apply_proposals, write_audit
 from casework.service.tasks.detail import task_detail
 
@@ -165,9 +165,12 @@ def _expire(
     now: datetime,
 ) -> list[AuditDraft]:
     target = Target(decision.urn, on, decision.upn, decision.case_id, actor=SYSTEM)
+    # A payment recorded meanwhile wins: only notices still unpaid when written to expire.
+    notices = [n for n in notices if compare_and_set(db, n, NoticeStatus.EXPIRED.value)]
+    if not notices:
+        return []
     drafts: list[AuditDraft] = []
     for notice in notices:
-        notice.status = NoticeStatus.EXPIRED.value
         drafts.append(
             notice_audit(AuditKind.NOTICE_EXPIRED, target, notice, expired_on=on.isoformat())
         )
