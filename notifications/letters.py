@@ -19,7 +19,15 @@ from pathlib import Path
 
 from notifications.rendering import TEMPLATES_DIR
 
-__all__ = ["LetterNameInvalid", "LetterResourceError", "render_letter_pdf"]
+__all__ = [
+    "LetterNameInvalid",
+    "LetterResourceError",
+    "letter_file",
+    "render_letter_pdf",
+    "stored_letter_path",
+]
+
+LETTERS_FOLDER = "letters"  # under the var folder (Settings.letters_dir)
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,150}$")
 
@@ -68,3 +76,31 @@ def render_letter_pdf(html: str, out_dir: Path, name: str) -> tuple[Path, str]:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path, hashlib.sha256(pdf).hexdigest()
+
+
+def stored_letter_path(var_dir: Path, path: Path) -> str:
+    """What a `letters` row keeps: the PDF's path relative to the var folder when it lies inside
+    it (`letters/message-12.pdf`), so the row still finds its file from any working directory and
+    after the var folder moves; an absolute path otherwise."""
+    try:
+        return path.resolve().relative_to(var_dir.resolve()).as_posix()
+    except ValueError:
+        return str(path.resolve())
+
+
+def letter_file(var_dir: Path, stored: str | None) -> Path | None:
+    """The PDF a `letters` row names, if it is on disk inside the var folder's letters folder.
+
+    Rows store the path relative to the var folder; older rows hold a bare file name (in the
+    letters folder) or an absolute path. Nothing outside the letters folder is ever returned.
+    """
+    if not stored:
+        return None
+    letters_dir = (var_dir / LETTERS_FOLDER).resolve()
+    given = Path(stored)
+    candidates = [given] if given.is_absolute() else [var_dir / given, letters_dir / given]
+    for candidate in candidates:
+        resolved = candidate.resolve()
+        if resolved.is_relative_to(letters_dir) and resolved.is_file():
+            return resolved
+    return None

@@ -23,7 +23,7 @@ from casework.db.audit_log import append_entries
 from casework.db.session import unit_of_work
 from casework.db.tables import Letter, Message, Task
 from casework.settings import Settings
-from notifications.letters import render_letter_pdf
+from notifications.letters import render_letter_pdf, stored_letter_path
 from notifications.messages import MessageStatus, can_move
 from notifications.outbox import OutcomeKind, SendOutcome, record_result
 from notifications.pacing import RetryPolicy, outcome_for_error
@@ -152,5 +152,6 @@ def post_letter(engine: Engine, settings: Settings, message: Message, now: datet
         row = session.exec(select(Message).where(Message.id == message.id).with_for_update()).one()
         if not can_move(row.status, MessageStatus.SENT):
             return False
-        append_entries(session, _record_letter(session, row, (path.name, sha256), on, now), now)
+        stored = stored_letter_path(settings.var_dir, path)  # found again from any directory
+        append_entries(session, _record_letter(session, row, (stored, sha256), on, now), now)
     return True

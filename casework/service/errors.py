@@ -17,3 +17,7 @@ class NotAllowed(ServiceError):
 
 class InvalidRequest(ServiceError):
     """The request is malformed or breaks a rule (illegal transition, unknown outcome, ...)."""
+
+
+class Conflict(InvalidRequest):
+    """Someone else changed the same record first (two officers at once); nothing was written."""

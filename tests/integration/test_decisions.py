@@ -557,7 +557,14 @@ def test_prosecution_needs_eso_and_contract_then_makes_the_bundle(
         "chronology.jsonl",
         "tasks.csv",
         "decisions.json",
-    } <= set(manifest)
+    } <= set(manifest["files"])
+    # Nothing was dispatched here: every family letter is rendered from its queued HTML.
+    letters = manifest["letters"]
+    assert {e["template"] for e in letters} == {
+        "legal/penalty_notice",
+        "legal/prosecution_decision",
+    }
+    assert all(e["status"] == "queued" and e["file"] in manifest["files"] for e in letters)
     extract = (folder / "register_extract.csv").read_text().splitlines()
     assert [line for line in extract if line.startswith("2025-11-10,AM")] == [
         "2025-11-10,AM,N,N,2025-11-10 07:00,False",

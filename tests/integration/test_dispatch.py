@@ -143,7 +143,8 @@ def test_letters_become_pdfs_with_a_task_to_post_them(engine: Engine, tmp_path: 
         task = session.exec(select(Task)).one()
         row = session.get(Message, message.id)
         assert row is not None
-    pdf = tmp_path / "letters" / str(letter.path)
+    assert letter.path == f"letters/message-{message.id}.pdf"  # relative to the var folder
+    pdf = tmp_path / str(letter.path)
     assert pdf.read_bytes().startswith(b"%PDF")
     assert (letter.key, letter.status, len(letter.sha256 or "")) == (
         message.idempotency_key,

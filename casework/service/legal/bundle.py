@@ -6,9 +6,11 @@ amendment; the chronology from the audit trail; every letter and message with it
 status; meeting and visit records; the decisions with their reasons; the penalty notices),
 `certificate_s566.pdf` on its own for signing, the same evidence as data files
 (`register_extract.csv`, `chronology.jsonl` — verifiable with the audit chain's rule —
-`messages/`, `tasks.csv`, `decisions.json`), copies of the rendered letter PDFs, and
-`manifest.json` with the sha256 of every file. The `bundle.created` audit entry carries the
-PDF's and the manifest's sha256. Layouts: letter_templates/legal/bundle.html.j2.
+`messages/`, `tasks.csv`, `decisions.json`), every letter sent to the family as a PDF under
+`letters/` (casework.service.legal.bundle_letters), and `manifest.json`: the sha256 of every
+file (`files`) and each family letter with its PDF and delivery status (`letters`). The
+`bundle.created` audit entry carries the PDF's and the manifest's sha256. Layouts:
+letter_templates/legal/bundle.html.j2.
 """
 
 from __future__ import annotations
@@ -17,20 +19,20 @@ import csv
 import hashlib
 import io
 import json
-import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from casework.core.audit import AuditDraft, AuditKind
 from casework.core.ladder.view import PupilView
 from casework.core.policy import Policy
-from casework.db.tables import Decision, Letter
+from casework.db.tables import Decision
 from casework.service.legal.bundle_data import gather
+from casework.service.legal.bundle_letters import bundle_letters
 from casework.service.proposals import Target
 from notifications.letters import render_letter_pdf
 from notifications.rendering import TEMPLATES_DIR
@@ -107,21 +109,14 @@ def _write_data(folder: Path, data: dict[str, Any]) -> None:
         _write(folder / "messages" / f"{m['id']:06d}-{m['channel']}.{suffix}", m["body"])
 
 
-def _copy_letters(db: Session, upn: str, folder: Path) -> None:
-    for letter in db.exec(select(Letter).where(Letter.upn == upn, col(Letter.path).is_not(None))):
-        source = Path(letter.path or "")
-        if source.is_file():
-            (folder / "letters").mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, folder / "letters" / source.name)
-
-
-def _manifest(folder: Path) -> str:
+def _manifest(folder: Path, letters: list[dict[str, Any]]) -> str:
+    """`files`: the sha256 of every file; `letters`: each family letter, its PDF and status."""
     files = {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.rglob("*"))
         if p.is_file() and p.name != "manifest.json"
     }
-    text = json.dumps(files, indent=2, sort_keys=True)
+    text = json.dumps({"files": files, "letters": letters}, indent=2, sort_keys=True)
     _write(folder / "manifest.json", text)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -144,16 +139,17 @@ def create_bundle(
     """Write the bundle for an approved prosecution; returns it with its `bundle.created` entry."""
     data = gather(db, decision, view, target.school_date, policy)
     folder = _folder(var_dir, decision.upn, target.school_date, decision.id)
+    letters = bundle_letters(db, decision.upn, var_dir, folder)
     env = _environment()
+    by_message = {entry["message_id"]: entry for entry in letters}
     pdf, sha256 = render_letter_pdf(
-        env.get_template(BUNDLE_TEMPLATE).render(**data), folder, "bundle"
+        env.get_template(BUNDLE_TEMPLATE).render(**data, letter_files=by_message), folder, "bundle"
     )
     render_letter_pdf(
         env.get_template(CERTIFICATE_TEMPLATE).render(**data), folder, "certificate_s566"
     )
     _write_data(folder, data)
-    _copy_letters(db, decision.upn, folder)
-    manifest_sha = _manifest(folder)
+    manifest_sha = _manifest(folder, letters)
     audit = AuditDraft(
         kind=AuditKind.BUNDLE_CREATED,
         actor=target.actor,
@@ -168,7 +164,8 @@ def create_bundle(
             "pdf": str(pdf),
             "sha256": sha256,
             "manifest_sha256": manifest_sha,
-            "files": len(json.loads((folder / "manifest.json").read_text("utf-8"))),
+            "files": len(json.loads((folder / "manifest.json").read_text("utf-8"))["files"]),
+            "letters": len(letters),
         },
     )
     return Bundle(folder, pdf, sha256, audit)

@@ -23,11 +23,11 @@ from sqlmodel import Session, col, select
 from casework.core.audit import AuditDraft, AuditKind
 from casework.core.ladder.stages import LEGAL_STAGES, Stage
 from casework.core.legal.penalties import is_compulsory_school_age
-from casework.core.lifecycle import DECISION_MOVES, DecisionStatus, IllegalTransition, check_move
+from casework.core.lifecycle import DecisionStatus
 from casework.core.policy import Policy, load_policy
 from casework.db.session import unit_of_work
 from casework.db.tables import AuditEntry, Decision, Pupil
-from casework.service.errors import InvalidRequest, NotFound
+from casework.service.errors import Conflict, InvalidRequest, NotFound
 from casework.service.legal.context import check_decider, load_view
 from casework.service.legal.steps import (
     EFFECTS,
@@ -36,6 +36,7 @@ from casework.service.legal.steps import (
     clock_of,
     prosecutable_parents,
 )
+from casework.service.locking import claim, decide_status, decision_taken
 from casework.service.proposals import Target, write_audit
 from casework.settings import Settings
 
@@ -129,11 +130,8 @@ def _check_approval(act: LegalAct, factors: Mapping[str, str], on: date) -> None
 def _record(act: LegalAct, approve: bool, reason: str, actor: str, factors: dict[str, str]) -> None:
     decision, target = act.decision, act.target
     status = DecisionStatus.APPROVED if approve else DecisionStatus.DECLINED
-    try:
-        check_move(DECISION_MOVES, DecisionStatus(decision.status), status)
-    except IllegalTransition as exc:
-        raise InvalidRequest(f"decision {decision.id} is already {decision.status}") from exc
-    decision.status, decision.reason, decision.factors = status.value, reason, factors
+    decide_status(act.db, decision, status)  # compare-and-set: a concurrent decision loses
+    decision.reason, decision.factors = reason, factors
     decision.decided_by, decision.decided_at = actor, act.now
     decision.decided_date = target.school_date
     kind = AuditKind.DECISION_APPROVED if approve else AuditKind.DECISION_DECLINED
@@ -179,10 +177,12 @@ def _open(
     policy: Policy,
     var_dir: Path,
 ) -> LegalAct:
-    decision = db.get(Decision, decision_id)
+    decision = claim(db, Decision, decision_id)  # locked: a second officer waits, then is refused
     if decision is None or decision.stage not in {s.value for s in LEGAL_STAGES}:
         raise NotFound(f"no decision {decision_id}")
     check_decider(db, actor, decision.urn)
+    if decision.status != DecisionStatus.REQUESTED.value:
+        raise Conflict(decision_taken(decision))
     pupil = db.get(Pupil, decision.upn)
     if pupil is None:
         raise NotFound(f"no pupil {decision.upn}")

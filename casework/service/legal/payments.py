@@ -29,9 +29,10 @@ from casework.core.lifecycle import OPEN_TASK_STATUSES, TaskStatus
 from casework.core.policy import Policy
 from casework.db.session import unit_of_work
 from casework.db.tables import Decision, PenaltyNotice, Task
-from casework.service.errors import InvalidRequest, NotFound
+from casework.service.errors import Conflict, InvalidRequest, NotFound
 from casework.service.legal.context import notice_reference, prosecution_request
 from casework.service.legal.notices import notice_audit
+from casework.service.locking import claim, compare_and_set, move_notice, notice_taken
 from casework.service.proposals import SYSTEM, Target, apply_proposals, write_audit
 from casework.service.tasks.detail import task_detail
 
@@ -117,12 +118,13 @@ def record_payment(
     db: Session, task: Task, outcome: str, actor: str, on: date, now: datetime
 ) -> list[AuditDraft]:
     """A `notice_payment` task completed (tasks/hooks.py): paid at the rate due on `on`."""
-    notice = db.get(PenaltyNotice, int(task.context.get("notice_id", 0)))
+    # Locked after the task (complete_task claimed it), the order a withdrawal takes them in.
+    notice = claim(db, PenaltyNotice, int(task.context.get("notice_id", 0)))
     if notice is None:
         raise InvalidRequest(f"task {task.id} names no penalty notice")
     ref = notice_reference(notice.id or 0)
     if notice.status != NoticeStatus.ISSUED.value:
-        raise InvalidRequest(f"penalty notice {ref} is {notice.status}: no payment can be taken")
+        raise Conflict(f"{notice_taken(db, notice, ref, task.urn)}: no payment can be taken")
     try:
         payment = payment_due(terms_of(notice), on)
     except ValueError as exc:
@@ -135,7 +137,8 @@ def record_payment(
             f"{format_pence(stated)} recorded, but {format_pence(payment.amount_pence)} was due "
             f"on {on} (day {payment.day} after receipt, {payment.rate.value} rate)"
         )
-    notice.status, notice.paid_date = NoticeStatus.PAID.value, on
+    move_notice(db, notice, NoticeStatus.PAID.value, ref, task.urn)
+    notice.paid_date = on
     notice.paid_amount_pence = payment.amount_pence
     decision, target = notice_target(db, notice, actor, on)
     drafts = [
@@ -162,9 +165,12 @@ def _expire(
     now: datetime,
 ) -> list[AuditDraft]:
     target = Target(decision.urn, on, decision.upn, decision.case_id, actor=SYSTEM)
+    # A payment recorded meanwhile wins: only notices still unpaid when written to expire.
+    notices = [n for n in notices if compare_and_set(db, n, NoticeStatus.EXPIRED.value)]
+    if not notices:
+        return []
     drafts: list[AuditDraft] = []
     for notice in notices:
-        notice.status = NoticeStatus.EXPIRED.value
         drafts.append(
             notice_audit(AuditKind.NOTICE_EXPIRED, target, notice, expired_on=on.isoformat())
         )

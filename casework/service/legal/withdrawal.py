@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from casework.core.audit import AuditDraft, AuditKind
 from casework.core.ladder.proposals import Proposal
@@ -27,8 +27,8 @@ from casework.core.legal.penalties import (
 )
 from casework.core.policy import Policy, load_policy
 from casework.db.session import unit_of_work
-from casework.db.tables import Decision, PenaltyNotice
-from casework.service.errors import InvalidRequest, NotFound
+from casework.db.tables import Decision, PenaltyNotice, Task
+from casework.service.errors import Conflict, InvalidRequest, NotFound
 from casework.service.legal.context import check_decider, letter_to, load_view, notice_reference
 from casework.service.legal.notices import notice_audit
 from casework.service.legal.payments import (
@@ -36,6 +36,7 @@ from casework.service.legal.payments import (
     close_stage_if_settled,
     notice_target,
 )
+from casework.service.locking import move_notice, notice_taken
 from casework.service.proposals import Target, apply_proposals, write_audit
 
 WITHDRAWN_TEMPLATE = "legal/notice_withdrawn"
@@ -60,16 +61,30 @@ def _withdrawal_context(
     }
 
 
-def _mark_withdrawn(notice: PenaltyNotice, ground: WithdrawalGround, on: date) -> None:
+def _claim(db: Session, notice: PenaltyNotice, decision: Decision) -> None:
+    """Lock the notice's payment task, then the notice: the order a payment takes them in, so a
+    withdrawal and a payment at the same moment queue up instead of deadlocking."""
+    db.exec(
+        select(Task)
+        .where(Task.key == f"{decision.key}:payment:{notice.contact_id}")
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    db.refresh(notice, with_for_update=True)
+
+
+def _mark_withdrawn(
+    db: Session, notice: PenaltyNotice, ground: WithdrawalGround, on: date, urn: str
+) -> None:
     ref = notice_reference(notice.id or 0)
     if notice.status == NoticeStatus.WITHDRAWN.value:
-        raise InvalidRequest(f"penalty notice {ref} is already withdrawn")
+        raise Conflict(notice_taken(db, notice, ref, urn))
     if notice.prosecuted:
         raise InvalidRequest(f"prosecution was approved on penalty notice {ref}")
     paid = notice.status == NoticeStatus.PAID.value
+    move_notice(db, notice, NoticeStatus.WITHDRAWN.value, ref, urn)
     notice.refunded_pence = notice.paid_amount_pence if paid else None
-    notice.status, notice.withdrawn_date = NoticeStatus.WITHDRAWN.value, on
-    notice.withdrawal_grounds = ground.value
+    notice.withdrawn_date, notice.withdrawal_grounds = on, ground.value
 
 
 def _letter(
@@ -99,8 +114,9 @@ def withdraw_in_session(
     now: datetime,
 ) -> list[AuditDraft]:
     """Withdraw one notice: grounds, refund, letter to the recipient, proceedings barred."""
-    _mark_withdrawn(notice, ground, target.school_date)
     decision, _ = notice_target(db, notice, target.actor, target.school_date)
+    _claim(db, notice, decision)
+    _mark_withdrawn(db, notice, ground, target.school_date, decision.urn)
     drafts = [
         notice_audit(
             AuditKind.NOTICE_WITHDRAWN,
@@ -139,7 +155,7 @@ def withdraw_notice(
         raise InvalidRequest("give the reason for the withdrawal; it is kept in the record")
     policy = policy or load_policy()
     with unit_of_work(engine) as db:
-        notice = db.get(PenaltyNotice, notice_id)
+        notice = db.get(PenaltyNotice, notice_id)  # locked in withdraw_in_session
         if notice is None:
             raise NotFound(f"no penalty notice {notice_id}")
         decision, target = notice_target(db, notice, actor, on)

@@ -19,18 +19,13 @@ from casework.core.calendar import RegisterSession
 from casework.core.ladder.guards import apply_guards
 from casework.core.ladder.outcomes import OUTCOMES as _OUTCOMES
 from casework.core.ladder.outcomes import follow_up
-from casework.core.lifecycle import (
-    OPEN_TASK_STATUSES,
-    TASK_MOVES,
-    IllegalTransition,
-    TaskStatus,
-    check_move,
-)
+from casework.core.lifecycle import OPEN_TASK_STATUSES, TaskStatus
 from casework.core.policy import Policy, load_policy
 from casework.db.session import unit_of_work
 from casework.db.snapshots import load_school
 from casework.db.tables import Task
-from casework.service.errors import InvalidRequest, NotFound
+from casework.service.errors import Conflict, InvalidRequest, NotFound
+from casework.service.locking import assigned_meanwhile, claim, move_task, task_taken
 from casework.service.proposals import Target, apply_proposals, write_audit
 from casework.service.tasks.detail import task_detail
 from casework.service.tasks.hooks import COMPLETION_HOOKS
@@ -52,25 +47,18 @@ def _audit(task: Task, kind: AuditKind, actor: str, on: date, **extra: Any) -> A
 
 
 def _get(db: Session, task_id: int) -> Task:
-    task = db.get(Task, task_id)
+    """The task, locked: a second officer's write waits for this one and is then refused."""
+    task = claim(db, Task, task_id)
     if task is None:
         raise NotFound(f"no task {task_id}")
     return task
-
-
-def _move(task: Task, target: TaskStatus) -> None:
-    try:
-        check_move(TASK_MOVES, TaskStatus(task.status), target)
-    except IllegalTransition as exc:
-        raise InvalidRequest(f"task {task.id} is {task.status}: {exc}") from exc
-    task.status = target.value
 
 
 def acknowledge_task(engine: Engine, task_id: int, *, actor: str, on: date, now: datetime) -> None:
     """A caseworker has seen the task and is on it."""
     with unit_of_work(engine) as db:
         task = _get(db, task_id)
-        _move(task, TaskStatus.ACKNOWLEDGED)
+        move_task(db, task, TaskStatus.ACKNOWLEDGED)
         task.acknowledged_at = now
         write_audit(db, [_audit(task, AuditKind.TASK_ACKNOWLEDGED, actor, on)], now)
 
@@ -108,7 +96,7 @@ def complete_task(
             raise InvalidRequest(
                 f"outcome {outcome!r} is not one of {', '.join(allowed)} for a {task.kind} task"
             )
-        _move(task, TaskStatus.COMPLETED)
+        move_task(db, task, TaskStatus.COMPLETED)
         task.outcome, task.completed_at, task.completed_date = outcome, now, on
         task.note = note
         drafts = [_audit(task, AuditKind.TASK_COMPLETED, actor, on, outcome=outcome)]
@@ -127,12 +115,19 @@ def assign_task(
     actor: str,
     now: datetime,
     on: date | None = None,
+    seen_owner: str | None = None,
 ) -> None:
-    """Give the task to a named person (it stays in their role's queue too)."""
+    """Give the task to a named person (it stays in their role's queue too).
+
+    `seen_owner` is the owner the caller saw ("" for nobody): if someone else assigned the task
+    since, the assignment is refused rather than silently overwriting theirs.
+    """
     with unit_of_work(engine) as db:
         task = _get(db, task_id)
         if task.status not in OPEN_TASK_STATUSES:
-            raise InvalidRequest(f"task {task.id} is {task.status}")
+            raise Conflict(task_taken(db, task))
+        if seen_owner is not None and (task.owner_email or "") != seen_owner:
+            raise Conflict(assigned_meanwhile(db, task))
         task.owner_email = owner_email
         draft = _audit(task, AuditKind.TASK_ASSIGNED, actor, on or now.date(), owner=owner_email)
         write_audit(db, [draft], now)

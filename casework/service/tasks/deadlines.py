@@ -18,6 +18,7 @@ from casework.core.policy import Policy
 from casework.db.session import unit_of_work
 from casework.db.tables import Task
 from casework.service.legal.payments import expire_unpaid_notices
+from casework.service.locking import compare_and_set
 from casework.service.proposals import write_audit
 from casework.service.tasks.detail import task_detail
 
@@ -41,7 +42,9 @@ def mark_overdue(db: Session, on: date, policy: Policy, now: datetime) -> list[A
     drafts = []
     manager = policy.tasks.overdue_escalates_to
     for task in late:
-        task.status = TaskStatus.OVERDUE.value
+        # A caseworker completing the task meanwhile wins: it is not reopened as overdue.
+        if not compare_and_set(db, task, TaskStatus.OVERDUE.value):
+            continue
         task.context = {**task.context, "escalated_from": task.owner_role}
         task.owner_role = manager
         drafts.append(

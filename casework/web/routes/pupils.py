@@ -30,6 +30,7 @@ from casework.web.deps import (
     pupil_in_scope,
 )
 from casework.web.pages import render
+from notifications.letters import letter_file
 
 router = APIRouter()
 
@@ -64,21 +65,9 @@ def case_page(
 
 def _letter_file(web: WebContext, letter: Letter) -> Path | None:
     """The rendered PDF on disk, only if it lies inside the letters folder."""
-    if letter.status != "rendered" or not letter.path:
+    if letter.status != "rendered":
         return None
-    stored = Path(letter.path)
-    letters_dir = web.settings.letters_dir.resolve()
-    # The postroom stores the file name inside the letters folder; older rows may hold a path.
-    candidates = (
-        [stored]
-        if stored.is_absolute()
-        else [letters_dir / stored, web.settings.var_dir / stored, stored]
-    )
-    for candidate in candidates:
-        resolved = candidate.resolve()
-        if resolved.is_relative_to(letters_dir) and resolved.is_file():
-            return resolved
-    return None
+    return letter_file(web.settings.var_dir, letter.path)
 
 
 @router.get("/letters/{letter_id}")

@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from casework.core.ladder.proposals import TaskKind
 from casework.core.permissions import may_assign_tasks, may_work_tasks
 from casework.db.tables import Pupil, School, Task, User
-from casework.service.errors import InvalidRequest, NotAllowed, NotFound, ServiceError
+from casework.service.errors import Conflict, InvalidRequest, NotAllowed, NotFound, ServiceError
 from casework.service.tasks import actions as task_service
 from casework.web.deps import (
     SessionDep,
@@ -136,7 +136,9 @@ def _after_write(
         raise forbidden(str(error))
     session.expire_all()
     task = _load_task(session, viewer, task_id)
-    return _task_page(request, web, viewer, session, task, str(error), 400)
+    # 409: someone else changed the task first (two officers at once); nothing was written.
+    status_code = 409 if isinstance(error, Conflict) else 400
+    return _task_page(request, web, viewer, session, task, str(error), status_code)
 
 
 def _writable_task(session: Session, viewer: Viewer, task_id: int, allowed: bool) -> Task:
@@ -193,6 +195,16 @@ def complete(
     return _after_write(request, web, viewer, session, task_id, error, done)
 
 
+# The assign form's hidden field for "the page showed nobody" (a form's empty value reads as
+# missing); no email address can be this word.
+NOBODY = "nobody"
+
+
+def _seen_owner(value: str | None) -> str | None:
+    """The owner the page showed ("" for nobody), or None when the form did not say."""
+    return "" if value == NOBODY else value
+
+
 @router.post("/tasks/{task_id}/assign")
 def assign(
     request: Request,
@@ -201,6 +213,7 @@ def assign(
     session: SessionDep,
     task_id: int,
     owner_email: Annotated[str, Form(max_length=254)] = "",
+    seen_owner: Annotated[str | None, Form(max_length=254)] = None,
 ) -> Response:
     task = _load_task(session, viewer, task_id)
     if not may_assign_tasks(viewer.role):
@@ -212,8 +225,14 @@ def assign(
         error = InvalidRequest("Choose someone who works on this school's tasks.")
     else:
         try:
+            # The owner the page showed: an assignment made meanwhile by someone else wins.
             task_service.assign_task(
-                web.engine, task_id, owner_email=owner_email, actor=viewer.email, now=web.now()
+                web.engine,
+                task_id,
+                owner_email=owner_email,
+                actor=viewer.email,
+                now=web.now(),
+                seen_owner=_seen_owner(seen_owner),
             )
         except (NotFound, NotAllowed, InvalidRequest) as exc:
             error = exc
