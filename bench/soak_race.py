@@ -87,7 +87,7 @@ def _rounds(engine: Engine, rounds: int) -> list[tuple[str, int, int]]:
 
         def complete(outcome: str, task_id: int = task_id) -> Callable[[], None]:
             return lambda: complete_task(
-                engine, task_id, outcome=outcome, actor="officer@la.example", on=TODAY, now=now
+                engine, task_id, outcome=outcome, actor="cli", on=TODAY, now=now
             )
 
         results.append(
@@ -95,7 +95,7 @@ def _rounds(engine: Engine, rounds: int) -> list[tuple[str, int, int]]:
         )
         ack_id = create_task(engine, pupil).id or 0
         ack = lambda ack_id=ack_id: acknowledge_task(  # noqa: E731 - one line per writer
-            engine, ack_id, actor="officer@la.example", on=TODAY, now=now
+            engine, ack_id, actor="cli", on=TODAY, now=now
         )
         results.append(("ack", ack_id, _pair(ack, ack)))
         decision_id = create_decision(engine, pupil).id or 0
@@ -107,7 +107,7 @@ def _rounds(engine: Engine, rounds: int) -> list[tuple[str, int, int]]:
                     decision_id,
                     approve=approve,
                     reason="weighed",
-                    actor="head@la.example",
+                    actor="cli",
                     on=TODAY,
                     now=now,
                     factors=FACTORS,
