@@ -37,8 +37,9 @@ def check_against_anchors(
         if found != anchor.hash:
             return AnchorBreak(
                 seq,
-                f"rewritten: entry seq {seq} has hash {(found or 'none')[:16]}… but the anchor "
-                f"of {anchor.at} recorded {anchor.hash[:16]}…",
+                f"rewritten at or before seq {seq}: entry seq {seq} has hash "
+                f"{(found or 'none')[:16]}… but the anchor of {anchor.at} recorded "
+                f"{anchor.hash[:16]}…",
             )
     beyond = [s for s in anchors if s > last_seq]
     if beyond:
