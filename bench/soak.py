@@ -98,7 +98,7 @@ def main(argv: list[str]) -> int:
             soak, reference, outbox, racing = (get_engine(url) for url in urls)
             import_la([soak, reference], folder / "la", args.pupils, args.seed)
             sweep = soak_sweeps(soak, reference, _env(urls[0], folder / "sweep"), args.kills, rng)
-            print("sweep:    " + ", ".join(f"{k} {v}" for k, v in asdict(sweep).items()))
+            print(f"sweep phase done ({sweep.kills} kills); dispatch phase next", flush=True)
             env = _env(urls[2], folder / "dispatch")
             dispatch = soak_dispatch(outbox, env, START, args.kills, rng)
             raced = race(racing, args.rounds)
