@@ -45,10 +45,13 @@ typecheck: $(STAMP) ## mypy only
 bench: $(STAMP) ## Benchmarks on a 100,000-pupil synthetic LA (never run by make test)
 	$(VENV)/bin/python -m bench
 
+soak: $(STAMP) ## Fault injection on PostgreSQL: SIGKILLed sweeps and dispatches, an outage, raced writes
+	$(VENV)/bin/python -m bench.soak $(SOAK_ARGS)
+
 scenarios: $(STAMP) ## The shared acceptance scenarios through the CLI
 	python3 ../shared/scenarios/run.py --pathway $(CURDIR)/$(VENV)/bin/pathway $(abspath $(wildcard ../shared/scenarios/*/))
 
 clean: ## Remove var/ (databases, outbox, letters, reports)
 	rm -rf var
 
-.PHONY: help venv demo test lint typecheck bench scenarios clean
+.PHONY: help venv demo test lint typecheck bench soak scenarios clean

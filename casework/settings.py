@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     database_url: str = ""
     timezone: str = "Europe/London"
     policy_file: Path | None = None
-    # Where the audit chain's head is appended after each commit (docs/decisions/0007); keep
+    # Where the audit chain's head is appended after each commit (docs/decisions/0009); keep
     # it where the database's users cannot write, or copy it off the machine.
     audit_anchor_file: Path | None = None
 

@@ -5,7 +5,7 @@ from an edited entry onward (docs/decisions/0005). So every transaction that app
 entries — a sweep, a dispatch, a human write — appends the new head to a JSON-lines file outside
 the database once it has committed (never before: an anchor must not name an entry that a
 rollback removed). `pathway audit verify` then compares the chain with the anchors
-(docs/decisions/0007).
+(docs/decisions/0009).
 
 The file is chosen per engine by `register_anchor` (the shell's `open_database` does it from
 the settings); an engine with no anchor registered writes none.

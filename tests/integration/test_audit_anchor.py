@@ -118,7 +118,9 @@ class TestAnchorFile:
         report = audit_service.verify_report(engine, read_anchors(path))
         assert report.anchor_break is not None
         assert report.anchor_break.seq == 3
-        assert report.anchor_break.reason.startswith("rewritten: entry seq 3 has hash ")
+        assert report.anchor_break.reason.startswith(
+            "rewritten at or before seq 3: entry seq 3 has hash "
+        )
 
 
 @pytest.mark.postgres
@@ -165,6 +167,6 @@ class TestVerifyCommand:
             rewrite_and_rehash(engine, 2)
             forged = runner.invoke(app, ["audit", "verify"], env=env)
             assert forged.exit_code == 1
-            assert "rewritten: entry seq 2 has hash " in forged.stdout
+            assert "rewritten at or before seq 2: entry seq 2 has hash " in forged.stdout
         finally:
             register_anchor(engine, None)

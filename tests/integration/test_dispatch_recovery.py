@@ -144,11 +144,10 @@ class TestOutages:
     ) -> None:
         """Nothing fails during the outage; once Twilio is back every text goes, once."""
         ids = seed_family_messages(engine, 3, "sms")
-        twilio.fail_next(1_000_000, status=503)
+        twilio.go_down(503)
         _dispatch_through(engine, tmp_path, twilio, hours=1)
         assert {m.status for m in _rows(engine).values()} == {S.QUEUED}
-        with twilio.lock:
-            twilio.script.failures.clear()  # Twilio is back
+        twilio.come_back()
         _dispatch_through(engine, tmp_path, twilio, hours=2)
         assert twilio.per_message() == dict.fromkeys(ids, 1)
         assert {m.status for m in _rows(engine).values()} == {S.SENT}
@@ -158,7 +157,7 @@ class TestOutages:
     ) -> None:
         """72 hours of 503s: the text is a technical failure and the email fallback goes."""
         (text_id,) = seed_family_messages(engine, 1, "sms")
-        twilio.fail_next(1_000_000, status=503)
+        twilio.go_down(503)
         settings = loopback_settings(tmp_path, twilio=twilio)
         at = MORNING
         while at <= MORNING + timedelta(hours=73):

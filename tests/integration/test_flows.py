@@ -7,7 +7,7 @@ shares it. Each test builds its own app database from the shared first-day-call 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -219,6 +219,29 @@ class TestDispatchAndDeadlineFlows:
             statuses = conn.execute(sa.text("SELECT status FROM messages")).scalars().all()
         assert "queued" not in statuses
         assert any(settings.outbox_dir.iterdir())
+
+    def test_dispatch_flow_first_settles_what_a_crashed_run_left_sending(
+        self, tmp_path: Path, sqlite_url: str
+    ) -> None:
+        """Rows a killed run claimed are recovered by the flow (as by `pathway dispatch`), once."""
+        from flows.dispatch import dispatch
+        from notifications.outbox import claim_due
+
+        settings, engine = _scenario_db(tmp_path, sqlite_url)
+        policy = load_policy(None)
+        run_sweep(engine, MONDAY, RegisterSession.AM, policy=policy, now=SWEPT_AT)
+        queued = action_counts(engine)["messages"]
+        assert claim_due(engine, SWEPT_AT, 1000)  # the crashed run's claim, never sent
+
+        later = SWEPT_AT + timedelta(minutes=20)
+        with use_runtime(Runtime(settings, engine, policy, fixed_now=later)):
+            summary = dispatch(recover_after_seconds=600)
+
+        assert summary.recovered == queued
+        assert summary.claimed == queued
+        with engine.connect() as conn:
+            statuses = set(conn.execute(sa.text("SELECT status FROM messages")).scalars())
+        assert not statuses & {"queued", "sending", "unknown"}
 
     def test_deadlines_flow_does_what_the_service_does(
         self, tmp_path: Path, sqlite_url: str

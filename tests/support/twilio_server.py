@@ -62,6 +62,7 @@ class _Script:
     failures: list[tuple[int, int | None]] = field(default_factory=list)  # (status, code)
     rejections: dict[str, int] = field(default_factory=dict)  # number -> Twilio error code
     delay_seconds: float = 0.0
+    down_status: int | None = None  # while set, every POST is refused with it (an outage)
     stall_at: int | None = None  # the Nth accepted text is held unanswered until release()
     stalled: threading.Event = field(default_factory=threading.Event)
     stalled_sms: ReceivedSms | None = None
@@ -106,6 +107,13 @@ class TwilioServer:
         """Answer the next `count` POSTs with an error (503, 500, 429 ...)."""
         with self.lock:
             self.script.failures.extend([(status, code)] * count)
+
+    def go_down(self, status: int = 503) -> None:
+        """Refuse every POST with `status` until `come_back()`: an outage of any length."""
+        self.script.down_status = status
+
+    def come_back(self) -> None:
+        self.script.down_status = None
 
     def reject(self, number: str, code: int) -> None:
         """Refuse every POST to `number` with HTTP 400 and Twilio error `code`."""
@@ -178,6 +186,8 @@ class TwilioServer:
 
     def _next_failure(self) -> tuple[int, int | None] | None:
         with self.lock:
+            if self.script.down_status is not None:
+                return (self.script.down_status, None)
             return self.script.failures.pop(0) if self.script.failures else None
 
     def accept(self, form: dict[str, str]) -> tuple[ReceivedSms, bool]:

@@ -3,7 +3,7 @@
 The chain verifies itself entry by entry (casework/core/audit.py); what it cannot show is an end cut
 off, or entries edited and every hash after them recomputed. The anchors written after each
 commit (casework/db/audit_anchor.py) can: every anchored seq must still exist and still carry
-the anchored hash (docs/decisions/0007).
+the anchored hash (docs/decisions/0009).
 """
 
 from __future__ import annotations
@@ -37,8 +37,9 @@ def check_against_anchors(
         if found != anchor.hash:
             return AnchorBreak(
                 seq,
-                f"rewritten: entry seq {seq} has hash {(found or 'none')[:16]}… but the anchor "
-                f"of {anchor.at} recorded {anchor.hash[:16]}…",
+                f"rewritten at or before seq {seq}: entry seq {seq} has hash "
+                f"{(found or 'none')[:16]}… but the anchor of {anchor.at} recorded "
+                f"{anchor.hash[:16]}…",
             )
     beyond = [s for s in anchors if s > last_seq]
     if beyond:
