@@ -134,10 +134,21 @@ def requested(engine: Engine, kind: str = "penalty_notice") -> int:
     return find_requested_decision(engine, UPN, kind)
 
 
+# Rule 27's factors, each answered (rule 39).
+ANSWERED = {
+    "support_offered": "Attendance meeting and plan offered",
+    "support_engaged": "Not engaged",
+    "send_or_medical": "None known",
+    "welfare_safeguarding": "No concerns",
+    "social_care": "None",
+}
+
+
 def approve(
     engine: Engine, decision_id: int, on: date, tmp_path: Path | None = None, **kwargs: Any
 ) -> Any:
-    factors = kwargs.pop("factors", {})
+    factors = {**ANSWERED, **kwargs.pop("factors", {})}
+    kwargs.setdefault("confirm_gaps", True)
     return decide_with_outcome(
         engine,
         decision_id,

@@ -28,12 +28,20 @@ PROSECUTION_REASON = (
     "Demo: the notices were not paid within 28 days; an ESO was considered and an attendance "
     "contract explored and declined. Proceeding under s444(1)."
 )
+# Rule 27's factors, each answered (rule 39); a prosecution adds the ESO and the contract.
+PN_FACTORS = {
+    "support_offered": "not appropriate (term-time holiday)",
+    "support_engaged": "not applicable",
+    "send_or_medical": "none known",
+    "welfare_safeguarding": "no concerns known",
+    "social_care": "none",
+}
 PROSECUTION_FACTORS = {
+    **PN_FACTORS,
     "support_offered": "yes",
     "support_engaged": "no",
     "eso_considered": "yes: not suitable, absence is holiday-driven",
     "contract_explored": "yes: offered and declined",
-    "welfare_safeguarding": "no concerns known",
     "support_considered": "yes",
 }
 
@@ -71,9 +79,10 @@ def run_legal_walkthrough(
         actor="cli",
         on=pn.requested_date,
         now=now,
-        factors={"support_offered": "not appropriate (term-time holiday)"},
+        factors=PN_FACTORS,
         policy=policy,
         var_dir=var_dir,
+        confirm_gaps=True,  # the demo's person has read the support record shown
     )
     with Session(engine) as db:
         notices = db.scalars(sa.select(PenaltyNotice).where(col(PenaltyNotice.upn) == pn.upn)).all()
@@ -96,6 +105,7 @@ def run_legal_walkthrough(
             policy=policy,
             var_dir=var_dir,
             support_considered="Support considered before any legal step (demo).",
+            confirm_gaps=True,
         )
         bundle = Path(outcome.bundle_path) if outcome.bundle_path else None
     return LegalWalkthrough(pn.upn, len(notices), prosecution is not None, bundle)

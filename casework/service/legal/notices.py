@@ -32,13 +32,13 @@ from casework.core.legal.penalties import (
     deemed_receipt,
     notice_terms,
 )
+from casework.core.legal.recipients import choose_recipients
 from casework.core.policy import Policy
 from casework.db.tables import Decision, PenaltyNotice
 from casework.service.errors import InvalidRequest
 from casework.service.legal.context import (
     letter_to,
     notice_context,
-    notice_recipients,
     notice_reference,
     officer,
     prosecution_request,
@@ -156,13 +156,13 @@ def _payment_task(decision: Decision, notice: PenaltyNotice) -> OpenTask:
     )
 
 
-def _check_recipients(recipients: Sequence[ContactFacts]) -> None:
-    if not recipients:
-        raise InvalidRequest("no parent with parental responsibility or care is recorded")
-    missing = [c.contact_id for c in recipients if not c.address.strip()]
-    if missing:
-        # DOMAIN §8.4 (a): the notice must carry the recipient's name and address.
-        raise InvalidRequest(f"record a postal address for contact(s) {', '.join(missing)} first")
+def _recipients(decision: Decision, view: PupilView) -> list[ContactFacts]:
+    """The parents the decision named (Part 2 §18), as the contacts are held today."""
+    named = [c for c in str(decision.context.get("recipients", "")).split(",") if c]
+    choice = choose_recipients(view.pupil.contacts, named)
+    if choice.problems:
+        raise InvalidRequest("; ".join(choice.problems))
+    return list(choice.receive)
 
 
 @dataclass(frozen=True)
@@ -214,8 +214,7 @@ def issue_penalty_notices(
     now: datetime,
 ) -> IssueResult:
     """One notice per parent per child, at the rate the 3-year count allows (rule 21)."""
-    recipients = notice_recipients(view)
-    _check_recipients(recipients)
+    recipients = _recipients(decision, view)
     on, legal, history = target.school_date, policy.legal, _history(db, decision.upn)
     method = ServiceMethod(legal.notice_service)
     receipt = deemed_receipt(on, method, legal, view.calendar.bank_holidays)

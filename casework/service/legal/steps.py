@@ -22,15 +22,11 @@ from casework.core.ladder.recipients import base_context, long_date
 from casework.core.ladder.stages import Stage
 from casework.core.ladder.view import PupilView
 from casework.core.legal.penalties import NoticeStatus, ProsecutionClock, WithdrawalGround
+from casework.core.legal.recipients import notice_recipients
 from casework.core.policy import Policy
 from casework.db.tables import Decision, Pupil
 from casework.service.legal import bundle
-from casework.service.legal.context import (
-    letter_to,
-    notice_recipients,
-    offence_dates,
-    tell_professionals,
-)
+from casework.service.legal.context import letter_to, offence_dates, tell_professionals
 from casework.service.legal.notices import IssuedNotice, issue_penalty_notices, notices_of
 from casework.service.legal.withdrawal import withdraw_in_session
 from casework.service.proposals import Target, apply_proposals, write_audit
@@ -48,6 +44,7 @@ class DecisionOutcome:
     withdrawn_notices: tuple[int, ...] = ()
     bundle_path: str | None = None
     clock: ProsecutionClock | None = None
+    gaps: tuple[str, ...] = ()  # the support gaps the approval was confirmed over (rule 39)
 
 
 @dataclass
@@ -105,7 +102,7 @@ def _enter_stage(
     proposals: list[Proposal] = [EnterStage(stage, key, reason, context)]
     proposals += [
         letter_to(c, f"{key}:letter:{c.contact_id}", template, stage, letter)
-        for c in notice_recipients(act.view)
+        for c in notice_recipients(act.view.pupil.contacts)
         if c.address and (parents is None or c.contact_id in parents)
     ]
     proposals += tell_professionals(act.view, act.policy, key, stage)
