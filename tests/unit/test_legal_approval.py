@@ -95,7 +95,8 @@ class TestSupportConsidered:
 
     def test_ehcp_pupil_without_a_record_is_refused(self) -> None:
         problems = approval_problems(facts(pupil=self.EHCP))
-        assert problems and "EHCP" in problems[0]
+        assert problems
+        assert "EHCP" in problems[0]
 
     def test_a_record_inside_the_window_counts(self) -> None:
         got = approval_problems(facts(pupil=self.EHCP, support_considered_on=(date(2025, 9, 1),)))
@@ -105,7 +106,8 @@ class TestSupportConsidered:
         """Fix 7 / rule 39: "support considered" holds only within the policy's window."""
         old = facts(pupil=self.EHCP, support_considered_on=(date(2025, 3, 3),))
         problems = approval_problems(old)
-        assert problems and "older than the window starting 2025-08-25" in problems[0]
+        assert problems
+        assert "older than the window starting 2025-08-25" in problems[0]
 
     def test_recorded_with_the_decision_counts(self) -> None:
         got = approval_problems(
@@ -140,7 +142,8 @@ class TestGaps:
     def test_gaps_need_an_explicit_confirmation(self) -> None:
         gaps = (SupportGap("never_held", "team_around_family"),)
         problems = approval_problems(facts(gaps=gaps))
-        assert problems and "--confirm-gaps" in problems[0]
+        assert problems
+        assert "--confirm-gaps" in problems[0]
         assert approval_problems(facts(gaps=gaps, gaps_confirmed=True)) == []
 
     def test_a_confirmation_without_gaps_is_accepted(self) -> None:
@@ -151,11 +154,13 @@ class TestAgeAndProsecution:
     def test_below_compulsory_school_age_is_the_only_problem(self) -> None:
         young = replace(PUPIL, date_of_birth=date(2021, 4, 1))
         problems = approval_problems(facts(pupil=young, factors={}))
-        assert len(problems) == 1 and "compulsory school age" in problems[0]
+        assert len(problems) == 1
+        assert "compulsory school age" in problems[0]
 
     def test_prosecution_after_the_time_limit_or_with_no_one_left(self) -> None:
         clock = ProsecutionClock(date(2025, 11, 14), date(2026, 5, 14), date(2026, 4, 16))
         assert prosecution_problems(clock, date(2026, 5, 14), 1) == []
         late = prosecution_problems(clock, date(2026, 5, 15), 1)
-        assert late and "2026-05-14" in late[0]
+        assert late
+        assert "2026-05-14" in late[0]
         assert "barred" in prosecution_problems(clock, date(2026, 1, 5), 0)[0]

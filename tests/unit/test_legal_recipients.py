@@ -37,7 +37,8 @@ def test_a_parent_without_an_address_does_not_block_the_other() -> None:
 
 def test_no_parent_with_an_address_is_a_problem() -> None:
     got = choose_recipients((DAD,))
-    assert got.receive == () and "postal address" in got.problems[0]
+    assert got.receive == ()
+    assert "postal address" in got.problems[0]
 
 
 def test_no_parent_at_all_is_a_problem() -> None:
