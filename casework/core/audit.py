@@ -32,6 +32,7 @@ class AuditKind(StrEnum):
     DECISION_REQUESTED = "decision.requested"
     DECISION_APPROVED = "decision.approved"
     DECISION_DECLINED = "decision.declined"
+    DECISION_CLOSED = "decision.closed"  # no longer needed (rule 25: the notice was paid)
     MESSAGE_QUEUED = "message.queued"
     MESSAGE_SENT = "message.sent"
     MESSAGE_DELIVERED = "message.delivered"

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from casework.core.audit import AuditKind, missing_detail_keys
 from casework.core.calendar import RegisterSession
-from casework.core.legal.penalties import NoticeStatus
+from casework.core.lifecycle import NoticeStatus
 from casework.core.policy import Policy
 from casework.db.session import get_engine, unit_of_work
 from casework.db.tables import (

@@ -18,19 +18,13 @@ from datetime import date, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
+from casework.core.lifecycle import NoticeStatus
 from casework.core.policy import LegalSection
 
 _DAY = timedelta(days=1)
 _FRIDAY = 4
 # The Education (Start of Compulsory School Age) Order 1998: 31 March, 31 August, 31 December.
 _PRESCRIBED_DAYS: tuple[tuple[int, int], ...] = ((3, 31), (8, 31), (12, 31))
-
-
-class NoticeStatus(StrEnum):
-    ISSUED = "issued"
-    PAID = "paid"
-    EXPIRED = "expired"  # unpaid when the payment period ended; prosecute or withdraw
-    WITHDRAWN = "withdrawn"
 
 
 class ServiceMethod(StrEnum):

@@ -24,7 +24,6 @@ from casework.core.ladder.proposals import EnterStage, OpenTask, OwnerRole, Prop
 from casework.core.ladder.stages import Stage
 from casework.core.ladder.view import ContactFacts, PupilView
 from casework.core.legal.penalties import (
-    NoticeStatus,
     NoticeTerms,
     PriorNotice,
     ServiceMethod,
@@ -33,6 +32,7 @@ from casework.core.legal.penalties import (
     notice_terms,
 )
 from casework.core.legal.recipients import choose_recipients
+from casework.core.lifecycle import NOTICE_MOVES, IllegalTransition, NoticeStatus, check_move
 from casework.core.policy import Policy
 from casework.db.tables import Decision, PenaltyNotice
 from casework.service.errors import InvalidRequest
@@ -98,6 +98,18 @@ def notice_detail(notice: PenaltyNotice, **extra: object) -> dict[str, object]:
             notice.reduced_pay_by_date.isoformat() if notice.reduced_pay_by_date else None
         )
     return {**detail, **extra}
+
+
+def move_notice(notice: PenaltyNotice, to: NoticeStatus) -> None:
+    """A notice's status moves only as casework.core.lifecycle.NOTICE_MOVES allows."""
+    try:
+        check_move(NOTICE_MOVES, NoticeStatus(notice.status), to)
+    except IllegalTransition as exc:
+        ref = notice_reference(notice.id or 0)
+        raise InvalidRequest(
+            f"penalty notice {ref} is {notice.status}: it cannot be {to.value}"
+        ) from exc
+    notice.status = to.value
 
 
 def notice_audit(

@@ -24,14 +24,21 @@ from sqlmodel import Session, col, select
 from casework.core.audit import AuditDraft, AuditKind
 from casework.core.ladder.proposals import CloseStage
 from casework.core.ladder.stages import Stage
-from casework.core.legal.penalties import NoticeStatus, NoticeTerms, format_pence, payment_due
-from casework.core.lifecycle import OPEN_TASK_STATUSES, TaskStatus
+from casework.core.legal.penalties import NoticeTerms, format_pence, payment_due
+from casework.core.lifecycle import (
+    DECISION_MOVES,
+    OPEN_TASK_STATUSES,
+    DecisionStatus,
+    NoticeStatus,
+    TaskStatus,
+    check_move,
+)
 from casework.core.policy import Policy
 from casework.db.session import unit_of_work
 from casework.db.tables import Decision, PenaltyNotice, Task
 from casework.service.errors import InvalidRequest, NotFound
 from casework.service.legal.context import notice_reference, prosecution_request
-from casework.service.legal.notices import notice_audit
+from casework.service.legal.notices import move_notice, notice_audit, notices_of
 from casework.service.proposals import SYSTEM, Target, apply_proposals, write_audit
 from casework.service.tasks.detail import task_detail
 
@@ -113,16 +120,54 @@ def close_stage_if_settled(
     return apply_proposals(db, target, [close], now)
 
 
+def close_settled_prosecution(
+    db: Session, notice: PenaltyNotice, target: Target, now: datetime
+) -> list[AuditDraft]:
+    """Rule 25: a late-recorded payment closes the prosecution decision its expiry asked for,
+    once no parent is left to prosecute under it."""
+    drafts: list[AuditDraft] = []
+    pending = db.exec(
+        select(Decision).where(
+            Decision.upn == notice.upn,
+            Decision.stage == Stage.PROSECUTION.value,
+            Decision.status == DecisionStatus.REQUESTED.value,
+        )
+    ).all()
+    for decision in pending:
+        ids = [int(i) for i in str(decision.context.get("notice_ids", "")).split(",") if i]
+        if notice.id not in ids:
+            continue
+        still_expired = [n for n in notices_of(db, ids) if n.status == NoticeStatus.EXPIRED.value]
+        if still_expired:
+            continue
+        check_move(DECISION_MOVES, DecisionStatus(decision.status), DecisionStatus.CLOSED)
+        decision.status = DecisionStatus.CLOSED.value
+        reason = f"{notice_reference(notice.id or 0)} was paid within its payment period"
+        decision.reason, decision.decided_date = reason, target.school_date
+        drafts.append(
+            AuditDraft(
+                kind=AuditKind.DECISION_CLOSED,
+                actor=target.actor,
+                school_date=target.school_date,
+                urn=decision.urn,
+                upn=decision.upn,
+                case_id=decision.case_id,
+                stage=decision.stage,
+                detail={"decision_id": decision.id, "reason": reason, "key": decision.key},
+            )
+        )
+    return drafts
+
+
 def record_payment(
     db: Session, task: Task, outcome: str, actor: str, on: date, now: datetime
 ) -> list[AuditDraft]:
-    """A `notice_payment` task completed (tasks/hooks.py): paid at the rate due on `on`."""
+    """A `notice_payment` task completed (tasks/hooks.py): paid at the rate due on `on`, the day
+    paid — which may be before the day it is recorded, even after the notice expired (rule 25)."""
     notice = db.get(PenaltyNotice, int(task.context.get("notice_id", 0)))
     if notice is None:
         raise InvalidRequest(f"task {task.id} names no penalty notice")
-    ref = notice_reference(notice.id or 0)
-    if notice.status != NoticeStatus.ISSUED.value:
-        raise InvalidRequest(f"penalty notice {ref} is {notice.status}: no payment can be taken")
+    ref, was = notice_reference(notice.id or 0), NoticeStatus(notice.status)
     try:
         payment = payment_due(terms_of(notice), on)
     except ValueError as exc:
@@ -135,8 +180,8 @@ def record_payment(
             f"{format_pence(stated)} recorded, but {format_pence(payment.amount_pence)} was due "
             f"on {on} (day {payment.day} after receipt, {payment.rate.value} rate)"
         )
-    notice.status, notice.paid_date = NoticeStatus.PAID.value, on
-    notice.paid_amount_pence = payment.amount_pence
+    move_notice(notice, NoticeStatus.PAID)
+    notice.paid_date, notice.paid_amount_pence = on, payment.amount_pence
     decision, target = notice_target(db, notice, actor, on)
     drafts = [
         notice_audit(
@@ -148,8 +193,11 @@ def record_payment(
             paid_date=on.isoformat(),
             rate=payment.rate.value,
             payment_day=payment.day,
+            recorded_after_expiry=was is NoticeStatus.EXPIRED,
         )
     ]
+    if was is NoticeStatus.EXPIRED:
+        drafts += close_settled_prosecution(db, notice, target, now)
     return drafts + close_stage_if_settled(db, decision, target, now)
 
 
@@ -164,11 +212,12 @@ def _expire(
     target = Target(decision.urn, on, decision.upn, decision.case_id, actor=SYSTEM)
     drafts: list[AuditDraft] = []
     for notice in notices:
-        notice.status = NoticeStatus.EXPIRED.value
+        # The payment task stays open (and falls overdue): a payment made in time but recorded
+        # later is still taken on it (rule 25).
+        move_notice(notice, NoticeStatus.EXPIRED)
         drafts.append(
             notice_audit(AuditKind.NOTICE_EXPIRED, target, notice, expired_on=on.isoformat())
         )
-        drafts += close_payment_task(db, decision, notice, "unpaid", target, now)
     refs = ", ".join(notice_reference(n.id or 0) for n in notices)
     reason = (
         f"penalty notice(s) {refs} unpaid {policy.legal.pay_within_days} days after receipt: "

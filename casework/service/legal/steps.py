@@ -21,13 +21,15 @@ from casework.core.ladder.proposals import EnterStage, Proposal
 from casework.core.ladder.recipients import base_context, long_date
 from casework.core.ladder.stages import Stage
 from casework.core.ladder.view import PupilView
-from casework.core.legal.penalties import NoticeStatus, ProsecutionClock, WithdrawalGround
+from casework.core.legal.penalties import ProsecutionClock, WithdrawalGround
 from casework.core.legal.recipients import notice_recipients
+from casework.core.lifecycle import NoticeStatus
 from casework.core.policy import Policy
 from casework.db.tables import Decision, Pupil
 from casework.service.legal import bundle
 from casework.service.legal.context import letter_to, offence_dates, tell_professionals
 from casework.service.legal.notices import IssuedNotice, issue_penalty_notices, notices_of
+from casework.service.legal.payments import close_payment_task, notice_target
 from casework.service.legal.withdrawal import withdraw_in_session
 from casework.service.proposals import Target, apply_proposals, write_audit
 
@@ -165,6 +167,9 @@ def _prosecute(act: LegalAct) -> DecisionOutcome:
     ids = [int(i) for i in str(decision.context.get("notice_ids", "")).split(",") if i]
     for notice in notices_of(act.db, ids):
         notice.prosecuted = notice.contact_id in parents
+        if notice.prosecuted:  # the payment window is long over: the court takes it from here
+            source, target = notice_target(act.db, notice, act.target.actor, act.target.school_date)
+            act.drafts += close_payment_task(act.db, source, notice, "prosecuted", target, act.now)
     letter = {
         **_offence_letter(act, Stage.PROSECUTION),
         "grounds_text": str(decision.context.get("reason", "")).capitalize() + ".",

@@ -19,18 +19,14 @@ from casework.core.ladder.proposals import Proposal
 from casework.core.ladder.recipients import base_context, long_date
 from casework.core.ladder.stages import Stage
 from casework.core.ladder.view import PupilView
-from casework.core.legal.penalties import (
-    WITHDRAWAL_WORDING,
-    NoticeStatus,
-    WithdrawalGround,
-    format_pence,
-)
+from casework.core.legal.penalties import WITHDRAWAL_WORDING, WithdrawalGround, format_pence
+from casework.core.lifecycle import NoticeStatus
 from casework.core.policy import Policy, load_policy
 from casework.db.session import unit_of_work
 from casework.db.tables import Decision, PenaltyNotice
 from casework.service.errors import InvalidRequest, NotFound
 from casework.service.legal.context import check_decider, letter_to, load_view, notice_reference
-from casework.service.legal.notices import notice_audit
+from casework.service.legal.notices import move_notice, notice_audit
 from casework.service.legal.payments import (
     close_payment_task,
     close_stage_if_settled,
@@ -67,8 +63,9 @@ def _mark_withdrawn(notice: PenaltyNotice, ground: WithdrawalGround, on: date) -
     if notice.prosecuted:
         raise InvalidRequest(f"prosecution was approved on penalty notice {ref}")
     paid = notice.status == NoticeStatus.PAID.value
+    move_notice(notice, NoticeStatus.WITHDRAWN)
     notice.refunded_pence = notice.paid_amount_pence if paid else None
-    notice.status, notice.withdrawn_date = NoticeStatus.WITHDRAWN.value, on
+    notice.withdrawn_date = on
     notice.withdrawal_grounds = ground.value
 
 

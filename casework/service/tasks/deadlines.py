@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from casework.core.audit import AuditDraft, AuditKind
-from casework.core.lifecycle import TaskStatus
+from casework.core.lifecycle import TASK_MOVES, TaskStatus, check_move
 from casework.core.policy import Policy
 from casework.db.session import unit_of_work
 from casework.db.tables import Task
@@ -41,6 +41,7 @@ def mark_overdue(db: Session, on: date, policy: Policy, now: datetime) -> list[A
     drafts = []
     manager = policy.tasks.overdue_escalates_to
     for task in late:
+        check_move(TASK_MOVES, TaskStatus(task.status), TaskStatus.OVERDUE)
         task.status = TaskStatus.OVERDUE.value
         task.context = {**task.context, "escalated_from": task.owner_role}
         task.owner_role = manager

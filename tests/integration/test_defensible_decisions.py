@@ -1,0 +1,171 @@
+"""Decisions a person can defend, on real SQLite and PostgreSQL (issue 20, DOMAIN rules 25, 27,
+39, 40 and Part 2 §18): every factor answered, support gaps confirmed and recorded, "support
+considered" fresh, recipients recorded, notices signed by a person, late-recorded payments.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from casework.core.audit import AuditDraft, AuditKind
+from casework.core.lifecycle import DecisionStatus, NoticeStatus
+from casework.db.session import unit_of_work
+from casework.db.tables import AuditEntry, Contact, Decision, Message, Task
+from casework.service.errors import InvalidRequest
+from casework.service.proposals import write_audit
+from casework.service.tasks.actions import complete_task
+from casework.service.tasks.deadlines import run_deadlines
+from tests.integration.test_decisions import (
+    ANSWERED,
+    DAD,
+    MUM,
+    NOW,
+    POLICY,
+    UPN,
+    approve,
+    entries,
+    notices,
+    requested,
+    seed,
+    sweep,
+)
+
+
+def _approved(engine: Engine) -> AuditEntry:
+    found = entries(engine, AuditKind.DECISION_APPROVED)
+    assert len(found) == 1
+    return found[0]
+
+
+class TestFactorsAndGaps:
+    def test_approving_with_no_factors_is_refused_and_nothing_is_written(
+        self, engine: Engine
+    ) -> None:
+        """Fix 7 / rule 39: no factor at all used to be approved."""
+        seed(engine)
+        sweep(engine, date(2025, 11, 14))
+        with pytest.raises(InvalidRequest, match="support_offered, support_engaged"):
+            approve(
+                engine, requested(engine), date(2025, 11, 17), factors=dict.fromkeys(ANSWERED, "")
+            )
+        assert notices(engine) == []
+        assert entries(engine, AuditKind.DECISION_APPROVED) == []
+
+    def test_gaps_need_the_confirmation_which_is_recorded_with_the_factors(
+        self, engine: Engine
+    ) -> None:
+        """Rule 39: the support never held is shown; approving over it needs --confirm-gaps."""
+        seed(engine)
+        sweep(engine, date(2025, 11, 14))
+        decision_id = requested(engine)
+        with pytest.raises(InvalidRequest, match=r"Attendance plan: never held.*--confirm-gaps"):
+            approve(engine, decision_id, date(2025, 11, 17), confirm_gaps=False)
+        outcome = approve(engine, decision_id, date(2025, 11, 17))
+        detail = _approved(engine).detail
+        assert detail["gaps_confirmed"] is True
+        assert "Attendance plan: never held" in detail["support_gaps"]
+        assert detail["factors"] == ANSWERED
+        assert "Attendance plan: never held" in outcome.gaps
+
+    def test_support_considered_goes_stale_after_the_policy_window(self, engine: Engine) -> None:
+        """Fix 7 / rule 39: a "support considered" record 12+ school weeks old is not reused."""
+        seed(engine, sen_status="E")
+        sweep(engine, date(2025, 11, 14))
+        summer = AuditDraft(
+            kind=AuditKind.SUPPORT_CONSIDERED,
+            actor="cli",
+            school_date=date(2025, 6, 2),
+            upn=UPN,
+            detail={"note": "EHCP review"},
+        )
+        with unit_of_work(engine) as db:  # recorded long before this decision
+            write_audit(db, [summer], NOW)
+        with pytest.raises(InvalidRequest, match="older than the window"):
+            approve(engine, requested(engine), date(2025, 11, 17))
+
+
+class TestRecipientsAndSigner:
+    def test_a_parent_without_an_address_does_not_block_the_other(self, engine: Engine) -> None:
+        """Part 2 §18: the decision records who receives a notice and who does not, and why."""
+        seed(engine)
+        with unit_of_work(engine) as db:
+            dad = db.get(Contact, DAD)
+            assert dad is not None
+            dad.address = ""
+        sweep(engine, date(2025, 11, 14))
+        approve(engine, requested(engine), date(2025, 11, 17))
+        assert [(n.contact_id, n.status) for n in notices(engine)] == [(MUM, "issued")]
+        detail = _approved(engine).detail
+        assert detail["recipients"] == [MUM]
+        assert detail["not_issued"] == {DAD: "no postal address recorded"}
+
+    def test_the_decider_may_name_the_parents(self, engine: Engine) -> None:
+        seed(engine)
+        sweep(engine, date(2025, 11, 14))
+        approve(engine, requested(engine), date(2025, 11, 17), recipients=[DAD])
+        assert [n.contact_id for n in notices(engine)] == [DAD]
+
+    def test_a_notice_decided_from_the_cli_is_signed_by_the_policy_officer(
+        self, engine: Engine
+    ) -> None:
+        """Fix 11 / rule 40: never "Authorised officer … (recorded as cli)"."""
+        seed(engine)
+        sweep(engine, date(2025, 11, 14))
+        approve(engine, requested(engine), date(2025, 11, 17))
+        with Session(engine) as db:
+            body = db.exec(
+                select(Message.body).where(
+                    Message.recipient_ref == MUM, Message.template == "legal/penalty_notice"
+                )
+            ).one()
+        legal = POLICY.legal
+        assert legal.authorised_officer_name in body
+        assert legal.authorised_officer_title in body
+        assert "recorded as" not in body
+
+
+def _pay(engine: Engine, contact: str, on: date) -> None:
+    with Session(engine) as db:
+        task = db.exec(
+            select(Task).where(Task.kind == "notice_payment", col(Task.key).endswith(contact))
+        ).one()
+    complete_task(
+        engine, task.id or 0, outcome="paid", actor="cli", on=on, now=NOW, note="", policy=POLICY
+    )
+
+
+class TestLatePayment:
+    def test_a_payment_in_time_recorded_after_expiry_reopens_the_notice_as_paid(
+        self, engine: Engine
+    ) -> None:
+        """Fix 2 / rule 25: paid 15 Dec (day 27), recorded after the 17 Dec expiry run."""
+        seed(engine)
+        sweep(engine, date(2025, 11, 14))
+        approve(engine, requested(engine), date(2025, 11, 17))
+        _pay(engine, MUM, date(2025, 12, 8))
+        run_deadlines(engine, date(2025, 12, 17), policy=POLICY, now=NOW)
+        assert {n.contact_id: n.status for n in notices(engine)}[DAD] == "expired"
+        _pay(engine, DAD, date(2025, 12, 15))
+        by_contact = {n.contact_id: n for n in notices(engine)}
+        assert by_contact[DAD].status == NoticeStatus.PAID.value
+        assert by_contact[DAD].paid_amount_pence == 16000
+        with Session(engine) as db:
+            prosecution = db.exec(select(Decision).where(Decision.stage == "prosecution")).one()
+        assert prosecution.status == DecisionStatus.CLOSED.value
+        closed = entries(engine, AuditKind.DECISION_CLOSED)
+        assert [e.detail["decision_id"] for e in closed] == [prosecution.id]
+        paid = entries(engine, AuditKind.NOTICE_PAID)[-1].detail
+        assert paid["recorded_after_expiry"] is True
+
+    def test_a_payment_after_the_period_is_still_refused(self, engine: Engine) -> None:
+        seed(engine)
+        sweep(engine, date(2025, 11, 14))
+        approve(engine, requested(engine), date(2025, 11, 17))
+        run_deadlines(engine, date(2025, 12, 17), policy=POLICY, now=NOW)
+        with pytest.raises(InvalidRequest, match="payment period"):
+            _pay(engine, MUM, date(2025, 12, 23))
+        assert {n.status for n in notices(engine)} == {"expired"}
