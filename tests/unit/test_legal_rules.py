@@ -184,6 +184,28 @@ class TestImprovementPeriod:
         assert request.context["period_start"] == "2025-11-25"
         assert request.context["sessions"] == "1"
 
+    def test_the_penalty_notice_names_the_warned_sessions_and_the_breach(self) -> None:
+        """Fix 5 / rules 20 and 24: not only the breaching session ("1 sessions")."""
+        stage = nti_stage("2025-11-18", "2025-12-29")
+        warned = decision(
+            Stage.NOTICE_TO_IMPROVE,
+            "approved",
+            "2025-11-14",
+            decided="2025-11-17",
+            period_start="2025-11-10",
+            period_end="2025-11-14",
+            sessions="10",
+        )
+        view = make_view(
+            f"{MIXED_WEEK}, 2025-11-25 AM O", "2025-11-25", stages=[stage], decisions=[warned]
+        )
+        request = improvement_period(view, POLICY)[1]
+        assert isinstance(request, RequestDecision)
+        assert request.context["period_start"] == "2025-11-10"
+        assert request.context["period_end"] == "2025-11-25"
+        assert request.context["sessions"] == "11"
+        assert request.context["last_absence_date"] == "2025-11-25"
+
     def test_authorised_absence_is_not_a_breach(self) -> None:
         stage = nti_stage("2025-11-18", "2025-12-29")
         view = make_view(f"{MIXED_WEEK}, 2025-11-25 I", "2025-11-25", stages=[stage])

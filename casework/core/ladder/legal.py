@@ -148,6 +148,27 @@ def _improvement_dates(entry: StageState) -> tuple[date, date] | None:
     return date.fromisoformat(start), date.fromisoformat(end)
 
 
+def _breach_offence(
+    view: PupilView, entry: StageState, breaches: list[SessionMark]
+) -> dict[str, str]:
+    """Rules 20 and 24: the penalty notice names the sessions the Notice to Improve warned
+    about as well as the breach, from the first of them to the last."""
+    offence = _offence_context(breaches)
+    warned = next(
+        (d for d in view.case.decisions if f"{d.key}:stage" == entry.key and d.context), None
+    )
+    if warned is None or not warned.context.get("period_start"):
+        return offence
+    earlier = int(warned.context.get("sessions") or 0)
+    return {
+        **offence,
+        "period_start": warned.context["period_start"],
+        "sessions": str(earlier + len(breaches)),
+        "warned_sessions": str(earlier),
+        "breach_sessions": str(len(breaches)),
+    }
+
+
 def _breach(view: PupilView, entry: StageState, breaches: list[SessionMark]) -> list[Proposal]:
     key = f"{entry.key}:breach"
     if view.case.has(key) or has_pending_legal_decision(view):
@@ -158,7 +179,7 @@ def _breach(view: PupilView, entry: StageState, breaches: list[SessionMark]) -> 
         f"improvement period, the first on {first}"
     )
     context = {
-        **_offence_context(breaches),
+        **_breach_offence(view, entry, breaches),
         "notice_to_improve_decision_id": entry.context.get("decision_id", ""),
         "all_holiday": "false",
     }
