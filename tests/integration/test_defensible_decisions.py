@@ -17,6 +17,7 @@ from casework.db.session import unit_of_work
 from casework.db.tables import AuditEntry, Contact, Decision, Message, Task
 from casework.service.errors import InvalidRequest
 from casework.service.proposals import write_audit
+from casework.service.sweeping.sweep import simulate
 from casework.service.tasks.actions import complete_task
 from casework.service.tasks.deadlines import run_deadlines
 from tests.integration.test_decisions import (
@@ -169,3 +170,22 @@ class TestLatePayment:
         with pytest.raises(InvalidRequest, match="payment period"):
             _pay(engine, MUM, date(2025, 12, 23))
         assert {n.status for n in notices(engine)} == {"expired"}
+
+
+class TestSimulateReplaysTheDay:
+    def test_a_notice_left_unpaid_over_a_replayed_history_asks_about_prosecution(
+        self, engine: Engine
+    ) -> None:
+        """Fix 9: simulate runs each day's deadlines after its sweeps, as the live system does."""
+        seed(engine)
+        sweep(engine, date(2025, 11, 14))
+        approve(engine, requested(engine), date(2025, 11, 17))  # pay by 16 December
+        simulate(engine, date(2025, 11, 17), date(2025, 12, 19), policy=POLICY, now=NOW)
+        expired = entries(engine, AuditKind.NOTICE_EXPIRED)
+        assert {(e.detail["contact_id"], e.school_date) for e in expired} == {
+            (MUM, date(2025, 12, 17)),
+            (DAD, date(2025, 12, 17)),
+        }
+        assert requested(engine, "prosecution")
+        overdue = entries(engine, AuditKind.TASK_OVERDUE)
+        assert {e.detail["task_kind"] for e in overdue} >= {"notice_payment"}

@@ -35,6 +35,7 @@ from casework.service.proposals import (
     write_audit,
 )
 from casework.service.sweeping.collector import collector_paused
+from casework.service.tasks.deadlines import run_deadlines
 from notifications.rendering import Rendered
 
 log = logging.getLogger(__name__)
@@ -256,7 +257,9 @@ def run_sweep(
 def simulate(
     engine: Engine, start: date, end: date, *, policy: Policy, now: datetime | None = None
 ) -> list[SchoolSweepResult]:
-    """Every school day in the range, AM then PM, each swept as if its register had just closed.
+    """Every school day in the range as the live system runs it (DESIGN.md `pathway simulate`):
+    the AM sweep, the PM sweep, each as if its register had just closed, then that day's
+    deadlines run (overdue tasks escalated, unpaid notices expired into decisions).
 
     Args:
         now: when the actions are recorded (audit `at` is always real time); default: the clock.
@@ -265,7 +268,11 @@ def simulate(
     results: list[SchoolSweepResult] = []
     day = start
     while day <= end:
+        swept: list[SchoolSweepResult] = []
         for session in SESSIONS:
-            results += run_sweep(engine, day, session, policy=policy, now=now)
+            swept += run_sweep(engine, day, session, policy=policy, now=now)
+        if swept:  # some school's day: its deadlines run once its registers have been swept
+            run_deadlines(engine, day, policy=policy, now=now)
+        results += swept
         day += timedelta(days=1)
     return results
