@@ -98,6 +98,7 @@ class LegalSection(_Section):
     prosecution_warning_weeks: int = Field(4, ge=1)
     notice_service: Literal["post", "hand"] = "post"
     support_considered_valid_school_weeks: int = Field(12, ge=1)
+    payment_reminder_days_before: int = Field(7, ge=0)
     # Rule 40: who signs a notice decided from the command line without --as.
     authorised_officer_name: str = Field("J. Smith", min_length=1)
     authorised_officer_title: str = Field("Attendance Enforcement Officer", min_length=1)

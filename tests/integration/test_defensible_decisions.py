@@ -189,3 +189,27 @@ class TestSimulateReplaysTheDay:
         assert requested(engine, "prosecution")
         overdue = entries(engine, AuditKind.TASK_OVERDUE)
         assert {e.detail["task_kind"] for e in overdue} >= {"notice_payment"}
+
+
+def _messages(engine: Engine, template: str) -> list[Message]:
+    with Session(engine) as db:
+        return list(db.exec(select(Message).where(Message.template == template)))
+
+
+class TestLettersThatAreSent:
+    def test_an_unpaid_notice_is_reminded_once_a_week_before_its_last_day(
+        self, engine: Engine
+    ) -> None:
+        """Fix 10: the payment reminder existed but nothing sent it."""
+        seed(engine)
+        sweep(engine, date(2025, 11, 14))
+        approve(engine, requested(engine), date(2025, 11, 17))  # last payment day 16 December
+        _pay(engine, MUM, date(2025, 11, 24))
+        run_deadlines(engine, date(2025, 12, 8), policy=POLICY, now=NOW)
+        assert _messages(engine, "notice_payment/reminder") == []
+        for day in (9, 10, 15):
+            run_deadlines(engine, date(2025, 12, day), policy=POLICY, now=NOW)
+        sent = _messages(engine, "notice_payment/reminder")
+        assert [(m.recipient_ref, m.school_date) for m in sent] == [(DAD, date(2025, 12, 9))]
+        assert "16 December 2025" in sent[0].body
+        assert "£160.00" in sent[0].body
