@@ -554,6 +554,15 @@ def test_prosecution_needs_eso_and_contract_then_makes_the_bundle(
         "eso_considered": "Considered at panel: not suitable",
         "contract_explored": "Offered 1 October, declined",
     }
+    with pytest.raises(InvalidRequest, match="interview under caution"):
+        approve(engine, prosecution, date(2026, 1, 5), tmp_path, factors=factors)
+    with Session(engine) as db:
+        interviews = db.exec(select(Task).where(Task.kind == "interview_under_caution")).all()
+    assert [t.due_date for t in interviews] == [date(2026, 1, 14), date(2026, 1, 14)]
+    for task in interviews:  # rule 36: each parent interviewed under caution
+        complete_task(
+            engine, task.id or 0, outcome="attended", actor="cli", on=date(2026, 1, 5), now=NOW
+        )
     outcome = approve(engine, prosecution, date(2026, 1, 5), tmp_path, factors=factors)
     folder = tmp_path / "bundles" / f"{UPN}-2026-01-05"
     assert outcome.bundle_path == str(folder)

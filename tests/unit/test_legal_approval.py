@@ -10,8 +10,10 @@ from casework.core.ladder.view import CaseState, PupilFacts, StageState, TaskSta
 from casework.core.legal.approval import (
     FACTORS,
     ApprovalFacts,
+    Interview,
     SupportGap,
     approval_problems,
+    interview_problems,
     missing_factors,
     prosecution_problems,
     support_gaps,
@@ -164,3 +166,14 @@ class TestAgeAndProsecution:
         assert late
         assert "2026-05-14" in late[0]
         assert "barred" in prosecution_problems(clock, date(2026, 1, 5), 0)[0]
+
+
+class TestInterviews:
+    def test_a_prosecution_waits_for_each_outcome_or_the_end_of_the_wait(self) -> None:
+        """Rule 36: approved once every outcome is recorded or the response time has passed."""
+        waiting = Interview("mum", date(2026, 1, 14), None)
+        assert "mum (until 2026-01-14)" in interview_problems([waiting], date(2026, 1, 13))[0]
+        assert interview_problems([waiting], date(2026, 1, 14)) == []
+        answered = Interview("mum", date(2026, 1, 14), "declined")
+        assert interview_problems([answered], date(2026, 1, 5)) == []
+        assert interview_problems([], date(2026, 1, 5)) == []

@@ -34,6 +34,7 @@ OUTCOMES: Mapping[str, tuple[str, ...]] = {
     TaskKind.CME_ENQUIRY: ("located", "not_located"),
     TaskKind.REGISTER_INCOMPLETE: ("resolved",),
     TaskKind.LETTER_TO_POST: ("posted",),
+    TaskKind.INTERVIEW_UNDER_CAUTION: ("attended", "declined", "no_response"),  # rule 36
 }
 
 FollowUp = Callable[[PupilView, Policy, str], list[Proposal]]

@@ -29,6 +29,7 @@ class TaskKind(StrEnum):
     CME_ENQUIRY = "cme_enquiry"
     REGISTER_INCOMPLETE = "register_incomplete"
     LETTER_TO_POST = "letter_to_post"
+    INTERVIEW_UNDER_CAUTION = "interview_under_caution"
 
 
 class OwnerRole(StrEnum):

@@ -207,3 +207,24 @@ def prosecution_problems(clock: ProsecutionClock | None, on: date, prosecutable:
     if prosecutable == 0:
         problems.append("proceedings are barred: every notice was paid or withdrawn")
     return problems
+
+
+@dataclass(frozen=True, slots=True)
+class Interview:
+    """One parent's invitation to an interview under caution (rule 36)."""
+
+    contact_id: str
+    respond_by: date  # the invitation's date plus the policy's school days
+    outcome: str | None  # attended | declined | no_response, once recorded
+
+
+def interview_problems(interviews: Iterable[Interview], on: date) -> list[str]:
+    """Rule 36: a prosecution waits for each interview's outcome or the end of its wait."""
+    waiting = [i for i in interviews if i.outcome is None and on < i.respond_by]
+    if not waiting:
+        return []
+    listed = ", ".join(f"{i.contact_id} (until {i.respond_by.isoformat()})" for i in waiting)
+    return [
+        f"each parent invited to an interview under caution must have an outcome recorded, or "
+        f"the time to respond must have passed: waiting for {listed}"
+    ]

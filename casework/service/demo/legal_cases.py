@@ -16,9 +16,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from casework.core.policy import Policy
-from casework.db.tables import Decision, PenaltyNotice
+from casework.db.tables import Decision, PenaltyNotice, Task
 from casework.service.legal.decisions import decide_with_outcome
 from casework.service.legal.payments import run_notice_deadlines
+from casework.service.tasks.actions import complete_task
 
 PN_REASON = (
     "Demo: ten sessions of term-time holiday taken without leave; the family was told the "
@@ -91,6 +92,15 @@ def run_legal_walkthrough(
     run_notice_deadlines(engine, after, policy=policy, now=now)
     with Session(engine) as db:
         prosecution = _first_requested(db, "prosecution", pn.upn)
+        interviews = db.scalars(
+            sa.select(col(Task.id)).where(
+                col(Task.upn) == pn.upn, col(Task.kind) == "interview_under_caution"
+            )
+        ).all()
+    for task_id in interviews:  # rule 36: each parent was interviewed under caution
+        complete_task(
+            engine, task_id or 0, outcome="attended", actor="cli", on=after, now=now, policy=policy
+        )
     bundle = None
     if prosecution is not None and prosecution.id is not None:
         outcome = decide_with_outcome(

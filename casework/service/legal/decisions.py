@@ -24,7 +24,11 @@ from sqlmodel import Session, col, select
 
 from casework.core.audit import AuditDraft, AuditKind
 from casework.core.ladder.stages import LEGAL_STAGES, Stage
-from casework.core.legal.approval import SUPPORT_CONSIDERED, prosecution_problems
+from casework.core.legal.approval import (
+    SUPPORT_CONSIDERED,
+    interview_problems,
+    prosecution_problems,
+)
 from casework.core.lifecycle import DECISION_MOVES, DecisionStatus, IllegalTransition, check_move
 from casework.core.policy import Policy, load_policy
 from casework.db.session import unit_of_work
@@ -37,6 +41,7 @@ from casework.service.legal.approval import (
     refuse_on,
 )
 from casework.service.legal.context import check_decider, load_view
+from casework.service.legal.interviews import interviews_of
 from casework.service.legal.steps import (
     EFFECTS,
     DecisionOutcome,
@@ -88,7 +93,10 @@ def _check_approval(act: LegalAct, choice: Choice, factors: dict[str, str]) -> d
     }
     if act.decision.stage == Stage.PROSECUTION.value:
         parents = prosecutable_parents(act.db, act.decision)
-        refuse_on(prosecution_problems(clock_of(act.decision), facts.on, len(parents)))
+        refuse_on(
+            prosecution_problems(clock_of(act.decision), facts.on, len(parents))
+            + interview_problems(interviews_of(act.view, act.decision.key), facts.on)
+        )
     if act.decision.stage == Stage.PENALTY_NOTICE.value:
         chosen = recipients_for(act.view, choice.recipients)
         ids = [c.contact_id for c in chosen.receive]

@@ -44,6 +44,7 @@ from casework.service.legal.context import (
     prosecution_request,
     tell_professionals,
 )
+from casework.service.legal.interviews import invitations
 from casework.service.proposals import Target, apply_proposals
 
 NOTICE_TEMPLATE = "legal/penalty_notice"
@@ -266,17 +267,16 @@ def _stage_and_follow_up(
             f"child ({policy.legal.notice_lookback_years}-year limit): decide on prosecution, "
             "or consider an Education Supervision Order or an attendance contract"
         )
-        proposals.append(
-            prosecution_request(
-                decision,
-                f"{decision.upn}:prosecution:barred:{decision.id}",
-                reason,
-                kind="notice_limit",
-                contact_ids=result.barred,
-                notice_ids=(),
-                policy=policy,
-            )
+        request = prosecution_request(
+            decision,
+            f"{decision.upn}:prosecution:barred:{decision.id}",
+            reason,
+            kind="notice_limit",
+            contact_ids=result.barred,
+            notice_ids=(),
+            policy=policy,
         )
+        proposals += [request, *invitations(view, policy, request, result.barred)]
     return proposals
 
 

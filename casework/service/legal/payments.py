@@ -37,7 +37,8 @@ from casework.core.policy import Policy
 from casework.db.session import unit_of_work
 from casework.db.tables import Decision, PenaltyNotice, Task
 from casework.service.errors import InvalidRequest, NotFound
-from casework.service.legal.context import notice_reference, prosecution_request
+from casework.service.legal.context import load_view, notice_reference, prosecution_request
+from casework.service.legal.interviews import invitations
 from casework.service.legal.notices import move_notice, notice_audit, notices_of
 from casework.service.proposals import SYSTEM, Target, apply_proposals, write_audit
 from casework.service.tasks.detail import task_detail
@@ -232,7 +233,13 @@ def _expire(
         notice_ids=[n.id or 0 for n in notices],
         policy=policy,
     )
-    return drafts + apply_proposals(db, target, [request], now)
+    try:
+        view = load_view(db, decision.urn, decision.upn, on)
+    except NotFound:
+        return drafts + apply_proposals(db, target, [request], now)  # left the roll: by hand
+    contacts = [n.contact_id for n in notices]
+    asked = [request, *invitations(view, policy, request, contacts)]
+    return drafts + apply_proposals(db, target, asked, now)
 
 
 def expire_unpaid_notices(db: Session, on: date, policy: Policy, now: datetime) -> list[AuditDraft]:
