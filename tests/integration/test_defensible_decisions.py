@@ -14,12 +14,13 @@ from sqlmodel import Session, col, select
 from casework.core.audit import AuditDraft, AuditKind
 from casework.core.lifecycle import DecisionStatus, NoticeStatus
 from casework.db.session import unit_of_work
-from casework.db.tables import AuditEntry, Contact, Decision, Message, Task
+from casework.db.tables import AuditEntry, Contact, Decision, Message, Pupil, Task
 from casework.service.errors import InvalidRequest
 from casework.service.proposals import write_audit
 from casework.service.sweeping.sweep import simulate
 from casework.service.tasks.actions import complete_task
 from casework.service.tasks.deadlines import run_deadlines
+from casework.service.users import add_user
 from tests.integration.test_decisions import (
     ANSWERED,
     DAD,
@@ -27,6 +28,7 @@ from tests.integration.test_decisions import (
     NOW,
     POLICY,
     UPN,
+    URN,
     approve,
     entries,
     notices,
@@ -213,3 +215,34 @@ class TestLettersThatAreSent:
         assert [(m.recipient_ref, m.school_date) for m in sent] == [(DAD, date(2025, 12, 9))]
         assert "16 December 2025" in sent[0].body
         assert "£160.00" in sent[0].body
+
+    def test_an_incomplete_register_emails_the_school_office_once(self, engine: Engine) -> None:
+        """Fix 10: `school/register_incomplete` existed but nothing sent it (rule 7)."""
+        seed(engine)
+        add_user(engine, "office@school.example", "school_staff", URN, "long password 1", NOW)
+        add_user(engine, "head@school.example", "headteacher", URN, "long password 1", NOW)
+        with unit_of_work(engine) as db:
+            db.add(
+                Pupil(
+                    upn="K931400125006",
+                    urn=URN,
+                    forename="Kim",
+                    surname="Lee",
+                    date_of_birth=date(2014, 5, 1),
+                    year_group="7",
+                    sen_status="N",
+                )
+            )
+        sweep(engine, date(2025, 11, 14))
+        sweep(engine, date(2025, 11, 14))  # a second run sends nothing again
+        sent = _messages(engine, "school/register_incomplete")
+        assert sorted(
+            (m.normalised_to or m.context.get("to", ""), m.recipient_role) for m in sent
+        ) == [
+            ("office@school.example", "school"),
+            ("office@school.example", "school"),
+        ]
+        assert {m.subject for m in sent} == {
+            "Register not complete: 1 pupils have no mark for the morning of 14 November 2025",
+            "Register not complete: 1 pupils have no mark for the afternoon of 14 November 2025",
+        }

@@ -35,6 +35,7 @@ from casework.service.proposals import (
     write_audit,
 )
 from casework.service.sweeping.collector import collector_paused
+from casework.service.sweeping.office import office_messages
 from casework.service.tasks.deadlines import run_deadlines
 from notifications.rendering import Rendered
 
@@ -187,6 +188,7 @@ def sweep_school(
         if snapshot is None:
             raise NotFound(f"no school with URN {urn}")
         school_level = check_register(snapshot.register)
+        school_level += office_messages(db, snapshot.register, school_level)
         per_pupil = _decide_all(snapshot, policy)
     count = len(school_level) + sum(len(d) for d in per_pupil.values())
     rendered = render_messages(chain(school_level, *per_pupil.values()))
