@@ -44,6 +44,7 @@ class AuditKind(StrEnum):
     NOTICE_PAID = "notice.paid"
     NOTICE_EXPIRED = "notice.expired"
     NOTICE_WITHDRAWN = "notice.withdrawn"
+    NOTICE_POSTED = "notice.posted"  # posted after its issue day: receipt and periods move
     REFERRAL_MADE = "referral.made"
     DATA_ALERT = "data.alert"
     IMPORT_REJECTED = "import.rejected"

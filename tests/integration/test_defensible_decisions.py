@@ -5,7 +5,8 @@ considered" fresh, recipients recorded, notices signed by a person, late-recorde
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -21,6 +22,7 @@ from casework.service.sweeping.sweep import simulate
 from casework.service.tasks.actions import complete_task
 from casework.service.tasks.deadlines import run_deadlines
 from casework.service.users import add_user
+from notifications.dispatch import dispatch_due
 from tests.integration.test_decisions import (
     ANSWERED,
     DAD,
@@ -36,6 +38,7 @@ from tests.integration.test_decisions import (
     seed,
     sweep,
 )
+from tests.support.settings import loopback_settings
 
 
 def _approved(engine: Engine) -> AuditEntry:
@@ -246,3 +249,46 @@ class TestLettersThatAreSent:
             "Register not complete: 1 pupils have no mark for the morning of 14 November 2025",
             "Register not complete: 1 pupils have no mark for the afternoon of 14 November 2025",
         }
+
+
+class TestPostedLate:
+    def test_a_notice_posted_three_days_late_moves_its_receipt_and_periods(
+        self, engine: Engine, tmp_path: Path
+    ) -> None:
+        """Fix 6 / rule 22: the periods run from the recorded posting date, not the decision."""
+        seed(engine)
+        sweep(engine, date(2025, 11, 14))
+        approve(engine, requested(engine), date(2025, 11, 17))  # received Wed 19 November
+        dispatch_due(engine, loopback_settings(tmp_path), datetime(2025, 11, 17, 15, 0, tzinfo=UTC))
+        with Session(engine) as db:
+            to_post = db.exec(select(Task).where(Task.kind == "letter_to_post")).all()
+            mum_letter = next(
+                t
+                for t in to_post
+                if (m := db.get(Message, t.context["message_id"])) and m.recipient_ref == MUM
+            )
+        complete_task(
+            engine,
+            mum_letter.id or 0,
+            outcome="posted",
+            actor="cli",
+            on=date(2025, 11, 20),  # posted three days after the decision
+            now=NOW,
+            policy=POLICY,
+        )
+        by_contact = {n.contact_id: n for n in notices(engine)}
+        mum, dad = by_contact[MUM], by_contact[DAD]
+        assert (mum.receipt_date, mum.reduced_pay_by_date, mum.pay_by_date) == (
+            date(2025, 11, 24),
+            date(2025, 12, 14),
+            date(2025, 12, 21),
+        )
+        assert dad.pay_by_date == date(2025, 12, 16)
+        run_deadlines(engine, date(2025, 12, 17), policy=POLICY, now=NOW)
+        assert {n.contact_id: n.status for n in notices(engine)} == {MUM: "issued", DAD: "expired"}
+        _pay(engine, MUM, date(2025, 12, 12))  # day 19 after the moved receipt: reduced rate
+        assert {n.contact_id: n.paid_amount_pence for n in notices(engine)}[MUM] == 8000
+        posted = entries(engine, AuditKind.NOTICE_POSTED)
+        assert [(e.detail["contact_id"], e.detail["posted_date"]) for e in posted] == [
+            (MUM, "2025-11-20")
+        ]

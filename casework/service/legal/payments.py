@@ -161,10 +161,11 @@ def close_settled_prosecution(
 
 
 def record_payment(
-    db: Session, task: Task, outcome: str, actor: str, on: date, now: datetime
+    db: Session, task: Task, outcome: str, actor: str, on: date, now: datetime, policy: Policy
 ) -> list[AuditDraft]:
     """A `notice_payment` task completed (tasks/hooks.py): paid at the rate due on `on`, the day
     paid — which may be before the day it is recorded, even after the notice expired (rule 25)."""
+    del policy  # the notice carries its own terms
     notice = db.get(PenaltyNotice, int(task.context.get("notice_id", 0)))
     if notice is None:
         raise InvalidRequest(f"task {task.id} names no penalty notice")
