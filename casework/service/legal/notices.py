@@ -208,6 +208,7 @@ def _issue_one(
             issued_date=terms.issued_date.isoformat(),
             served=job.method.value,
             receipt_date=terms.receipt_date.isoformat(),
+            signed_by=job.signer[0],  # rule 40: the person who decided, or the policy's officer
         )
     )
     result.notices.append(IssuedNotice.of(notice))
