@@ -106,6 +106,11 @@ def _print_outcome(outcome: DecisionOutcome) -> None:
         )
     if outcome.gaps:
         print(f"  support gaps confirmed: {'; '.join(outcome.gaps)}")
+    for contact in outcome.flagged:
+        print(
+            f"  FLAG: {contact}'s first notice is older than 3 years and a later one is not: "
+            "the sources differ on whether this notice may be issued (DOMAIN.md Part 2 §8.2)"
+        )
     for contact in outcome.barred_contacts:
         print(f"  no notice may go to {contact}: a decision on prosecution is requested")
     for notice_id in outcome.withdrawn_notices:

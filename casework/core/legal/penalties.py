@@ -170,6 +170,28 @@ def counted_notices(
     ]
 
 
+def three_year_flag(
+    history: Iterable[PriorNotice],
+    upn: str,
+    contact_id: str,
+    issue_date: date,
+    legal: LegalSection,
+) -> bool:
+    """Part 2 §8.2: the sources differ when that parent's first notice is older than 3 years but
+    a later one is not (a rolling count allows a new notice; "within 3 years of the first" may
+    not): flag it for the person deciding."""
+    window_start = add_years(issue_date, -legal.notice_lookback_years)
+    dates = [
+        n.issued_date
+        for n in history
+        if n.upn == upn
+        and n.contact_id == contact_id
+        and n.status is not NoticeStatus.WITHDRAWN
+        and legal.framework_start_date <= n.issued_date <= issue_date
+    ]
+    return any(d <= window_start for d in dates) and any(d > window_start for d in dates)
+
+
 def notice_terms(
     prior: int, issued: date, receipt: date, legal: LegalSection
 ) -> NoticeTerms | None:

@@ -30,6 +30,7 @@ from casework.core.legal.penalties import (
     counted_notices,
     deemed_receipt,
     notice_terms,
+    three_year_flag,
 )
 from casework.core.legal.recipients import choose_recipients
 from casework.core.lifecycle import NOTICE_MOVES, IllegalTransition, NoticeStatus, check_move
@@ -80,6 +81,8 @@ class IssueResult:
     drafts: list[AuditDraft] = field(default_factory=list)
     notices: list[IssuedNotice] = field(default_factory=list)
     barred: list[str] = field(default_factory=list)  # contact ids no notice may go to
+    # Part 2 §8.2: that parent's first notice is older than 3 years and a later one is not.
+    flagged: list[str] = field(default_factory=list)
 
 
 def notice_detail(notice: PenaltyNotice, **extra: object) -> dict[str, object]:
@@ -209,6 +212,7 @@ def _issue_one(
             served=job.method.value,
             receipt_date=terms.receipt_date.isoformat(),
             signed_by=job.signer[0],  # rule 40: the person who decided, or the policy's officer
+            three_year_flag=contact.contact_id in result.flagged,
         )
     )
     result.notices.append(IssuedNotice.of(notice))
@@ -237,11 +241,15 @@ def issue_penalty_notices(
     proposals: list[Proposal] = []
     for contact in recipients:
         prior = len(counted_notices(history, decision.upn, contact.contact_id, on, legal))
+        if three_year_flag(history, decision.upn, contact.contact_id, on, legal):
+            result.flagged.append(contact.contact_id)
         terms = notice_terms(prior, on, receipt, legal)
         if terms is None:
             result.barred.append(contact.contact_id)
         else:
             proposals += _issue_one(job, contact, terms, result)
+    if result.flagged:
+        decision.context = {**decision.context, "three_year_flag": ",".join(result.flagged)}
     proposals += _stage_and_follow_up(decision, view, policy, result)
     result.drafts += apply_proposals(db, target, proposals, now)
     return result

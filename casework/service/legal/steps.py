@@ -47,6 +47,7 @@ class DecisionOutcome:
     bundle_path: str | None = None
     clock: ProsecutionClock | None = None
     gaps: tuple[str, ...] = ()  # the support gaps the approval was confirmed over (rule 39)
+    flagged: tuple[str, ...] = ()  # Part 2 §8.2: first notice older than 3 years, second not
 
 
 @dataclass
@@ -157,6 +158,7 @@ def _penalty_notices(act: LegalAct) -> DecisionOutcome:
         True,
         notices=tuple(result.notices),
         barred_contacts=tuple(result.barred),
+        flagged=tuple(result.flagged),
     )
 
 
