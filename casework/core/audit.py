@@ -44,6 +44,8 @@ class AuditKind(StrEnum):
     NOTICE_PAID = "notice.paid"
     NOTICE_EXPIRED = "notice.expired"
     NOTICE_WITHDRAWN = "notice.withdrawn"
+    INFORMATION_LAID = "court.information_laid"  # rule 37
+    COURT_OUTCOME = "court.outcome"  # rule 37
     NOTICE_POSTED = "notice.posted"  # posted after its issue day: receipt and periods move
     REFERRAL_MADE = "referral.made"
     DATA_ALERT = "data.alert"

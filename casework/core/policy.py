@@ -100,6 +100,7 @@ class LegalSection(_Section):
     support_considered_valid_school_weeks: int = Field(12, ge=1)
     payment_reminder_days_before: int = Field(7, ge=0)
     iuc_response_school_days: int = Field(10, ge=1)
+    court_outcome_due_weeks: int = Field(8, ge=1)
     # Rule 40: who signs a notice decided from the command line without --as.
     authorised_officer_name: str = Field("J. Smith", min_length=1)
     authorised_officer_title: str = Field("Attendance Enforcement Officer", min_length=1)

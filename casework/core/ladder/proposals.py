@@ -30,6 +30,9 @@ class TaskKind(StrEnum):
     REGISTER_INCOMPLETE = "register_incomplete"
     LETTER_TO_POST = "letter_to_post"
     INTERVIEW_UNDER_CAUTION = "interview_under_caution"
+    LAY_INFORMATION = "lay_information"
+    COURT_OUTCOME = "court_outcome"
+    PARENTING_ORDER_REVIEW = "parenting_order_review"
 
 
 class OwnerRole(StrEnum):

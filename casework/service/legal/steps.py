@@ -28,6 +28,7 @@ from casework.core.policy import Policy
 from casework.db.tables import Decision, Pupil
 from casework.service.legal import bundle
 from casework.service.legal.context import letter_to, offence_dates, tell_professionals
+from casework.service.legal.court import lay_information_task
 from casework.service.legal.notices import IssuedNotice, issue_penalty_notices, notices_of
 from casework.service.legal.payments import close_payment_task, notice_target
 from casework.service.legal.withdrawal import withdraw_in_session
@@ -178,6 +179,10 @@ def _prosecute(act: LegalAct) -> DecisionOutcome:
     }
     reason = f"prosecution decision {decision.id} approved"
     _enter_stage(act, Stage.PROSECUTION, reason, "legal/prosecution_decision", letter, parents)
+    clock = clock_of(decision)
+    if clock is not None:  # rule 37: lay the information before the limit
+        laying = [lay_information_task(decision.key, clock)]
+        act.drafts += apply_proposals(act.db, act.target, laying, act.now)
     write_audit(act.db, act.drafts, act.now)  # the bundle's chronology includes this decision
     act.drafts = []
     made = bundle.create_bundle(act.db, decision, act.view, act.var_dir, act.target, act.policy)
