@@ -292,3 +292,53 @@ class TestPostedLate:
         assert [(e.detail["contact_id"], e.detail["posted_date"]) for e in posted] == [
             (MUM, "2025-11-20")
         ]
+
+
+def _task_id(engine: Engine, kind: str) -> int:
+    with Session(engine) as db:
+        task = db.exec(select(Task).where(Task.kind == kind, Task.status != "completed")).one()
+    return task.id or 0
+
+
+class TestCourt:
+    def test_from_an_unpaid_notice_to_a_parenting_order(
+        self, engine: Engine, tmp_path: Path
+    ) -> None:
+        """Rules 36-37: interview, prosecution, information laid in time, the court's order."""
+        seed(engine)
+        sweep(engine, date(2025, 11, 14))
+        approve(engine, requested(engine), date(2025, 11, 17))
+        run_deadlines(engine, date(2025, 12, 17), policy=POLICY, now=NOW)
+        with Session(engine) as db:
+            interviews = db.exec(select(Task).where(Task.kind == "interview_under_caution")).all()
+        for task in interviews:
+            complete_task(
+                engine, task.id or 0, outcome="declined", actor="cli", on=date(2026, 1, 5), now=NOW
+            )
+        factors = {"eso_considered": "Panel: not suitable", "contract_explored": "Declined"}
+        approve(
+            engine, requested(engine, "prosecution"), date(2026, 1, 5), tmp_path, factors=factors
+        )
+        laying = _task_id(engine, "lay_information")
+        with pytest.raises(InvalidRequest, match="limit ended on 2026-05-14"):
+            complete_task(
+                engine, laying, outcome="laid", actor="cli", on=date(2026, 5, 15), now=NOW
+            )
+        complete_task(engine, laying, outcome="laid", actor="cli", on=date(2026, 1, 12), now=NOW)
+        court = _task_id(engine, "court_outcome")
+        complete_task(
+            engine,
+            court,
+            outcome="convicted",
+            actor="cli",
+            on=date(2026, 3, 2),
+            now=NOW,
+            note="fine_pence=20000 parenting_order=yes term_months=6",
+        )
+        laid = entries(engine, AuditKind.INFORMATION_LAID)
+        assert [e.detail["laid_date"] for e in laid] == ["2026-01-12"]
+        (outcome,) = entries(engine, AuditKind.COURT_OUTCOME)
+        assert (outcome.detail["fine_pence"], outcome.detail["term_months"]) == (20000, 6)
+        with Session(engine) as db:
+            review = db.exec(select(Task).where(Task.kind == "parenting_order_review")).one()
+        assert review.due_date == date(2026, 9, 2)
