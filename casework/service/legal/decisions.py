@@ -1,14 +1,16 @@
 """Legal-step decisions: only a person approves or declines, with a reason and the factors weighed.
 
-DOMAIN rules 20–27. `decide` is the one entry point (the CLI and the web call it). It refuses an
-approval for a pupil outside compulsory school age; for a pupil with an EHCP, a medical
-condition, a social worker or social care involvement, or who is looked after, until "support
-considered" is recorded; and for prosecution, until an ESO has been considered and an
-attendance contract explored, within the 6-month limit, and while some notice is still unpaid.
-Approval then does what the step means — a Notice to Improve starts its improvement period, a
-penalty notice goes to each parent, a prosecution gets its letters and evidence bundle — all
-in the same transaction as the decision and its audit entries. Declining a prosecution that
-unpaid notices asked for withdraws those notices (reg 9: prosecute or withdraw).
+DOMAIN rules 20–27, 36, 39 and Part 2 §18. `decide_with_outcome` is the one entry point (the CLI
+and the web call it). The checks are pure (casework.core.legal.approval): a pupil of compulsory
+school age; every factor of rule 27 answered; "support considered" recorded within the policy's
+window for a pupil with an EHCP, a medical condition, a social worker or who is looked after;
+the support gaps shown confirmed; for a prosecution an ESO considered and a contract explored,
+the 6-month limit, someone left to prosecute and every interview under caution answered or
+waited for. A penalty-notice approval records which parents receive a notice and why any do
+not. Approval then does what the step means — a Notice to Improve starts its improvement period,
+a penalty notice goes to each chosen parent, a prosecution gets its letters, evidence bundle and
+`lay_information` task — in the same transaction as the decision and its audit entries.
+Declining a prosecution that unpaid notices asked for withdraws them (reg 9).
 """
 
 from __future__ import annotations

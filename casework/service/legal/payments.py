@@ -6,7 +6,9 @@ within 28) and closes the notice, so it can never reach prosecution; an amount w
 task's note (e.g. "£80") must match what was due. Its `notice.paid` entry carries `amount_pence`
 = the amount paid, with `notice_amount_pence`, `rate`, `payment_day` and `paid_date`. The
 deadlines run finds notices still unpaid when their payment period has ended: `notice.expired`,
-and a decision that must end in a prosecution or a withdrawal
+and a decision that must end in a prosecution or a withdrawal (each parent invited to an
+interview under caution). The payment task stays open, so a payment made within the period but
+recorded after expiry re-opens the notice as paid and closes that decision (rule 25)
 (casework.service.legal.withdrawal). `record_payment` is listed in casework/service/tasks/hooks.py;
 casework.service.tasks.deadlines calls `expire_unpaid_notices`.
 """
