@@ -111,6 +111,7 @@ def _rounds(engine: Engine, rounds: int) -> list[tuple[str, int, int]]:
                     on=TODAY,
                     now=now,
                     factors=FACTORS,
+                    confirm_gaps=True,  # recorded either way (rule 39)
                 )
 
             return write

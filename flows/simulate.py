@@ -1,4 +1,5 @@
-"""The simulate flow: every school day's AM then PM sweep over a date range, in one flow run.
+"""The simulate flow: every school day's AM sweep, PM sweep and deadlines run over a date range,
+in one flow run.
 
 One flow run and one task for the whole range, never a run per day: a year is about 380 sweeps
 per school, and the per-run cost of Prefect (STACK.md §3.1) would dwarf the work. The ordering and
@@ -18,7 +19,7 @@ from flows.runtime import open_runtime
 
 @task(name="simulate-range", persist_result=False)
 def simulate_task(start: date, end: date) -> list[SchoolSweepResult]:
-    """Sweep each school day from start to end, in order; counts only."""
+    """Sweep each school day from start to end, in order, then run its deadlines; counts only."""
     runtime = open_runtime()
     return simulate_school_days(
         runtime.engine, start, end, policy=runtime.policy, now=runtime.now()
@@ -27,7 +28,7 @@ def simulate_task(start: date, end: date) -> list[SchoolSweepResult]:
 
 @flow(name="simulate", persist_result=False, log_prints=False)
 def simulate(start: str, end: str) -> list[SchoolSweepResult]:
-    """Replay the sweeps of the school days from `start` to `end` (ISO dates, inclusive)."""
+    """Replay the school days from `start` to `end` (ISO dates, inclusive): sweeps, deadlines."""
     results = simulate_task(date.fromisoformat(start), date.fromisoformat(end))
     get_run_logger().info("Simulated %s to %s: %d school sessions swept", start, end, len(results))
     return results

@@ -7,7 +7,6 @@ prosecution time limit), withdrawal on statutory grounds, and the payment-window
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated
 
@@ -24,6 +23,7 @@ from casework.db.tables import Decision
 from casework.service.errors import NotFound, ServiceError
 from casework.service.legal.context import notice_reference
 from casework.service.legal.decisions import (
+    Choice,
     decide_with_outcome,
     find_requested_decision,
     waiting_decisions,
@@ -104,6 +104,13 @@ def _print_outcome(outcome: DecisionOutcome) -> None:
             f"  {notice_reference(n.notice_id)} to {n.contact_id}: notice {n.sequence}, "
             f"{rates} (received {n.receipt_date})"
         )
+    if outcome.gaps:
+        print(f"  support gaps confirmed: {'; '.join(outcome.gaps)}")
+    for contact in outcome.flagged:
+        print(
+            f"  FLAG: {contact}'s first notice is older than 3 years and a later one is not: "
+            "the sources differ on whether this notice may be issued (DOMAIN.md Part 2 §8.2)"
+        )
     for contact in outcome.barred_contacts:
         print(f"  no notice may go to {contact}: a decision on prosecution is requested")
     for notice_id in outcome.withdrawn_notices:
@@ -124,6 +131,21 @@ Factors = Annotated[
     list[str] | None,
     typer.Option("--factor", help="A factor weighed, NAME=VALUE (repeatable)."),
 ]
+ConfirmGaps = Annotated[
+    bool,
+    typer.Option(
+        "--confirm-gaps",
+        help="Go ahead over open or overdue support tasks and support never held (recorded).",
+    ),
+]
+Recipients = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--recipient",
+        help="Penalty notice: a parent (contact id) to receive one (repeatable; default: every "
+        "parent with a postal address).",
+    ),
+]
 SupportConsidered = Annotated[
     str | None,
     typer.Option("--support-considered", help="How support was considered (EHCP, SW, LAC)."),
@@ -138,16 +160,8 @@ def _resolve(engine: Engine, decision_id: int | None, upn: str | None, kind: str
     return find_requested_decision(engine, upn.strip().upper(), kind)
 
 
-@dataclass(frozen=True)
-class _Choice:
-    approve: bool
-    reason: str
-    factors: dict[str, str]
-    support_considered: str | None
-
-
 def _decide(
-    engine: Engine, decision: Decision, actor: str, day: date, choice: _Choice
+    engine: Engine, decision: Decision, actor: str, day: date, choice: Choice, note: str | None
 ) -> DecisionOutcome:
     return decide_with_outcome(
         engine,
@@ -160,7 +174,9 @@ def _decide(
         factors=choice.factors,
         policy=policy(),
         var_dir=settings().var_dir,
-        support_considered=choice.support_considered,
+        support_considered=note,
+        confirm_gaps=choice.confirm_gaps,
+        recipients=choice.recipients,
     )
 
 
@@ -175,6 +191,8 @@ def decide_command(
     on: On = None,
     as_: As = None,
     factor: Factors = None,
+    confirm_gaps: ConfirmGaps = False,
+    recipient: Recipients = None,
     support_considered: SupportConsidered = None,
 ) -> None:
     """Approve or decline a legal step with a reason: only a person ever takes one."""
@@ -195,8 +213,9 @@ def decide_command(
             "decide legal steps",
         )
         _print_clock(decision, day)
-        choice = _Choice(approve, reason, factors, support_considered)
-        _print_outcome(_decide(engine, decision, actor, day, choice))
+        chosen = tuple(r.strip() for r in recipient or () if r.strip())
+        choice = Choice(approve, reason, factors, confirm_gaps, chosen)
+        _print_outcome(_decide(engine, decision, actor, day, choice, support_considered))
 
     _run(act)
 

@@ -32,6 +32,7 @@ class AuditKind(StrEnum):
     DECISION_REQUESTED = "decision.requested"
     DECISION_APPROVED = "decision.approved"
     DECISION_DECLINED = "decision.declined"
+    DECISION_CLOSED = "decision.closed"  # no longer needed (rule 25: the notice was paid)
     MESSAGE_QUEUED = "message.queued"
     MESSAGE_SENT = "message.sent"
     MESSAGE_DELIVERED = "message.delivered"
@@ -43,6 +44,9 @@ class AuditKind(StrEnum):
     NOTICE_PAID = "notice.paid"
     NOTICE_EXPIRED = "notice.expired"
     NOTICE_WITHDRAWN = "notice.withdrawn"
+    INFORMATION_LAID = "court.information_laid"  # rule 37
+    COURT_OUTCOME = "court.outcome"  # rule 37
+    NOTICE_POSTED = "notice.posted"  # posted after its issue day: receipt and periods move
     REFERRAL_MADE = "referral.made"
     DATA_ALERT = "data.alert"
     IMPORT_REJECTED = "import.rejected"

@@ -1,4 +1,5 @@
-"""Status transition tables for stages, tasks and decisions; an illegal move raises."""
+"""Status transition tables for stages, tasks, decisions and penalty notices; an illegal move
+raises."""
 
 from __future__ import annotations
 
@@ -29,6 +30,16 @@ class DecisionStatus(StrEnum):
     REQUESTED = "requested"
     APPROVED = "approved"
     DECLINED = "declined"
+    CLOSED = "closed"  # no longer needed before anyone decided (rule 25: the notice was paid)
+
+
+class NoticeStatus(StrEnum):
+    """A penalty notice (DOMAIN rules 24-25)."""
+
+    ISSUED = "issued"
+    PAID = "paid"
+    EXPIRED = "expired"  # unpaid when the payment period ended; prosecute or withdraw
+    WITHDRAWN = "withdrawn"
 
 
 TASK_MOVES: Mapping[TaskStatus, frozenset[TaskStatus]] = {
@@ -44,9 +55,23 @@ STAGE_MOVES: Mapping[StageStatus, frozenset[StageStatus]] = {
 }
 
 DECISION_MOVES: Mapping[DecisionStatus, frozenset[DecisionStatus]] = {
-    DecisionStatus.REQUESTED: frozenset({DecisionStatus.APPROVED, DecisionStatus.DECLINED}),
+    DecisionStatus.REQUESTED: frozenset(
+        {DecisionStatus.APPROVED, DecisionStatus.DECLINED, DecisionStatus.CLOSED}
+    ),
     DecisionStatus.APPROVED: frozenset(),
     DecisionStatus.DECLINED: frozenset(),
+    DecisionStatus.CLOSED: frozenset(),
+}
+
+# Rule 25: a payment made inside the period but recorded after expiry re-opens the notice as
+# paid. Rule 24: withdrawal refunds any payment; nothing follows a withdrawal.
+NOTICE_MOVES: Mapping[NoticeStatus, frozenset[NoticeStatus]] = {
+    NoticeStatus.ISSUED: frozenset(
+        {NoticeStatus.PAID, NoticeStatus.EXPIRED, NoticeStatus.WITHDRAWN}
+    ),
+    NoticeStatus.EXPIRED: frozenset({NoticeStatus.PAID, NoticeStatus.WITHDRAWN}),
+    NoticeStatus.PAID: frozenset({NoticeStatus.WITHDRAWN}),
+    NoticeStatus.WITHDRAWN: frozenset(),
 }
 
 OPEN_TASK_STATUSES = frozenset({TaskStatus.OPEN, TaskStatus.ACKNOWLEDGED, TaskStatus.OVERDUE})

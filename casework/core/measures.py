@@ -226,16 +226,22 @@ def unexplained_episode(
 def consecutive_school_days(
     marks: Sequence[SessionMark], calendar: SchoolCalendar, on: SweepPoint, codes: frozenset[str]
 ) -> int:
-    """School days, back from the sweep date, on which every possible mark was in `codes`."""
-    counted: set[date] = set()
+    """Consecutive school days, back from the sweep date, whose every mark is in `codes`.
+
+    DOMAIN.md rule 10: any other code breaks the run — a not-possible code (`D`, `Y1`-`Y7`)
+    included — and so does a school day of the calendar with no mark at all; the run's first
+    day is the day after the last break."""
+    counted: list[date] = []
     for mark in _newest_first(marks, calendar, on):
-        if _class_of(mark.code) is CodeClass.NOT_POSSIBLE:
-            continue
+        day = mark.school_date
+        if counted and day != counted[-1] and calendar.previous_school_day(counted[-1]) != day:
+            break  # a school day between carries no mark: the run is not continuous
         if mark.code not in codes:
-            # A day with any possible session outside `codes` ends the run, and is not counted.
-            counted.discard(mark.school_date)
+            if counted and counted[-1] == day:
+                counted.pop()  # the day's other session ends the run, and the day is not counted
             break
-        counted.add(mark.school_date)
+        if not counted or counted[-1] != day:
+            counted.append(day)
     return len(counted)
 
 

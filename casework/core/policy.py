@@ -97,6 +97,13 @@ class LegalSection(_Section):
     prosecution_limit_months: int = Field(6, ge=1)
     prosecution_warning_weeks: int = Field(4, ge=1)
     notice_service: Literal["post", "hand"] = "post"
+    support_considered_valid_school_weeks: int = Field(12, ge=1)
+    payment_reminder_days_before: int = Field(7, ge=0)
+    iuc_response_school_days: int = Field(10, ge=1)
+    court_outcome_due_weeks: int = Field(8, ge=1)
+    # Rule 40: who signs a notice decided from the command line without --as.
+    authorised_officer_name: str = Field("J. Smith", min_length=1)
+    authorised_officer_title: str = Field("Attendance Enforcement Officer", min_length=1)
     la_address: str = "Attendance Service, County Hall, 1 Shire Street, Synthetictown, ST1 1AA"
     payment_methods: tuple[str, ...] = (
         "Online at https://pay.la.example.org/penalty-notices, quoting the notice reference",

@@ -28,14 +28,16 @@ from casework.core.audit import AuditKind
 from casework.core.ladder.recipients import long_date
 from casework.core.lifecycle import (
     DECISION_MOVES,
+    NOTICE_MOVES,
     TASK_MOVES,
     DecisionStatus,
     IllegalTransition,
+    NoticeStatus,
     TaskStatus,
     check_move,
 )
 from casework.db.tables import AuditEntry, Decision, PenaltyNotice, Task
-from casework.service.errors import Conflict
+from casework.service.errors import Conflict, InvalidRequest
 from casework.settings import LONDON
 
 M = TypeVar("M", bound=SQLModel)
@@ -148,7 +150,17 @@ def assigned_meanwhile(db: Session, task: Task) -> str:
 
 
 def move_notice(db: Session, notice: PenaltyNotice, new: str, reference: str, urn: str) -> None:
-    """Compare-and-set a claimed notice's status (paid, withdrawn), or refuse naming who did."""
+    """Move a claimed notice's status as NOTICE_MOVES allows, by compare-and-set.
+
+    A move the table forbids is an InvalidRequest; losing the race to another writer is a
+    Conflict naming who did what.
+    """
+    try:
+        check_move(NOTICE_MOVES, NoticeStatus(notice.status), NoticeStatus(new))
+    except IllegalTransition as exc:
+        raise InvalidRequest(
+            f"penalty notice {reference} is {notice.status}: it cannot be {new}"
+        ) from exc
     move_status(db, notice, new, lambda: notice_taken(db, notice, reference, urn))
 
 

@@ -55,6 +55,16 @@ def _officers(engine: Engine) -> None:
         add_user(engine, email, "la_officer", None, "long password 1", NOW)
 
 
+# Rule 27's factors, each answered; the support gaps confirmed (rule 39).
+ANSWERED = {
+    "support_offered": "Attendance meeting and plan offered",
+    "support_engaged": "Not engaged",
+    "send_or_medical": "None known",
+    "welfare_safeguarding": "No concerns",
+    "social_care": "None",
+}
+
+
 def _decide(engine: Engine, decision_id: int, actor: str, approve: bool) -> None:
     decide(
         engine,
@@ -64,7 +74,8 @@ def _decide(engine: Engine, decision_id: int, actor: str, approve: bool) -> None
         actor=actor,
         on=DECIDED_ON,
         now=NOW,
-        factors={},
+        factors=ANSWERED if approve else {},
+        confirm_gaps=approve,
         policy=POLICY,
     )
 

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from casework.core.audit import AuditKind, missing_detail_keys
 from casework.core.calendar import RegisterSession
-from casework.core.legal.penalties import NoticeStatus
+from casework.core.lifecycle import NoticeStatus
 from casework.core.policy import Policy
 from casework.db.session import get_engine, unit_of_work
 from casework.db.tables import (
@@ -134,10 +134,21 @@ def requested(engine: Engine, kind: str = "penalty_notice") -> int:
     return find_requested_decision(engine, UPN, kind)
 
 
+# Rule 27's factors, each answered (rule 39).
+ANSWERED = {
+    "support_offered": "Attendance meeting and plan offered",
+    "support_engaged": "Not engaged",
+    "send_or_medical": "None known",
+    "welfare_safeguarding": "No concerns",
+    "social_care": "None",
+}
+
+
 def approve(
     engine: Engine, decision_id: int, on: date, tmp_path: Path | None = None, **kwargs: Any
 ) -> Any:
-    factors = kwargs.pop("factors", {})
+    factors = {**ANSWERED, **kwargs.pop("factors", {})}
+    kwargs.setdefault("confirm_gaps", True)
     return decide_with_outcome(
         engine,
         decision_id,
@@ -543,6 +554,15 @@ def test_prosecution_needs_eso_and_contract_then_makes_the_bundle(
         "eso_considered": "Considered at panel: not suitable",
         "contract_explored": "Offered 1 October, declined",
     }
+    with pytest.raises(InvalidRequest, match="interview under caution"):
+        approve(engine, prosecution, date(2026, 1, 5), tmp_path, factors=factors)
+    with Session(engine) as db:
+        interviews = db.exec(select(Task).where(Task.kind == "interview_under_caution")).all()
+    assert [t.due_date for t in interviews] == [date(2026, 1, 14), date(2026, 1, 14)]
+    for task in interviews:  # rule 36: each parent interviewed under caution
+        complete_task(
+            engine, task.id or 0, outcome="attended", actor="cli", on=date(2026, 1, 5), now=NOW
+        )
     outcome = approve(engine, prosecution, date(2026, 1, 5), tmp_path, factors=factors)
     folder = tmp_path / "bundles" / f"{UPN}-2026-01-05"
     assert outcome.bundle_path == str(folder)
@@ -560,8 +580,10 @@ def test_prosecution_needs_eso_and_contract_then_makes_the_bundle(
     } <= set(manifest["files"])
     # Nothing was dispatched here: every family letter is rendered from its queued HTML.
     letters = manifest["letters"]
+    # The warning before prosecution (issue 20, fix 10) is a letter the family was sent too.
     assert {e["template"] for e in letters} == {
         "legal/penalty_notice",
+        "prosecution/warning",
         "legal/prosecution_decision",
     }
     assert all(e["status"] == "queued" and e["file"] in manifest["files"] for e in letters)

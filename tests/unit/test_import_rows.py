@@ -425,6 +425,23 @@ class TestUpn:
         wrong = next(c for c in "ABCDEFGHJK" if c != good[0]) + body
         assert upn_problem(wrong) == "UPN check letter is wrong"
 
+    @pytest.mark.parametrize("la", ["838", "839", "940", "941", "942", "943"])
+    def test_upns_of_the_las_created_since_2019_are_accepted(self, la: str) -> None:
+        """Fix 8 / rule 31: stdnum's LA list predates them (e.g. N839200124001)."""
+        body = f"{la}200124001"
+        assert upn_problem(calc_check_digit(body) + body) is None
+        wrong = next(c for c in "ABCDEFGHJK" if c != calc_check_digit(body)) + body
+        assert upn_problem(wrong) == "UPN check letter is wrong"
+
+    def test_the_issue_example_upn_is_valid(self) -> None:
+        assert upn_problem("N839200124001") is None
+
+    def test_an_unknown_la_is_still_refused(self) -> None:
+        body = "999200124001"
+        assert upn_problem(calc_check_digit(body) + body) == (
+            "UPN does not carry a known LA number in positions 2-4"
+        )
+
     def test_temporary_upn_is_accepted_when_it_ends_in_a_letter(self) -> None:
         """A temporary UPN ends in a letter, which counts by its value in the check table."""
         body = "93140012500A"

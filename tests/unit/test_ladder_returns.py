@@ -128,6 +128,24 @@ class TestChildMissingEducation:
         ]
         assert TaskKind.CME_ENQUIRY not in kinds
 
+    @pytest.mark.parametrize("code", ["Y5", "D"])
+    def test_a_not_possible_day_inside_the_run_breaks_it(self, code: str) -> None:
+        """Fix 3 / rule 10: 10 `O` days, one not-possible day, 10 `O` days is no 20-day run."""
+        marks = days_of("O", "2025-09-15", "2025-10-13", overrides=f"2025-09-29 {code}")
+        kinds = [
+            t.kind
+            for t in of_type(decide(make_view(marks, "2025-10-13 PM"), DEFAULT_POLICY), OpenTask)
+        ]
+        assert TaskKind.CME_ENQUIRY not in kinds
+
+    def test_a_not_possible_day_starts_the_ten_day_return_afresh(self) -> None:
+        """Fix 3: the 10-day return counts from the day after the break, dated from it."""
+        marks = days_of("O", "2025-09-15", "2025-10-10", overrides="2025-09-26 Y5")
+        found = of_type(decide(make_view(marks, "2025-10-10 PM"), DEFAULT_POLICY), MakeReferral)
+        assert [(r.reason, r.key) for r in found if r.reason == "unauthorised_absence"] == [
+            ("unauthorised_absence", f"{UPN}:referral:unauthorised_absence:2025-09-29")
+        ]
+
     def test_days_follow_policy_when_cme_enquiry_days_changes(self) -> None:
         """`absence.cme_enquiry_days` sets the run's length."""
         marks = days_of("N", "2025-09-15", "2025-10-03")  # 15 school days

@@ -147,6 +147,17 @@ class TestThreshold:
         view = make_view(HOLIDAY_WEEK, "2025-11-14", decisions=[earlier])
         assert penalty_threshold(view, POLICY) == []
 
+    def test_a_prosecution_decision_does_not_restart_the_count(self) -> None:
+        """Fix 1 / rule 19: only threshold decisions (NTI, penalty notice) weigh sessions."""
+        notice = decision(Stage.PENALTY_NOTICE, "approved", "2025-11-14", decided="2025-11-17")
+        court = decision(Stage.PROSECUTION, "declined", "2025-12-17", decided="2025-12-17")
+        absent = ", ".join(f"2025-12-0{d} O" for d in (1, 2, 3, 4, 5))
+        view = make_view(absent, "2025-12-19", decisions=[notice, court])
+        got = penalty_threshold(view, POLICY)
+        assert [type(d) for d in got] == [RequestDecision]
+        assert got[0].context["period_start"] == "2025-12-01"  # type: ignore[union-attr]
+        assert got[0].context["window_start"] == "2025-11-15"  # type: ignore[union-attr]
+
     def test_same_day_decision_is_not_asked_twice(self) -> None:
         """The key makes the AM and PM sweeps of one day ask once."""
         key = f"{UPN}:penalty_notice:decision:2025-11-14"
@@ -172,6 +183,28 @@ class TestImprovementPeriod:
         assert request.key == f"{stage.key}:breach"
         assert request.context["period_start"] == "2025-11-25"
         assert request.context["sessions"] == "1"
+
+    def test_the_penalty_notice_names_the_warned_sessions_and_the_breach(self) -> None:
+        """Fix 5 / rules 20 and 24: not only the breaching session ("1 sessions")."""
+        stage = nti_stage("2025-11-18", "2025-12-29")
+        warned = decision(
+            Stage.NOTICE_TO_IMPROVE,
+            "approved",
+            "2025-11-14",
+            decided="2025-11-17",
+            period_start="2025-11-10",
+            period_end="2025-11-14",
+            sessions="10",
+        )
+        view = make_view(
+            f"{MIXED_WEEK}, 2025-11-25 AM O", "2025-11-25", stages=[stage], decisions=[warned]
+        )
+        request = improvement_period(view, POLICY)[1]
+        assert isinstance(request, RequestDecision)
+        assert request.context["period_start"] == "2025-11-10"
+        assert request.context["period_end"] == "2025-11-25"
+        assert request.context["sessions"] == "11"
+        assert request.context["last_absence_date"] == "2025-11-25"
 
     def test_authorised_absence_is_not_a_breach(self) -> None:
         stage = nti_stage("2025-11-18", "2025-12-29")

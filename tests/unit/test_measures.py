@@ -217,10 +217,26 @@ class TestRuns:
         marks, on = register("Mon N, Tue AM N, Tue PM L, Wed N, Thu N", "Thu 2025-09-18 PM")
         assert consecutive_school_days(marks, CALENDAR, on, GROUND_I) == 2
 
-    def test_run_skips_days_when_they_have_no_possible_mark(self) -> None:
-        """A day coded only with not-possible codes neither counts nor stops the run."""
+    def test_a_not_possible_day_breaks_the_run(self) -> None:
+        """Fix 3 / rule 10: a day coded `Y4` (or `D`) breaks the run; it used to be skipped."""
         marks, on = register("Mon I, Tue Y4, Wed I", "Wed 2025-09-17 PM")
-        assert consecutive_school_days(marks, CALENDAR, on, ILLNESS) == 2
+        assert consecutive_school_days(marks, CALENDAR, on, ILLNESS) == 1
+
+    def test_ten_o_days_a_y5_day_and_ten_o_days_are_a_run_of_ten(self) -> None:
+        """Fix 3: the issue's case: not a 20-day run, so no `cme_enquiry`."""
+        days = CALENDAR.school_days(D("2025-09-08"), D("2025-10-07"))
+        assert len(days) == 21
+        codes = ["O"] * 10 + ["Y5"] + ["O"] * 10
+        marks = make_marks(
+            ", ".join(f"{d.isoformat()} {c}" for d, c in zip(days, codes, strict=True))
+        )
+        on = make_sweep("2025-10-07 PM")
+        assert consecutive_school_days(marks, CALENDAR, on, GROUND_I) == 10
+
+    def test_a_school_day_with_no_mark_breaks_the_run(self) -> None:
+        marks, on = register("Mon N, Wed N", "Wed 2025-09-17 PM")
+        marks = [m for m in marks if m.school_date != D("2025-09-16")]
+        assert consecutive_school_days(marks, CALENDAR, on, GROUND_I) == 1
 
     def test_run_ignores_later_sessions_when_sweep_is_am(self) -> None:
         """At the AM sweep the afternoon is not yet visible, even if supplied."""

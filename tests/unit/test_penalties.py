@@ -26,6 +26,7 @@ from casework.core.legal.penalties import (
     payment_day,
     payment_due,
     prosecution_clock,
+    three_year_flag,
 )
 from casework.core.policy import LegalSection, Policy
 
@@ -308,3 +309,25 @@ class TestCompulsorySchoolAge:
         assert last_friday_of_june(2025) == date(2025, 6, 27)
         assert last_friday_of_june(2026) == date(2026, 6, 26)
         assert last_friday_of_june(2028) == date(2028, 6, 30)
+
+
+class TestThreeYearFlag:
+    """Part 2 §8.2: flag a notice where the first is older than 3 years and the second is not."""
+
+    def flag(self, history: list[PriorNotice], issue: str) -> bool:
+        return three_year_flag(history, UPN, MUM, date.fromisoformat(issue), LEGAL)
+
+    def test_first_older_than_three_years_and_second_not_is_flagged(self) -> None:
+        history = [prior("2024-09-02"), prior("2026-05-04")]
+        assert self.flag(history, "2027-09-06")
+        assert count(history, "2027-09-06") == 1  # the rolling count allows a second notice
+
+    def test_both_within_three_years_or_both_older_is_not_flagged(self) -> None:
+        assert not self.flag([prior("2024-09-02"), prior("2025-05-04")], "2026-09-07")
+        assert not self.flag([prior("2024-09-02"), prior("2024-10-04")], "2028-09-04")
+
+    def test_a_withdrawn_or_another_parents_notice_does_not_count(self) -> None:
+        history = [prior("2024-09-02", NoticeStatus.WITHDRAWN), prior("2026-05-04")]
+        assert not self.flag(history, "2027-09-06")
+        history = [prior("2024-09-02", contact=DAD), prior("2026-05-04")]
+        assert not self.flag(history, "2027-09-06")

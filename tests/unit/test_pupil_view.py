@@ -73,10 +73,10 @@ def test_a_run_ends_on_todays_possible_mark_outside_it() -> None:
     assert view.episode is None
 
 
-def test_a_run_walks_back_past_a_not_possible_mark_today() -> None:
-    # X (non-compulsory school age) is not a possible session: the run before it still counts.
+def test_a_not_possible_mark_today_ends_the_run() -> None:
+    # DOMAIN rule 10: a not-possible code breaks a run like any other code outside it.
     view = make_view("Mon U, Tue U, Wed X", "Wed 2025-09-17 AM")
-    assert view.school_days_in_run(PENALTY) == 2
+    assert view.school_days_in_run(PENALTY) == 0
 
 
 def test_a_cases_open_stage_is_its_first_open_entry_of_that_stage() -> None:

@@ -39,6 +39,16 @@ _UPN_REASONS: dict[type[ValidationError], str] = {
 }
 
 
+# DOMAIN.md rule 31: stdnum's LA list predates the LAs created since 2019 (Dorset; Bournemouth,
+# Christchurch and Poole; North and West Northamptonshire; Cumberland; Westmorland and Furness).
+NEW_LA_CODES = frozenset({"838", "839", "940", "941", "942", "943"})
+
+
+def _new_la_upn(value: str) -> bool:
+    """A UPN of an LA created since 2019, checked as stdnum checks the rest: its check letter."""
+    return value[1:4] in NEW_LA_CODES and stdnum_upn.calc_check_digit(value[1:]) == value[0]
+
+
 def upn_problem(value: str) -> str | None:
     """Why `value` is not a valid UPN (DOMAIN.md rule 31, via stdnum.gb.upn), or None."""
     if not value:
@@ -47,6 +57,10 @@ def upn_problem(value: str) -> str | None:
         return "UPN must be 13 upper-case characters without spaces"
     try:
         stdnum_upn.validate(value)
+    except InvalidComponent:
+        if value[1:4] in NEW_LA_CODES:
+            return None if _new_la_upn(value) else _UPN_REASONS[InvalidChecksum]
+        return _UPN_REASONS[InvalidComponent]
     except ValidationError as exc:
         return _UPN_REASONS.get(type(exc), "UPN is not valid")
     return None

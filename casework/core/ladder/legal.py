@@ -11,7 +11,7 @@ waiting for a person nothing asks for another.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from casework.core.codes import HOLIDAY_UNAUTHORISED, PENALTY
 from casework.core.ladder.proposals import (
@@ -33,6 +33,7 @@ from casework.core.ladder.view import (
     could_reach_behind_window,
 )
 from casework.core.legal.penalties import add_years, is_compulsory_school_age
+from casework.core.legal.threshold import count_from, counted_sessions
 from casework.core.marks import SessionMark
 from casework.core.policy import Policy
 
@@ -89,11 +90,9 @@ def _threshold_step(view: PupilView, policy: Policy, all_holiday: bool) -> tuple
 
 def _threshold_sessions(view: PupilView, policy: Policy) -> tuple[date, list[SessionMark]]:
     legal = policy.legal
-    since = view.calendar.school_week_start(view.on.school_date, legal.threshold_school_weeks)
-    last = max((d.requested_date for d in view.case.decisions), default=None)
-    if last is not None and last >= since:
-        since = last + timedelta(days=1)  # sessions already weighed by an earlier decision
-    return since, [m for m in view.marks if m.school_date >= since and m.code in PENALTY]
+    window = view.calendar.school_week_start(view.on.school_date, legal.threshold_school_weeks)
+    since = count_from(window, view.case.decisions)
+    return since, counted_sessions(view.marks, since)
 
 
 def _threshold_watched(view: PupilView) -> bool:
@@ -149,6 +148,27 @@ def _improvement_dates(entry: StageState) -> tuple[date, date] | None:
     return date.fromisoformat(start), date.fromisoformat(end)
 
 
+def _breach_offence(
+    view: PupilView, entry: StageState, breaches: list[SessionMark]
+) -> dict[str, str]:
+    """Rules 20 and 24: the penalty notice names the sessions the Notice to Improve warned
+    about as well as the breach, from the first of them to the last."""
+    offence = _offence_context(breaches)
+    warned = next(
+        (d for d in view.case.decisions if f"{d.key}:stage" == entry.key and d.context), None
+    )
+    if warned is None or not warned.context.get("period_start"):
+        return offence
+    earlier = int(warned.context.get("sessions") or 0)
+    return {
+        **offence,
+        "period_start": warned.context["period_start"],
+        "sessions": str(earlier + len(breaches)),
+        "warned_sessions": str(earlier),
+        "breach_sessions": str(len(breaches)),
+    }
+
+
 def _breach(view: PupilView, entry: StageState, breaches: list[SessionMark]) -> list[Proposal]:
     key = f"{entry.key}:breach"
     if view.case.has(key) or has_pending_legal_decision(view):
@@ -159,7 +179,7 @@ def _breach(view: PupilView, entry: StageState, breaches: list[SessionMark]) -> 
         f"improvement period, the first on {first}"
     )
     context = {
-        **_offence_context(breaches),
+        **_breach_offence(view, entry, breaches),
         "notice_to_improve_decision_id": entry.context.get("decision_id", ""),
         "all_holiday": "false",
     }

@@ -13,6 +13,7 @@ from casework.core.ladder.proposals import CloseStage, OpenTask, OwnerRole, Prop
 from casework.core.ladder.stages import Stage
 from casework.core.ladder.support import enter_team_around_family, offer_contract
 from casework.core.ladder.view import PupilView
+from casework.core.legal.court import COURT_OUTCOMES
 from casework.core.policy import Policy
 
 OUTCOMES: Mapping[str, tuple[str, ...]] = {
@@ -35,6 +36,10 @@ OUTCOMES: Mapping[str, tuple[str, ...]] = {
     TaskKind.REGISTER_INCOMPLETE: ("resolved",),
     TaskKind.LETTER_TO_POST: ("posted",),
     TaskKind.FAMILY_UNREACHABLE: ("reached", "not_reached"),
+    TaskKind.INTERVIEW_UNDER_CAUTION: ("attended", "declined", "no_response"),  # rule 36
+    TaskKind.LAY_INFORMATION: ("laid",),  # rule 37
+    TaskKind.COURT_OUTCOME: COURT_OUTCOMES,
+    TaskKind.PARENTING_ORDER_REVIEW: ("reviewed",),
 }
 
 FollowUp = Callable[[PupilView, Policy, str], list[Proposal]]

@@ -34,6 +34,10 @@ class TaskKind(StrEnum):
     REGISTER_INCOMPLETE = "register_incomplete"
     LETTER_TO_POST = "letter_to_post"
     FAMILY_UNREACHABLE = "family_unreachable"  # no channel left reaches a parent
+    INTERVIEW_UNDER_CAUTION = "interview_under_caution"
+    LAY_INFORMATION = "lay_information"
+    COURT_OUTCOME = "court_outcome"
+    PARENTING_ORDER_REVIEW = "parenting_order_review"
 
 
 class OwnerRole(StrEnum):

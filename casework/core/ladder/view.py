@@ -9,7 +9,7 @@ from functools import cached_property
 from types import MappingProxyType
 
 from casework.core.calendar import SchoolCalendar, SweepPoint, academic_year_start
-from casework.core.codes import CODES, PENALTY, UNEXPLAINED, code_info
+from casework.core.codes import CODES, PENALTY, UNEXPLAINED
 from casework.core.ladder.stages import Stage
 from casework.core.marks import SessionMark
 from casework.core.measures import (
@@ -186,13 +186,12 @@ class PupilView:
         return unexplained_episode(self.marks, self.calendar, self.on)
 
     def school_days_in_run(self, codes: frozenset[str]) -> int:
-        """School days back from the sweep on which every possible mark was in `codes`
+        """School days back from the sweep on which every mark was in `codes`
         (`consecutive_school_days`); none at once when this session's mark ends the run."""
         current = self.current_mark
         if (
             current is not None
             and current.code not in codes
-            and code_info(current.code).is_possible
             and self.calendar.is_school_session(current.school_date, current.session)
         ):
             return 0

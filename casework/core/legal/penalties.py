@@ -18,19 +18,13 @@ from datetime import date, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
+from casework.core.lifecycle import NoticeStatus
 from casework.core.policy import LegalSection
 
 _DAY = timedelta(days=1)
 _FRIDAY = 4
 # The Education (Start of Compulsory School Age) Order 1998: 31 March, 31 August, 31 December.
 _PRESCRIBED_DAYS: tuple[tuple[int, int], ...] = ((3, 31), (8, 31), (12, 31))
-
-
-class NoticeStatus(StrEnum):
-    ISSUED = "issued"
-    PAID = "paid"
-    EXPIRED = "expired"  # unpaid when the payment period ended; prosecute or withdraw
-    WITHDRAWN = "withdrawn"
 
 
 class ServiceMethod(StrEnum):
@@ -174,6 +168,28 @@ def counted_notices(
         and n.issued_date >= legal.framework_start_date
         and window_start < n.issued_date <= issue_date
     ]
+
+
+def three_year_flag(
+    history: Iterable[PriorNotice],
+    upn: str,
+    contact_id: str,
+    issue_date: date,
+    legal: LegalSection,
+) -> bool:
+    """Part 2 §8.2: the sources differ when that parent's first notice is older than 3 years but
+    a later one is not (a rolling count allows a new notice; "within 3 years of the first" may
+    not): flag it for the person deciding."""
+    window_start = add_years(issue_date, -legal.notice_lookback_years)
+    dates = [
+        n.issued_date
+        for n in history
+        if n.upn == upn
+        and n.contact_id == contact_id
+        and n.status is not NoticeStatus.WITHDRAWN
+        and legal.framework_start_date <= n.issued_date <= issue_date
+    ]
+    return any(d <= window_start for d in dates) and any(d > window_start for d in dates)
 
 
 def notice_terms(

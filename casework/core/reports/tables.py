@@ -210,14 +210,14 @@ def action_tables(actions: ActionCounts, *, overdue: bool) -> tuple[Table | Char
 
 
 def _decisions_table(actions: ActionCounts) -> Table:
-    statuses = ("requested", "approved", "declined")
+    statuses = ("requested", "approved", "declined", "closed")
     rows = []
     for stage in sorted(LEGAL_STAGES, key=stage_rank):
         counts = [actions.decisions.get((stage.value, s), 0) for s in statuses]
         rows.append(TableRow((stage_title(stage), *map(str, counts), str(sum(counts)))))
     return Table(
         "Legal steps proposed in the period, by status on the report date",
-        ("Step", "Awaiting decision", "Approved", "Declined", "Total"),
+        ("Step", "Awaiting decision", "Approved", "Declined", "No longer needed", "Total"),
         tuple(rows),
     )
 

@@ -16,9 +16,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from casework.core.policy import Policy
-from casework.db.tables import Decision, PenaltyNotice
+from casework.db.tables import Decision, PenaltyNotice, Task
 from casework.service.legal.decisions import decide_with_outcome
 from casework.service.legal.payments import run_notice_deadlines
+from casework.service.tasks.actions import complete_task
 
 PN_REASON = (
     "Demo: ten sessions of term-time holiday taken without leave; the family was told the "
@@ -28,12 +29,20 @@ PROSECUTION_REASON = (
     "Demo: the notices were not paid within 28 days; an ESO was considered and an attendance "
     "contract explored and declined. Proceeding under s444(1)."
 )
+# Rule 27's factors, each answered (rule 39); a prosecution adds the ESO and the contract.
+PN_FACTORS = {
+    "support_offered": "not appropriate (term-time holiday)",
+    "support_engaged": "not applicable",
+    "send_or_medical": "none known",
+    "welfare_safeguarding": "no concerns known",
+    "social_care": "none",
+}
 PROSECUTION_FACTORS = {
+    **PN_FACTORS,
     "support_offered": "yes",
     "support_engaged": "no",
     "eso_considered": "yes: not suitable, absence is holiday-driven",
     "contract_explored": "yes: offered and declined",
-    "welfare_safeguarding": "no concerns known",
     "support_considered": "yes",
 }
 
@@ -71,9 +80,10 @@ def run_legal_walkthrough(
         actor="cli",
         on=pn.requested_date,
         now=now,
-        factors={"support_offered": "not appropriate (term-time holiday)"},
+        factors=PN_FACTORS,
         policy=policy,
         var_dir=var_dir,
+        confirm_gaps=True,  # the demo's person has read the support record shown
     )
     with Session(engine) as db:
         notices = db.scalars(sa.select(PenaltyNotice).where(col(PenaltyNotice.upn) == pn.upn)).all()
@@ -82,6 +92,15 @@ def run_legal_walkthrough(
     run_notice_deadlines(engine, after, policy=policy, now=now)
     with Session(engine) as db:
         prosecution = _first_requested(db, "prosecution", pn.upn)
+        interviews = db.scalars(
+            sa.select(col(Task.id)).where(
+                col(Task.upn) == pn.upn, col(Task.kind) == "interview_under_caution"
+            )
+        ).all()
+    for task_id in interviews:  # rule 36: each parent was interviewed under caution
+        complete_task(
+            engine, task_id or 0, outcome="attended", actor="cli", on=after, now=now, policy=policy
+        )
     bundle = None
     if prosecution is not None and prosecution.id is not None:
         outcome = decide_with_outcome(
@@ -96,6 +115,7 @@ def run_legal_walkthrough(
             policy=policy,
             var_dir=var_dir,
             support_considered="Support considered before any legal step (demo).",
+            confirm_gaps=True,
         )
         bundle = Path(outcome.bundle_path) if outcome.bundle_path else None
     return LegalWalkthrough(pn.upn, len(notices), prosecution is not None, bundle)

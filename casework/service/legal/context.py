@@ -27,31 +27,17 @@ from casework.core.ladder.recipients import base_context, long_date, message_pro
 from casework.core.ladder.stages import SPECS, Stage
 from casework.core.ladder.view import ContactFacts, PupilView
 from casework.core.legal.penalties import NoticeTerms, format_pence, prosecution_clock
+from casework.core.legal.recipients import notice_recipients
 from casework.core.permissions import ROLE_TITLES, Role, may_decide
 from casework.core.policy import Policy
 from casework.db.snapshots import load_school
 from casework.db.tables import Decision, School, User
 from casework.service.errors import NotAllowed, NotFound
 
-# s576 EA 1996: a parent is anyone with parental responsibility or who has care of the child.
-CARE_RELATIONSHIPS = frozenset({"carer", "guardian", "special_guardian", "kinship_carer"})
-
-
-def notice_recipients(view: PupilView) -> list[ContactFacts]:
-    """Each parent of the child (s576): parental responsibility or care, in priority order."""
-    return sorted(
-        (
-            c
-            for c in view.pupil.contacts
-            if c.parental_responsibility or c.relationship.lower() in CARE_RELATIONSHIPS
-        ),
-        key=lambda c: (c.priority, c.contact_id),
-    )
-
 
 def child_address(view: PupilView) -> str:
     """The child's home: the address held for the first parent with one."""
-    return next((c.address for c in notice_recipients(view) if c.address), "")
+    return next((c.address for c in notice_recipients(view.pupil.contacts) if c.address), "")
 
 
 def tell_professionals(view: PupilView, policy: Policy, key: str, stage: Stage) -> list[Proposal]:
@@ -81,11 +67,12 @@ def letter_to(
 
 
 def officer(db: Session, actor: str, policy: Policy) -> tuple[str, str]:
-    """Name and official particulars of the authorised officer (DOMAIN §8.4 (c))."""
+    """Who signs (rule 40, DOMAIN §8.4 (c)): the person who decided, with their role; from the
+    command line without --as, the authorised officer the policy file names, never `cli`."""
     user = db.exec(select(User).where(User.email == actor.strip().lower())).first()
     if user is None:
-        # DESIGN.md: a command-line user acts for the LA with server access.
-        return "Authorised officer", f"{policy.la.name} (recorded as {actor})"
+        legal = policy.legal
+        return legal.authorised_officer_name, f"{legal.authorised_officer_title}, {policy.la.name}"
     title = ROLE_TITLES[Role(user.role)]
     if not user.urn:
         return user.email, f"{title}, {policy.la.name}"

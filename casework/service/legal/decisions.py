@@ -1,34 +1,49 @@
 """Legal-step decisions: only a person approves or declines, with a reason and the factors weighed.
 
-DOMAIN rules 20–27. `decide` is the one entry point (the CLI and the web call it). It refuses an
-approval for a pupil outside compulsory school age; for a pupil with an EHCP, a medical
-condition, a social worker or social care involvement, or who is looked after, until "support
-considered" is recorded; and for prosecution, until an ESO has been considered and an
-attendance contract explored, within the 6-month limit, and while some notice is still unpaid.
-Approval then does what the step means — a Notice to Improve starts its improvement period, a
-penalty notice goes to each parent, a prosecution gets its letters and evidence bundle — all
-in the same transaction as the decision and its audit entries. Declining a prosecution that
-unpaid notices asked for withdraws those notices (reg 9: prosecute or withdraw).
+DOMAIN rules 20–27, 36, 39 and Part 2 §18. `decide_with_outcome` is the one entry point (the CLI
+and the web call it). The checks are pure (casework.core.legal.approval): a pupil of compulsory
+school age; every factor of rule 27 answered; "support considered" recorded within the policy's
+window for a pupil with an EHCP, a medical condition, a social worker or who is looked after;
+the support gaps shown confirmed; for a prosecution an ESO considered and a contract explored,
+the 6-month limit, someone left to prosecute and every interview under caution answered or
+waited for. A penalty-notice approval records which parents receive a notice and why any do
+not. Approval then does what the step means — a Notice to Improve starts its improvement period,
+a penalty notice goes to each chosen parent, a prosecution gets its letters, evidence bundle and
+`lay_information` task — in the same transaction as the decision and its audit entries.
+Declining a prosecution that unpaid notices asked for withdraws them (reg 9).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from casework.core.audit import AuditDraft, AuditKind
 from casework.core.ladder.stages import LEGAL_STAGES, Stage
-from casework.core.legal.penalties import is_compulsory_school_age
+from casework.core.legal.approval import (
+    SUPPORT_CONSIDERED,
+    interview_problems,
+    prosecution_problems,
+)
 from casework.core.lifecycle import DecisionStatus
 from casework.core.policy import Policy, load_policy
 from casework.db.session import unit_of_work
-from casework.db.tables import AuditEntry, Decision, Pupil
+from casework.db.tables import Decision, Pupil
 from casework.service.errors import Conflict, InvalidRequest, NotFound
+from casework.service.legal.approval import (
+    approval_facts,
+    check_approval,
+    recipients_for,
+    refuse_on,
+)
 from casework.service.legal.context import check_decider, load_view
+from casework.service.legal.interviews import interviews_of
 from casework.service.legal.steps import (
     EFFECTS,
     DecisionOutcome,
@@ -39,16 +54,6 @@ from casework.service.legal.steps import (
 from casework.service.locking import claim, decide_status, decision_taken
 from casework.service.proposals import Target, write_audit
 from casework.settings import Settings
-
-SUPPORT_CONSIDERED = "support_considered"
-ESO_CONSIDERED = "eso_considered"
-CONTRACT_EXPLORED = "contract_explored"
-_NOT_RECORDED = frozenset({"", "no", "n", "false", "0", "none"})
-
-
-def is_recorded(value: object) -> bool:
-    """A factor counts as recorded unless it is empty or a plain no."""
-    return str(value or "").strip().lower() not in _NOT_RECORDED
 
 
 def find_requested_decision(engine: Engine, upn: str, kind: str) -> int:
@@ -70,65 +75,48 @@ def find_requested_decision(engine: Engine, upn: str, kind: str) -> int:
     return int(ids[0] or 0)
 
 
-def support_needs(pupil: Pupil) -> list[str]:
-    """Why a legal step needs "support considered" first (rule 27 and DESIGN.md's guard)."""
-    reasons = [
-        ("an EHCP", pupil.sen_status == "E"),
-        ("a medical condition", pupil.medical_condition),
-        ("a social worker", bool(pupil.social_worker_email) or pupil.cp_cin in ("CIN", "CP")),
-        ("looked-after status", pupil.looked_after),
-    ]
-    return [label for label, applies in reasons if applies]
+@dataclass(frozen=True)
+class Choice:
+    """What the person decided and what they weighed (rules 27, 39; Part 2 §18)."""
+
+    approve: bool
+    reason: str
+    factors: Mapping[str, str]
+    confirm_gaps: bool = False
+    recipients: tuple[str, ...] = ()  # penalty notice: the parents named; () = every parent
 
 
-def _support_recorded(db: Session, upn: str, factors: Mapping[str, str]) -> bool:
-    if is_recorded(factors.get(SUPPORT_CONSIDERED)):
-        return True
-    found = db.exec(
-        select(AuditEntry.seq).where(
-            AuditEntry.upn == upn,
-            AuditEntry.kind == AuditKind.SUPPORT_CONSIDERED.value,
-        )
-    ).first()
-    return found is not None
-
-
-def _check_prosecution(act: LegalAct, factors: Mapping[str, str], on: date) -> None:
-    missing = [n for n in (ESO_CONSIDERED, CONTRACT_EXPLORED) if not is_recorded(factors.get(n))]
-    if missing:
-        raise InvalidRequest(
-            "before approving a prosecution record that an Education Supervision Order was "
-            f"considered and an attendance contract explored: missing {', '.join(missing)} "
-            "(e.g. --factor eso_considered=...)"
-        )
-    clock = clock_of(act.decision)
-    if clock is not None and clock.is_expired(on):
-        raise InvalidRequest(
-            f"the time limit passed on {clock.lay_by_date}: no prosecution is possible for this "
-            "period; decline the decision (any unpaid notice is then withdrawn)"
-        )
-    if not prosecutable_parents(act.db, act.decision):
-        raise InvalidRequest("proceedings are barred: every notice was paid or withdrawn")
-
-
-def _check_approval(act: LegalAct, factors: Mapping[str, str], on: date) -> None:
-    pupil = act.pupil
-    if not is_compulsory_school_age(pupil.date_of_birth, on):
-        raise InvalidRequest(
-            f"pupil {pupil.upn} is not of compulsory school age on {on}: no legal step applies"
-        )
-    needs = support_needs(pupil)
-    if needs and not _support_recorded(act.db, pupil.upn, factors):
-        raise InvalidRequest(
-            f"pupil {pupil.upn} has {', '.join(needs)}: record that support was considered "
-            "(--support-considered TEXT) before approving a legal step"
-        )
+def _check_approval(act: LegalAct, choice: Choice, factors: dict[str, str]) -> dict[str, Any]:
+    """Refuse with every problem; what the approval weighed, for its audit entry."""
+    facts = approval_facts(act.db, act.decision, act.view, act.policy, factors, choice.confirm_gaps)
+    check_approval(facts)
+    weighed: dict[str, Any] = {
+        "support_gaps": [g.text() for g in facts.gaps],
+        "gaps_confirmed": choice.confirm_gaps,
+    }
     if act.decision.stage == Stage.PROSECUTION.value:
-        _check_prosecution(act, factors, on)
+        parents = prosecutable_parents(act.db, act.decision)
+        refuse_on(
+            prosecution_problems(clock_of(act.decision), facts.on, len(parents))
+            + interview_problems(interviews_of(act.view, act.decision.key), facts.on)
+        )
+    if act.decision.stage == Stage.PENALTY_NOTICE.value:
+        chosen = recipients_for(act.view, choice.recipients)
+        ids = [c.contact_id for c in chosen.receive]
+        act.decision.context = {**act.decision.context, "recipients": ",".join(ids)}
+        weighed["recipients"] = ids
+        weighed["not_issued"] = dict(chosen.left_out)
+    return weighed
 
 
-def _record(act: LegalAct, approve: bool, reason: str, actor: str, factors: dict[str, str]) -> None:
-    decision, target = act.decision, act.target
+def _record(
+    act: LegalAct,
+    approve: bool,
+    reason: str,
+    factors: dict[str, str],
+    weighed: Mapping[str, Any],
+) -> None:
+    decision, target, actor = act.decision, act.target, act.target.actor
     status = DecisionStatus.APPROVED if approve else DecisionStatus.DECLINED
     decide_status(act.db, decision, status)  # compare-and-set: a concurrent decision loses
     decision.reason, decision.factors = reason, factors
@@ -149,6 +137,7 @@ def _record(act: LegalAct, approve: bool, reason: str, actor: str, factors: dict
                 "reason": reason,
                 "factors": factors,
                 "key": decision.key,
+                **weighed,
             },
         )
     )
@@ -204,32 +193,39 @@ def decide_with_outcome(
     policy: Policy | None = None,
     var_dir: Path | None = None,
     support_considered: str | None = None,
+    confirm_gaps: bool = False,
+    recipients: Sequence[str] = (),
 ) -> DecisionOutcome:
-    """`decide`, returning what the decision set going (for the CLI's summary)."""
-    reason = reason.strip()
+    """Approve or decline a requested legal step; what the decision set going (for a summary).
+
+    `confirm_gaps` goes ahead over the support gaps the decision shows (rule 39); `recipients`
+    names the parents a penalty notice goes to (Part 2 §18; empty: every parent with an
+    address)."""
+    choice = Choice(approve, reason, factors, confirm_gaps, tuple(recipients))
+    reason = choice.reason.strip()
     if not reason:
         raise InvalidRequest("give the reason for the decision; it is kept in the record")
-    recorded = {k: str(v).strip() for k, v in factors.items() if str(v).strip()}
-    if support_considered and support_considered.strip():
-        recorded[SUPPORT_CONSIDERED] = support_considered.strip()
+    recorded = {k: str(v).strip() for k, v in choice.factors.items() if str(v).strip()}
+    note = (support_considered or "").strip()
+    if note:
+        recorded[SUPPORT_CONSIDERED] = note
     policy, folder = policy or load_policy(), var_dir or Settings().var_dir
     with unit_of_work(engine) as db:
         act = _open(db, decision_id, actor, on, now, policy, folder)
-        if support_considered and support_considered.strip():
-            act.drafts.append(_support_entry(act, support_considered.strip()))
-        if approve:
-            _check_approval(act, recorded, on)
-        _record(act, approve, reason, actor, recorded)
-        effect = EFFECTS.get((act.decision.stage, approve))
+        if note:
+            act.drafts.append(_support_entry(act, note))
+        weighed = _check_approval(act, choice, recorded) if choice.approve else {}
+        _record(act, choice.approve, reason, recorded, weighed)
+        effect = EFFECTS.get((act.decision.stage, choice.approve))
         outcome = (
             effect(act)
             if effect
             else DecisionOutcome(
-                decision_id, act.decision.stage, approve, clock=clock_of(act.decision)
+                decision_id, act.decision.stage, choice.approve, clock=clock_of(act.decision)
             )
         )
         write_audit(db, act.drafts, now)
-    return outcome
+    return replace(outcome, gaps=tuple(str(g) for g in weighed.get("support_gaps", [])))
 
 
 def decide(
@@ -243,6 +239,7 @@ def decide(
     now: datetime,
     factors: Mapping[str, str],
     policy: Policy | None = None,
+    confirm_gaps: bool = False,
 ) -> None:
     """Approve or decline a requested legal step, with the reason and the factors weighed."""
     decide_with_outcome(
@@ -255,6 +252,7 @@ def decide(
         now=now,
         factors=factors,
         policy=policy,
+        confirm_gaps=confirm_gaps,
     )
 
 

@@ -24,26 +24,28 @@ from casework.core.ladder.proposals import EnterStage, OpenTask, OwnerRole, Prop
 from casework.core.ladder.stages import Stage
 from casework.core.ladder.view import ContactFacts, PupilView
 from casework.core.legal.penalties import (
-    NoticeStatus,
     NoticeTerms,
     PriorNotice,
     ServiceMethod,
     counted_notices,
     deemed_receipt,
     notice_terms,
+    three_year_flag,
 )
+from casework.core.legal.recipients import choose_recipients
+from casework.core.lifecycle import NoticeStatus
 from casework.core.policy import Policy
 from casework.db.tables import Decision, PenaltyNotice
 from casework.service.errors import InvalidRequest
 from casework.service.legal.context import (
     letter_to,
     notice_context,
-    notice_recipients,
     notice_reference,
     officer,
     prosecution_request,
     tell_professionals,
 )
+from casework.service.legal.interviews import invitations
 from casework.service.proposals import Target, apply_proposals
 
 NOTICE_TEMPLATE = "legal/penalty_notice"
@@ -79,6 +81,8 @@ class IssueResult:
     drafts: list[AuditDraft] = field(default_factory=list)
     notices: list[IssuedNotice] = field(default_factory=list)
     barred: list[str] = field(default_factory=list)  # contact ids no notice may go to
+    # Part 2 §8.2: that parent's first notice is older than 3 years and a later one is not.
+    flagged: list[str] = field(default_factory=list)
 
 
 def notice_detail(notice: PenaltyNotice, **extra: object) -> dict[str, object]:
@@ -156,13 +160,13 @@ def _payment_task(decision: Decision, notice: PenaltyNotice) -> OpenTask:
     )
 
 
-def _check_recipients(recipients: Sequence[ContactFacts]) -> None:
-    if not recipients:
-        raise InvalidRequest("no parent with parental responsibility or care is recorded")
-    missing = [c.contact_id for c in recipients if not c.address.strip()]
-    if missing:
-        # DOMAIN §8.4 (a): the notice must carry the recipient's name and address.
-        raise InvalidRequest(f"record a postal address for contact(s) {', '.join(missing)} first")
+def _recipients(decision: Decision, view: PupilView) -> list[ContactFacts]:
+    """The parents the decision named (Part 2 §18), as the contacts are held today."""
+    named = [c for c in str(decision.context.get("recipients", "")).split(",") if c]
+    choice = choose_recipients(view.pupil.contacts, named)
+    if choice.problems:
+        raise InvalidRequest("; ".join(choice.problems))
+    return list(choice.receive)
 
 
 @dataclass(frozen=True)
@@ -195,6 +199,8 @@ def _issue_one(
             issued_date=terms.issued_date.isoformat(),
             served=job.method.value,
             receipt_date=terms.receipt_date.isoformat(),
+            signed_by=job.signer[0],  # rule 40: the person who decided, or the policy's officer
+            three_year_flag=contact.contact_id in result.flagged,
         )
     )
     result.notices.append(IssuedNotice.of(notice))
@@ -214,8 +220,7 @@ def issue_penalty_notices(
     now: datetime,
 ) -> IssueResult:
     """One notice per parent per child, at the rate the 3-year count allows (rule 21)."""
-    recipients = notice_recipients(view)
-    _check_recipients(recipients)
+    recipients = _recipients(decision, view)
     on, legal, history = target.school_date, policy.legal, _history(db, decision.upn)
     method = ServiceMethod(legal.notice_service)
     receipt = deemed_receipt(on, method, legal, view.calendar.bank_holidays)
@@ -224,11 +229,15 @@ def issue_penalty_notices(
     proposals: list[Proposal] = []
     for contact in recipients:
         prior = len(counted_notices(history, decision.upn, contact.contact_id, on, legal))
+        if three_year_flag(history, decision.upn, contact.contact_id, on, legal):
+            result.flagged.append(contact.contact_id)
         terms = notice_terms(prior, on, receipt, legal)
         if terms is None:
             result.barred.append(contact.contact_id)
         else:
             proposals += _issue_one(job, contact, terms, result)
+    if result.flagged:
+        decision.context = {**decision.context, "three_year_flag": ",".join(result.flagged)}
     proposals += _stage_and_follow_up(decision, view, policy, result)
     result.drafts += apply_proposals(db, target, proposals, now)
     return result
@@ -255,17 +264,16 @@ def _stage_and_follow_up(
             f"child ({policy.legal.notice_lookback_years}-year limit): decide on prosecution, "
             "or consider an Education Supervision Order or an attendance contract"
         )
-        proposals.append(
-            prosecution_request(
-                decision,
-                f"{decision.upn}:prosecution:barred:{decision.id}",
-                reason,
-                kind="notice_limit",
-                contact_ids=result.barred,
-                notice_ids=(),
-                policy=policy,
-            )
+        request = prosecution_request(
+            decision,
+            f"{decision.upn}:prosecution:barred:{decision.id}",
+            reason,
+            kind="notice_limit",
+            contact_ids=result.barred,
+            notice_ids=(),
+            policy=policy,
         )
+        proposals += [request, *invitations(view, policy, request, result.barred)]
     return proposals
 
 

@@ -6,7 +6,9 @@ within 28) and closes the notice, so it can never reach prosecution; an amount w
 task's note (e.g. "£80") must match what was due. Its `notice.paid` entry carries `amount_pence`
 = the amount paid, with `notice_amount_pence`, `rate`, `payment_day` and `paid_date`. The
 deadlines run finds notices still unpaid when their payment period has ended: `notice.expired`,
-and a decision that must end in a prosecution or a withdrawal
+and a decision that must end in a prosecution or a withdrawal (each parent invited to an
+interview under caution). The payment task stays open, so a payment made within the period but
+recorded after expiry re-opens the notice as paid and closes that decision (rule 25)
 (casework.service.legal.withdrawal). `record_payment` is listed in casework/service/tasks/hooks.py;
 casework.service.tasks.deadlines calls `expire_unpaid_notices`.
 """
@@ -24,14 +26,22 @@ from sqlmodel import Session, col, select
 from casework.core.audit import AuditDraft, AuditKind
 from casework.core.ladder.proposals import CloseStage
 from casework.core.ladder.stages import Stage
-from casework.core.legal.penalties import NoticeStatus, NoticeTerms, format_pence, payment_due
-from casework.core.lifecycle import OPEN_TASK_STATUSES, TaskStatus
+from casework.core.legal.penalties import NoticeTerms, format_pence, payment_due
+from casework.core.lifecycle import (
+    DECISION_MOVES,
+    OPEN_TASK_STATUSES,
+    DecisionStatus,
+    NoticeStatus,
+    TaskStatus,
+    check_move,
+)
 from casework.core.policy import Policy
 from casework.db.session import unit_of_work
 from casework.db.tables import Decision, PenaltyNotice, Task
 from casework.service.errors import Conflict, InvalidRequest, NotFound
-from casework.service.legal.context import notice_reference, prosecution_request
-from casework.service.legal.notices import notice_audit
+from casework.service.legal.context import load_view, notice_reference, prosecution_request
+from casework.service.legal.interviews import invitations
+from casework.service.legal.notices import notice_audit, notices_of
 from casework.service.locking import claim, compare_and_set, move_notice, notice_taken
 from casework.service.proposals import SYSTEM, Target, apply_proposals, write_audit
 from casework.service.tasks.detail import task_detail
@@ -114,16 +124,57 @@ def close_stage_if_settled(
     return apply_proposals(db, target, [close], now)
 
 
-def record_payment(
-    db: Session, task: Task, outcome: str, actor: str, on: date, now: datetime
+def close_settled_prosecution(
+    db: Session, notice: PenaltyNotice, target: Target, now: datetime
 ) -> list[AuditDraft]:
-    """A `notice_payment` task completed (tasks/hooks.py): paid at the rate due on `on`."""
+    """Rule 25: a late-recorded payment closes the prosecution decision its expiry asked for,
+    once no parent is left to prosecute under it."""
+    drafts: list[AuditDraft] = []
+    pending = db.exec(
+        select(Decision).where(
+            Decision.upn == notice.upn,
+            Decision.stage == Stage.PROSECUTION.value,
+            Decision.status == DecisionStatus.REQUESTED.value,
+        )
+    ).all()
+    for decision in pending:
+        ids = [int(i) for i in str(decision.context.get("notice_ids", "")).split(",") if i]
+        if notice.id not in ids:
+            continue
+        still_expired = [n for n in notices_of(db, ids) if n.status == NoticeStatus.EXPIRED.value]
+        if still_expired:
+            continue
+        check_move(DECISION_MOVES, DecisionStatus(decision.status), DecisionStatus.CLOSED)
+        decision.status = DecisionStatus.CLOSED.value
+        reason = f"{notice_reference(notice.id or 0)} was paid within its payment period"
+        decision.reason, decision.decided_date = reason, target.school_date
+        drafts.append(
+            AuditDraft(
+                kind=AuditKind.DECISION_CLOSED,
+                actor=target.actor,
+                school_date=target.school_date,
+                urn=decision.urn,
+                upn=decision.upn,
+                case_id=decision.case_id,
+                stage=decision.stage,
+                detail={"decision_id": decision.id, "reason": reason, "key": decision.key},
+            )
+        )
+    return drafts
+
+
+def record_payment(
+    db: Session, task: Task, outcome: str, actor: str, on: date, now: datetime, policy: Policy
+) -> list[AuditDraft]:
+    """A `notice_payment` task completed (tasks/hooks.py): paid at the rate due on `on`, the day
+    paid — which may be before the day it is recorded, even after the notice expired (rule 25)."""
+    del policy  # the notice carries its own terms
     # Locked after the task (complete_task claimed it), the order a withdrawal takes them in.
     notice = claim(db, PenaltyNotice, int(task.context.get("notice_id", 0)))
     if notice is None:
         raise InvalidRequest(f"task {task.id} names no penalty notice")
-    ref = notice_reference(notice.id or 0)
-    if notice.status != NoticeStatus.ISSUED.value:
+    ref, was = notice_reference(notice.id or 0), NoticeStatus(notice.status)
+    if was not in (NoticeStatus.ISSUED, NoticeStatus.EXPIRED):
         raise Conflict(f"{notice_taken(db, notice, ref, task.urn)}: no payment can be taken")
     try:
         payment = payment_due(terms_of(notice), on)
@@ -151,8 +202,11 @@ def record_payment(
             paid_date=on.isoformat(),
             rate=payment.rate.value,
             payment_day=payment.day,
+            recorded_after_expiry=was is NoticeStatus.EXPIRED,
         )
     ]
+    if was is NoticeStatus.EXPIRED:
+        drafts += close_settled_prosecution(db, notice, target, now)
     return drafts + close_stage_if_settled(db, decision, target, now)
 
 
@@ -171,10 +225,11 @@ def _expire(
         return []
     drafts: list[AuditDraft] = []
     for notice in notices:
+        # The payment task stays open (and falls overdue): a payment made in time but recorded
+        # later is still taken on it (rule 25).
         drafts.append(
             notice_audit(AuditKind.NOTICE_EXPIRED, target, notice, expired_on=on.isoformat())
         )
-        drafts += close_payment_task(db, decision, notice, "unpaid", target, now)
     refs = ", ".join(notice_reference(n.id or 0) for n in notices)
     reason = (
         f"penalty notice(s) {refs} unpaid {policy.legal.pay_within_days} days after receipt: "
@@ -189,7 +244,13 @@ def _expire(
         notice_ids=[n.id or 0 for n in notices],
         policy=policy,
     )
-    return drafts + apply_proposals(db, target, [request], now)
+    try:
+        view = load_view(db, decision.urn, decision.upn, on)
+    except NotFound:
+        return drafts + apply_proposals(db, target, [request], now)  # left the roll: by hand
+    contacts = [n.contact_id for n in notices]
+    asked = [request, *invitations(view, policy, request, contacts)]
+    return drafts + apply_proposals(db, target, asked, now)
 
 
 def expire_unpaid_notices(db: Session, on: date, policy: Policy, now: datetime) -> list[AuditDraft]:

@@ -21,17 +21,16 @@ from casework.core.ladder.proposals import EnterStage, Proposal
 from casework.core.ladder.recipients import base_context, long_date
 from casework.core.ladder.stages import Stage
 from casework.core.ladder.view import PupilView
-from casework.core.legal.penalties import NoticeStatus, ProsecutionClock, WithdrawalGround
+from casework.core.legal.penalties import ProsecutionClock, WithdrawalGround
+from casework.core.legal.recipients import notice_recipients
+from casework.core.lifecycle import NoticeStatus
 from casework.core.policy import Policy
 from casework.db.tables import Decision, Pupil
 from casework.service.legal import bundle
-from casework.service.legal.context import (
-    letter_to,
-    notice_recipients,
-    offence_dates,
-    tell_professionals,
-)
+from casework.service.legal.context import letter_to, offence_dates, tell_professionals
+from casework.service.legal.court import lay_information_task
 from casework.service.legal.notices import IssuedNotice, issue_penalty_notices, notices_of
+from casework.service.legal.payments import close_payment_task, notice_target
 from casework.service.legal.withdrawal import withdraw_in_session
 from casework.service.proposals import Target, apply_proposals, write_audit
 
@@ -48,6 +47,8 @@ class DecisionOutcome:
     withdrawn_notices: tuple[int, ...] = ()
     bundle_path: str | None = None
     clock: ProsecutionClock | None = None
+    gaps: tuple[str, ...] = ()  # the support gaps the approval was confirmed over (rule 39)
+    flagged: tuple[str, ...] = ()  # Part 2 §8.2: first notice older than 3 years, second not
 
 
 @dataclass
@@ -105,7 +106,7 @@ def _enter_stage(
     proposals: list[Proposal] = [EnterStage(stage, key, reason, context)]
     proposals += [
         letter_to(c, f"{key}:letter:{c.contact_id}", template, stage, letter)
-        for c in notice_recipients(act.view)
+        for c in notice_recipients(act.view.pupil.contacts)
         if c.address and (parents is None or c.contact_id in parents)
     ]
     proposals += tell_professionals(act.view, act.policy, key, stage)
@@ -158,6 +159,7 @@ def _penalty_notices(act: LegalAct) -> DecisionOutcome:
         True,
         notices=tuple(result.notices),
         barred_contacts=tuple(result.barred),
+        flagged=tuple(result.flagged),
     )
 
 
@@ -168,12 +170,19 @@ def _prosecute(act: LegalAct) -> DecisionOutcome:
     ids = [int(i) for i in str(decision.context.get("notice_ids", "")).split(",") if i]
     for notice in notices_of(act.db, ids):
         notice.prosecuted = notice.contact_id in parents
+        if notice.prosecuted:  # the payment window is long over: the court takes it from here
+            source, target = notice_target(act.db, notice, act.target.actor, act.target.school_date)
+            act.drafts += close_payment_task(act.db, source, notice, "prosecuted", target, act.now)
     letter = {
         **_offence_letter(act, Stage.PROSECUTION),
         "grounds_text": str(decision.context.get("reason", "")).capitalize() + ".",
     }
     reason = f"prosecution decision {decision.id} approved"
     _enter_stage(act, Stage.PROSECUTION, reason, "legal/prosecution_decision", letter, parents)
+    clock = clock_of(decision)
+    if clock is not None:  # rule 37: lay the information before the limit
+        laying = [lay_information_task(decision.key, clock)]
+        act.drafts += apply_proposals(act.db, act.target, laying, act.now)
     write_audit(act.db, act.drafts, act.now)  # the bundle's chronology includes this decision
     act.drafts = []
     made = bundle.create_bundle(act.db, decision, act.view, act.var_dir, act.target, act.policy)

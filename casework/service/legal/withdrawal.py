@@ -19,12 +19,8 @@ from casework.core.ladder.proposals import Proposal
 from casework.core.ladder.recipients import base_context, long_date
 from casework.core.ladder.stages import Stage
 from casework.core.ladder.view import PupilView
-from casework.core.legal.penalties import (
-    WITHDRAWAL_WORDING,
-    NoticeStatus,
-    WithdrawalGround,
-    format_pence,
-)
+from casework.core.legal.penalties import WITHDRAWAL_WORDING, WithdrawalGround, format_pence
+from casework.core.lifecycle import NoticeStatus
 from casework.core.policy import Policy, load_policy
 from casework.db.session import unit_of_work
 from casework.db.tables import Decision, PenaltyNotice, Task

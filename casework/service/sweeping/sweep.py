@@ -35,6 +35,8 @@ from casework.service.proposals import (
     write_audit,
 )
 from casework.service.sweeping.collector import collector_paused
+from casework.service.sweeping.office import office_messages
+from casework.service.tasks.deadlines import run_deadlines
 from notifications.rendering import Rendered
 
 log = logging.getLogger(__name__)
@@ -186,6 +188,7 @@ def sweep_school(
         if snapshot is None:
             raise NotFound(f"no school with URN {urn}")
         school_level = check_register(snapshot.register)
+        school_level += office_messages(db, snapshot.register, school_level)
         per_pupil = _decide_all(snapshot, policy)
     count = len(school_level) + sum(len(d) for d in per_pupil.values())
     rendered = render_messages(chain(school_level, *per_pupil.values()))
@@ -256,7 +259,9 @@ def run_sweep(
 def simulate(
     engine: Engine, start: date, end: date, *, policy: Policy, now: datetime | None = None
 ) -> list[SchoolSweepResult]:
-    """Every school day in the range, AM then PM, each swept as if its register had just closed.
+    """Every school day in the range as the live system runs it (DESIGN.md `pathway simulate`):
+    the AM sweep, the PM sweep, each as if its register had just closed, then that day's
+    deadlines run (overdue tasks escalated, unpaid notices expired into decisions).
 
     Args:
         now: when the actions are recorded (audit `at` is always real time); default: the clock.
@@ -265,7 +270,11 @@ def simulate(
     results: list[SchoolSweepResult] = []
     day = start
     while day <= end:
+        swept: list[SchoolSweepResult] = []
         for session in SESSIONS:
-            results += run_sweep(engine, day, session, policy=policy, now=now)
+            swept += run_sweep(engine, day, session, policy=policy, now=now)
+        if swept:  # some school's day: its deadlines run once its registers have been swept
+            run_deadlines(engine, day, policy=policy, now=now)
+        results += swept
         day += timedelta(days=1)
     return results

@@ -100,10 +100,11 @@ def complete_task(
         task.outcome, task.completed_at, task.completed_date = outcome, now, on
         task.note = note
         drafts = [_audit(task, AuditKind.TASK_COMPLETED, actor, on, outcome=outcome)]
+        policy = policy or load_policy()
         hook = COMPLETION_HOOKS.get(task.kind)
         if hook is not None:
-            drafts += hook(db, task, outcome, actor, on, now)
-        drafts += _follow_ups(db, task, outcome, actor, on, now, policy or load_policy())
+            drafts += hook(db, task, outcome, actor, on, now, policy)
+        drafts += _follow_ups(db, task, outcome, actor, on, now, policy)
         write_audit(db, drafts, now)
 
 

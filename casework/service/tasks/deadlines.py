@@ -18,6 +18,7 @@ from casework.core.policy import Policy
 from casework.db.session import unit_of_work
 from casework.db.tables import Task
 from casework.service.legal.payments import expire_unpaid_notices
+from casework.service.legal.reminders import remind_unpaid_notices
 from casework.service.locking import compare_and_set
 from casework.service.proposals import write_audit
 from casework.service.tasks.detail import task_detail
@@ -65,8 +66,9 @@ def mark_overdue(db: Session, on: date, policy: Policy, now: datetime) -> list[A
 DeadlineStep = Callable[[Session, date, Policy, datetime], list[AuditDraft]]
 
 # Every clock the morning run ticks, in order: overdue tasks first, then the payment windows of
-# penalty notices (DOMAIN rule 25). A new clock is a new line here.
-DEADLINE_STEPS: tuple[DeadlineStep, ...] = (expire_unpaid_notices,)
+# penalty notices (DOMAIN rule 25) and the reminder before a window ends. A new clock is a new
+# line here.
+DEADLINE_STEPS: tuple[DeadlineStep, ...] = (expire_unpaid_notices, remind_unpaid_notices)
 
 
 def run_deadlines(engine: Engine, on: date, *, policy: Policy, now: datetime) -> DeadlineResult:

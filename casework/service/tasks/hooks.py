@@ -13,11 +13,17 @@ from sqlmodel import Session
 
 from casework.core.audit import AuditDraft
 from casework.core.ladder.proposals import TaskKind
+from casework.core.policy import Policy
 from casework.db.tables import Task
+from casework.service.legal.court import record_court_outcome, record_laying
 from casework.service.legal.payments import record_payment
+from casework.service.legal.posting import record_posting
 
-CompletionHook = Callable[[Session, Task, str, str, date, datetime], list[AuditDraft]]
+CompletionHook = Callable[[Session, Task, str, str, date, datetime, Policy], list[AuditDraft]]
 
 COMPLETION_HOOKS: Mapping[str, CompletionHook] = {
     TaskKind.NOTICE_PAYMENT.value: record_payment,
+    TaskKind.LETTER_TO_POST.value: record_posting,  # rule 22: a notice posted late
+    TaskKind.LAY_INFORMATION.value: record_laying,  # rule 37: within the 6-month limit
+    TaskKind.COURT_OUTCOME.value: record_court_outcome,  # rule 37
 }

@@ -20,6 +20,7 @@ from casework.core.permissions import is_read_only, may_decide
 from casework.core.policy import load_policy
 from casework.db.tables import Decision, Pupil, School
 from casework.service.errors import InvalidRequest, NotAllowed, NotFound
+from casework.service.legal.approval import decision_gaps
 from casework.service.legal.decisions import decide_with_outcome
 from casework.web.casepage import needs_and_circumstances
 from casework.web.deps import (
@@ -62,10 +63,23 @@ class DecisionRow:
     school_name: str
     needs: list[str]
     may_decide: bool
+    gaps: list[str]  # rule 39: open or overdue support tasks, support never held
+
+
+def _gaps(session: Session, web: WebContext, decision: Decision) -> list[str]:
+    policy = load_policy(web.settings.policy_file)
+    try:
+        return decision_gaps(session, decision, web.today(), policy)
+    except NotFound:
+        return []
 
 
 def _rows(
-    session: Session, viewer: Viewer, waiting: bool, limit: int | None = None
+    session: Session,
+    web: WebContext,
+    viewer: Viewer,
+    waiting: bool,
+    limit: int | None = None,
 ) -> list[DecisionRow]:
     stmt = (
         select(Decision, Pupil, School.name)
@@ -87,6 +101,7 @@ def _rows(
             school_name=school or decision.urn,
             needs=needs_and_circumstances(pupil) if pupil else [],
             may_decide=may_decide(viewer.role, viewer.urn, decision.urn),
+            gaps=_gaps(session, web, decision) if waiting else [],
         )
         for decision, pupil, school in session.exec(
             viewer.scope.where(stmt.limit(limit), Decision.urn)
@@ -106,8 +121,8 @@ def _page(
 ) -> Response:
     context = {
         "title": "Decisions",
-        "waiting": _rows(session, viewer, waiting=True),
-        "recent": _rows(session, viewer, waiting=False, limit=RECENTLY_DECIDED),
+        "waiting": _rows(session, web, viewer, waiting=True),
+        "recent": _rows(session, web, viewer, waiting=False, limit=RECENTLY_DECIDED),
         "factors": FACTORS,
         "errors": errors or {},
         "submitted": submitted or {},
@@ -137,6 +152,7 @@ class DecisionForm(BaseModel):
     eso_considered: str = Field("", max_length=2000)
     contract_explored: str = Field("", max_length=2000)
     support_considered: str = Field("", max_length=8)
+    confirm_gaps: str = Field("", max_length=8)
 
     def factors(self) -> dict[str, str]:
         names = [*FACTORS, *PROSECUTION_FACTORS]
@@ -203,6 +219,7 @@ def _call_decide(
             factors=form.factors(),
             policy=load_policy(web.settings.policy_file),
             var_dir=web.settings.var_dir,
+            confirm_gaps=form.confirm_gaps == "yes",
         )
     except NotFound:
         raise not_found("decision") from None
