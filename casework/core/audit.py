@@ -49,6 +49,14 @@ class AuditKind(StrEnum):
     CASE_VIEWED = "case.viewed"
     SUPPORT_CONSIDERED = "support.considered"
     BUNDLE_CREATED = "bundle.created"
+    # Accounts (issue 19): who changed whose access, never a password or its hash.
+    USER_ADDED = "user.added"
+    USER_DISABLED = "user.disabled"
+    USER_ENABLED = "user.enabled"
+    USER_PASSWORD_CHANGED = "user.password_changed"  # noqa: S105 (a kind name, not a secret)
+    USER_ROLE_CHANGED = "user.role_changed"
+    USER_SIGNED_OUT = "user.signed_out"
+    LOGIN_LOCKOUT_CLEARED = "login.lockout_cleared"
 
 
 @dataclass(frozen=True, slots=True)

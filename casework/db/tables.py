@@ -413,3 +413,6 @@ class User(SQLModel, table=True):
     password_hash: str
     created_at: datetime
     active: bool = True
+    # Stored in the session cookie at sign-in; raising it ends every session of the user at once
+    # (sign-out, disable, password or role change): a cookie with another number is refused.
+    session_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})

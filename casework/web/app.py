@@ -24,6 +24,7 @@ from casework.web.deps import LoginRequired, WebContext, web_context
 from casework.web.keys import session_secret
 from casework.web.pages import make_templates, render
 from casework.web.routes import (
+    admin,
     audit,
     auth,
     decisions,
@@ -138,7 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health.router)
     csrf = [Depends(require_csrf)]
-    for module in (auth, tasks, pupils, decisions, audit, overview, reports):
+    for module in (auth, tasks, pupils, decisions, audit, overview, reports, admin):
         app.include_router(module.router, dependencies=csrf)
     # Twilio's delivery receipts: checked by Twilio's signature, so no session and no CSRF token.
     app.include_router(receipts.router)

@@ -11,8 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
+from casework.service.accounts import sign_out_everywhere
 from casework.service.users import authenticate
-from casework.web.deps import WebDep
+from casework.web.deps import SESSION_VERSION_KEY, WebDep, current_session_user
 from casework.web.pages import flash, render
 from casework.web.security import renew_csrf_token
 
@@ -30,14 +31,14 @@ def safe_next(value: str | None) -> str:
 
 
 @router.get("/")
-def home(request: Request) -> RedirectResponse:
-    target = "/tasks" if request.session.get("email") else "/login"
+def home(request: Request, web: WebDep) -> RedirectResponse:
+    target = "/tasks" if current_session_user(request, web) else "/login"
     return RedirectResponse(target, status_code=302)
 
 
 @router.get("/login")
 def login_page(request: Request, web: WebDep, next: str | None = None) -> Response:
-    if request.session.get("email"):
+    if current_session_user(request, web):
         return RedirectResponse(safe_next(next), status_code=302)
     context = {"title": "Sign in", "error": None, "email": "", "next": safe_next(next)}
     return render(request, web, None, "login.html", context)
@@ -65,12 +66,18 @@ def login(
     # A new session on sign-in: nothing from before it (and no old CSRF token) carries over.
     request.session.clear()
     request.session["email"] = user.email
+    request.session[SESSION_VERSION_KEY] = user.session_version
     renew_csrf_token(request)
     return RedirectResponse(safe_next(next), status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request) -> RedirectResponse:
+def logout(request: Request, web: WebDep) -> RedirectResponse:
+    user = current_session_user(request, web)
+    if user is not None:
+        # Ends this session and every other one of the account: a copy of the cookie taken
+        # before signing out is refused from now on.
+        sign_out_everywhere(web.engine, user.email, web.now())
     request.session.clear()
     flash(request, "You have signed out.")
     return RedirectResponse("/login", status_code=303)

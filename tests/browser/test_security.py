@@ -1,0 +1,78 @@
+"""Issue 19 in real headless Chromium: each attack refused, the legitimate action still working.
+
+The module has its own served app (the live_site fixture is per module), so disabling accounts
+here touches no other browser test.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import LiveSite, save_screenshot, sign_in
+from tests.web_factories import PASSWORD, USERS
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _fresh_page(browser: Browser) -> Page:
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
+def test_cookie_saved_before_sign_out_is_refused_after_it(
+    page: Page, browser: Browser, live_site: LiveSite
+) -> None:
+    """An attacker who copied the cookie gets the sign-in page once its owner has signed out."""
+    sign_in(page, live_site, "officer_a")
+    saved = page.context.cookies()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("status").first).to_have_text("You have signed out.")
+
+    attacker = _fresh_page(browser)
+    attacker.context.add_cookies(saved)  # type: ignore[arg-type]
+    attacker.goto(live_site.url("/tasks"))
+    expect(attacker.get_by_role("heading", level=1)).to_have_text("Sign in")
+    save_screenshot(attacker, "replayed_cookie_refused")
+    attacker.context.close()
+
+    sign_in(page, live_site, "officer_a")  # the owner signs in again as normal
+    expect(page.get_by_role("heading", level=1)).to_have_text("My tasks")
+
+
+def test_admin_disables_an_account_and_its_open_session_ends(
+    page: Page, browser: Browser, live_site: LiveSite
+) -> None:
+    """The admin disables staff_a on the accounts page: staff_a's open browser is signed out and
+    the right password no longer works; enabling lets them back in."""
+    staff = _fresh_page(browser)
+    sign_in(staff, live_site, "staff_a")
+
+    sign_in(page, live_site, "admin")
+    page.get_by_role("link", name="Accounts").click()
+    email = USERS["staff_a"][0]
+    page.get_by_role("button", name=f"Disable {email}").click()
+    expect(page.get_by_role("status").first).to_contain_text(f"Disabled {email}")
+    save_screenshot(page, "accounts_disabled")
+
+    staff.goto(live_site.url("/tasks"))
+    expect(staff.get_by_role("heading", level=1)).to_have_text("Sign in")
+    staff.get_by_label("Email address").fill(email)
+    staff.get_by_label("Password").fill(PASSWORD)
+    staff.get_by_role("button", name="Sign in").click()
+    expect(staff.get_by_text("was not recognised")).to_be_visible()
+
+    page.get_by_role("button", name=f"Enable {email}").click()
+    expect(page.get_by_role("status").first).to_contain_text(f"Enabled {email}")
+    sign_in(staff, live_site, "staff_a")
+    staff.context.close()
+
+
+def test_accounts_page_is_not_for_other_roles(page: Page, live_site: LiveSite) -> None:
+    """A headteacher has no Accounts link and gets 'Not allowed' at the address."""
+    sign_in(page, live_site, "head_a")
+    expect(page.get_by_role("link", name="Accounts")).to_have_count(0)
+    page.goto(live_site.url("/admin/users"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not allowed")
