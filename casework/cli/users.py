@@ -23,6 +23,7 @@ from casework.service.accounts import (
     set_role,
 )
 from casework.service.errors import ServiceError
+from casework.service.login_throttle import clear_lockout
 from casework.service.users import add_user
 
 users_app = typer.Typer(help="Accounts for the web app and for --as.", no_args_is_help=True)
@@ -132,3 +133,11 @@ def role(
         lambda engine: set_role(engine, email, new_role, school, CLI_ACTOR, datetime.now(UTC)),
         f"role {new_role} for",
     )
+
+
+@users_app.command("unlock")
+def unlock(email: EmailArg) -> None:
+    """Lift the account's sign-in lockout (its recent failed attempts); an audit entry."""
+    engine = open_database(settings())
+    cleared = clear_lockout(engine, email, CLI_ACTOR, datetime.now(UTC))
+    typer.echo(f"cleared {cleared} failed sign-in(s) for {email.strip().lower()}")

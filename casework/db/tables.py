@@ -416,3 +416,18 @@ class User(SQLModel, table=True):
     # Stored in the session cookie at sign-in; raising it ends every session of the user at once
     # (sign-out, disable, password or role change): a cookie with another number is refused.
     session_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+
+
+class LoginFailure(SQLModel, table=True):
+    """One failed sign-in: counted per account and per source address over a window, in the
+    database so every worker sees the same count and a restart forgets nothing (issue 19)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        sa.Index("ix_login_failures_email_at", "email", "at"),
+        sa.Index("ix_login_failures_address_at", "address", "at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime
+    email: str = Field(max_length=254)  # as typed, lower-cased: unknown addresses count too
+    address: str = Field(max_length=64)

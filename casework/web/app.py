@@ -34,7 +34,7 @@ from casework.web.routes import (
     reports,
     tasks,
 )
-from casework.web.security import LoginLimiter, require_csrf
+from casework.web.security import require_csrf
 from notifications import receipts
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -124,7 +124,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         engine=engine,
         templates=make_templates(settings.tz),
-        limiter=LoginLimiter(),
     )
     app.add_middleware(
         SessionMiddleware,

@@ -9,8 +9,8 @@ behaves exactly as a row that does not exist.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
@@ -22,8 +22,8 @@ from sqlmodel import Session, SQLModel, col, select
 from casework.core.permissions import ROLE_TITLES, Role, in_scope
 from casework.db.tables import Pupil, User
 from casework.service.accounts import session_user
+from casework.service.login_throttle import ThrottleLimits
 from casework.settings import Settings
-from casework.web.security import LoginLimiter
 
 SESSION_VERSION_KEY = "sv"
 
@@ -42,8 +42,15 @@ class WebContext:
     settings: Settings
     engine: Engine
     templates: Jinja2Templates
-    limiter: LoginLimiter = field(default_factory=LoginLimiter)
     clock: Callable[[], datetime] = _utc_now
+
+    @property
+    def login_limits(self) -> ThrottleLimits:
+        return ThrottleLimits(
+            per_account=self.settings.login_max_failures_per_account,
+            per_address=self.settings.login_max_failures_per_address,
+            window=timedelta(minutes=self.settings.login_window_minutes),
+        )
 
     def now(self) -> datetime:
         """The real time of recording (aware UTC)."""

@@ -7,8 +7,11 @@ here touches no other browser test.
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
+from sqlmodel import Session
 
+from casework.db.tables import LoginFailure
 from tests.browser.conftest import LiveSite, save_screenshot, sign_in
 from tests.web_factories import PASSWORD, USERS
 
@@ -76,3 +79,25 @@ def test_accounts_page_is_not_for_other_roles(page: Page, live_site: LiveSite) -
     expect(page.get_by_role("link", name="Accounts")).to_have_count(0)
     page.goto(live_site.url("/admin/users"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Not allowed")
+
+
+def test_password_spray_from_one_address_is_answered_429(page: Page, live_site: LiveSite) -> None:
+    """Eleven accounts tried from one browser, each with a made-up X-Forwarded-For: the first
+    ten are refused as unrecognised, the eleventh with 429 'Too many attempts'."""
+    statuses: list[int] = []
+    try:
+        for n in range(11):
+            page.set_extra_http_headers({"X-Forwarded-For": f"203.0.113.{n}"})
+            page.goto(live_site.url("/login"))
+            page.get_by_label("Email address").fill(f"someone{n}@a.example.org")
+            page.get_by_label("Password").fill("Autumn2025!")
+            with page.expect_response(lambda r: r.request.method == "POST") as posted:
+                page.get_by_role("button", name="Sign in").click()
+            statuses.append(posted.value.status)
+        expect(page.get_by_text("Too many attempts to sign in")).to_be_visible()
+        save_screenshot(page, "password_spray_429")
+    finally:
+        # The served app counts per address, and every browser test comes from 127.0.0.1.
+        with Session(live_site.seeded.engine) as session, session.begin():
+            session.execute(sa.delete(LoginFailure))
+    assert statuses == [401] * 10 + [429]

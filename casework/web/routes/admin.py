@@ -25,6 +25,7 @@ from casework.service.accounts import (
     set_role,
 )
 from casework.service.errors import ServiceError
+from casework.service.login_throttle import clear_lockout, locked_accounts
 from casework.web.deps import Viewer, ViewerDep, WebDep, forbidden
 from casework.web.pages import flash, render
 
@@ -62,6 +63,7 @@ def accounts_page(request: Request, web: WebDep, viewer: ViewerDep) -> Response:
     context = {
         "title": "Accounts",
         "accounts": account_views(web.engine),
+        "locked": locked_accounts(web.engine, web.now(), web.login_limits),
         "roles": ROLE_TITLES,
     }
     return render(request, web, viewer, "admin_users.html", context)
@@ -119,3 +121,11 @@ def change_password(
         lambda e: set_password(e, email, password, viewer.email, now),
         "Set a new password for",
     )
+
+
+@router.post("/admin/users/unlock")
+def unlock(request: Request, web: WebDep, viewer: ViewerDep, email: Email) -> Response:
+    _admin(viewer)
+    cleared = clear_lockout(web.engine, email, viewer.email, web.now())
+    flash(request, f"Cleared {cleared} failed sign-in(s) for {email.strip().lower()}.")
+    return RedirectResponse(BACK, status_code=303)

@@ -1,7 +1,8 @@
 """Sign in and out: `GET/POST /login`, `POST /logout`, and `/` sending people where they belong.
 
 Failures give one generic message whether the email or the password was wrong, and count
-towards the per-(email, address) limit in security.LoginLimiter.
+towards the per-account and per-address limits kept in the database
+(casework/service/login_throttle.py).
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from casework.service.accounts import sign_out_everywhere
+from casework.service.login_throttle import is_blocked, record_failure, record_success
 from casework.service.users import authenticate
 from casework.web.deps import SESSION_VERSION_KEY, WebDep, current_session_user
 from casework.web.pages import flash, render
-from casework.web.security import renew_csrf_token
+from casework.web.security import client_address, renew_csrf_token
 
 router = APIRouter()
 
@@ -53,16 +55,16 @@ def login(
     next: Annotated[str, Form(max_length=2000)] = "/tasks",
 ) -> Response:
     now = web.now()
-    client = request.client.host if request.client else "unknown"
-    key = (email.strip().lower(), client)
+    address = client_address(request, web.settings.trusted_proxy_networks)
+    limits = web.login_limits
     context = {"title": "Sign in", "email": email, "next": safe_next(next)}
-    if web.limiter.is_blocked(key, now):
+    if is_blocked(web.engine, email, address, now, limits):
         return render(request, web, None, "login.html", {**context, "error": BLOCKED}, 429)
     user = authenticate(web.engine, email, password) if email and password else None
     if user is None:
-        web.limiter.record_failure(key, now)
+        record_failure(web.engine, email, address, now, limits)
         return render(request, web, None, "login.html", {**context, "error": FAILED}, 401)
-    web.limiter.clear(key)
+    record_success(web.engine, user.email)
     # A new session on sign-in: nothing from before it (and no old CSRF token) carries over.
     request.session.clear()
     request.session["email"] = user.email
