@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from casework.core.ladder.proposals import OwnerRole
+from casework.core.ladder.proposals import OwnerRole, TaskKind
 
 
 class Role(StrEnum):
@@ -118,6 +118,20 @@ def in_scope(user_urn: str | None, urn: str | None) -> bool:
 def is_read_only(role: Role | str) -> bool:
     """Auditors read and export; they never change anything."""
     return Role(role) is Role.AUDITOR
+
+
+# Task kinds whose completion is a more particular act than ordinary casework.
+_TASK_ACTIONS: dict[str, Action] = {TaskKind.NOTICE_PAYMENT.value: Action.RECORD_PAYMENT}
+
+
+def task_action(kind: str) -> Action:
+    """What completing a task of `kind` amounts to (a notice's payment is RECORD_PAYMENT)."""
+    return _TASK_ACTIONS.get(kind, Action.WORK_TASKS)
+
+
+def may_complete_task(role: Role | str, kind: str, widened: frozenset[str] = frozenset()) -> bool:
+    """May acknowledge and complete a task of `kind`; `widened` from the policy's permissions."""
+    return allows(role, Action.WORK_TASKS) and allows(role, task_action(kind), widened)
 
 
 def may_work_tasks(role: Role | str) -> bool:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from casework.core.ladder.stages import SPECS, Stage
+from casework.core.permissions import Action, Role
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("policy_default.toml")
 
@@ -118,6 +119,22 @@ class TasksSection(_Section):
     overdue_escalates_to: str = "headteacher"
 
 
+class PermissionsSection(_Section):
+    """Roles besides the LA's own (la_officer, admin) allowed to record a penalty notice paid or
+    withdrawn; both change whether a parent can be prosecuted, so the default adds none."""
+
+    record_payment_extra_roles: tuple[Role, ...] = ()
+    record_withdrawal_extra_roles: tuple[Role, ...] = ()
+
+    def widened(self, action: Action) -> frozenset[str]:
+        """The extra roles this policy allows for `action` (none for other actions)."""
+        extra = {
+            Action.RECORD_PAYMENT: self.record_payment_extra_roles,
+            Action.RECORD_WITHDRAWAL: self.record_withdrawal_extra_roles,
+        }.get(action, ())
+        return frozenset(role.value for role in extra)
+
+
 class Policy(_Section):
     la: LaSection = LaSection()
     stages: StagesSection = StagesSection()
@@ -126,6 +143,7 @@ class Policy(_Section):
     support: SupportSection = SupportSection()
     legal: LegalSection = LegalSection()
     tasks: TasksSection = TasksSection()
+    permissions: PermissionsSection = PermissionsSection()
 
     def enabled(self, stage: Stage) -> bool:
         return stage not in self.stages.disabled

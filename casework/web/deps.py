@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
 from casework.core.permissions import ROLE_TITLES, Role, in_scope
+from casework.core.policy import Policy, load_policy
 from casework.db.tables import Pupil, User
 from casework.service.accounts import session_user
 from casework.service.login_throttle import ThrottleLimits
@@ -43,6 +45,11 @@ class WebContext:
     engine: Engine
     templates: Jinja2Templates
     clock: Callable[[], datetime] = _utc_now
+
+    @cached_property
+    def policy(self) -> Policy:
+        """The LA's policy file (or the shipped default), read once per app."""
+        return load_policy(self.settings.policy_file)
 
     @property
     def login_limits(self) -> ThrottleLimits:

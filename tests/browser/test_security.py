@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from casework.db.tables import LoginFailure
 from tests.browser.conftest import LiveSite, save_screenshot, sign_in
-from tests.web_factories import PASSWORD, USERS
+from tests.web_factories import PASSWORD, USERS, create_task
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -101,3 +101,25 @@ def test_password_spray_from_one_address_is_answered_429(page: Page, live_site: 
         with Session(live_site.seeded.engine) as session, session.begin():
             session.execute(sa.delete(LoginFailure))
     assert statuses == [401] * 10 + [429]
+
+
+def test_school_staff_cannot_record_a_notice_payment(page: Page, live_site: LiveSite) -> None:
+    """A notice_payment task shows school staff no outcome form, only who records it; the
+    attendance officer's own home visit task still has its form."""
+    seeded = live_site.seeded
+    payment = create_task(
+        seeded.engine,
+        seeded.pupil_a,
+        kind="notice_payment",
+        stage="penalty_notice",
+        owner_role="la_officer",
+    )
+    sign_in(page, live_site, "staff_a")
+    page.goto(live_site.url(f"/tasks/{payment.id}"))
+    expect(
+        page.get_by_text("Only the LA attendance service records a penalty notice payment.")
+    ).to_be_visible()
+    expect(page.get_by_role("button", name="Complete task")).to_have_count(0)
+    save_screenshot(page, "payment_task_school_staff")
+    page.goto(live_site.url(f"/tasks/{seeded.visit.id}"))
+    expect(page.get_by_role("button", name="Complete task")).to_be_visible()

@@ -26,10 +26,12 @@ from casework.core.lifecycle import (
     TaskStatus,
     check_move,
 )
+from casework.core.permissions import Action, task_action
 from casework.core.policy import Policy, load_policy
 from casework.db.session import unit_of_work
 from casework.db.snapshots import load_school
 from casework.db.tables import Task
+from casework.service.authority import check_actor
 from casework.service.errors import InvalidRequest, NotFound
 from casework.service.proposals import Target, apply_proposals, write_audit
 from casework.service.tasks.detail import task_detail
@@ -101,8 +103,13 @@ def complete_task(
     policy: Policy | None = None,
 ) -> None:
     """Record the outcome; what it sets going is decided and written in the same transaction."""
+    policy = policy or load_policy()
     with unit_of_work(engine) as db:
         task = _get(db, task_id)
+        action = task_action(task.kind)
+        if action is not Action.WORK_TASKS:
+            # A notice's payment bars prosecution: only the roles the table allows record it.
+            check_actor(db, actor, task.urn, action, policy)
         allowed = OUTCOMES.get(task.kind, ())
         if outcome not in allowed:
             raise InvalidRequest(
@@ -115,7 +122,7 @@ def complete_task(
         hook = COMPLETION_HOOKS.get(task.kind)
         if hook is not None:
             drafts += hook(db, task, outcome, actor, on, now)
-        drafts += _follow_ups(db, task, outcome, actor, on, now, policy or load_policy())
+        drafts += _follow_ups(db, task, outcome, actor, on, now, policy)
         write_audit(db, drafts, now)
 
 
