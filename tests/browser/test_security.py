@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from casework.db.tables import LoginFailure
+from casework.db.tables import AuditEntry, LoginFailure
 from tests.browser.conftest import LiveSite, save_screenshot, sign_in
 from tests.web_factories import PASSWORD, USERS, create_task
 
@@ -123,3 +123,29 @@ def test_school_staff_cannot_record_a_notice_payment(page: Page, live_site: Live
     save_screenshot(page, "payment_task_school_staff")
     page.goto(live_site.url(f"/tasks/{seeded.visit.id}"))
     expect(page.get_by_role("button", name="Complete task")).to_be_visible()
+
+
+def test_another_schools_headteacher_cannot_export_a_pupils_trail(
+    page: Page, live_site: LiveSite
+) -> None:
+    """head_b typing school A's pupil into the export address gets 'Page not found' and no
+    case.viewed entry is written; head_a's own export is recorded."""
+    upn = live_site.seeded.pupil_a.upn
+
+    def views() -> int:
+        with Session(live_site.seeded.engine) as session:
+            stmt = select(AuditEntry).where(AuditEntry.upn == upn, AuditEntry.kind == "case.viewed")
+            return len(session.exec(stmt).all())
+
+    before = views()
+    sign_in(page, live_site, "head_b")
+    page.goto(live_site.url(f"/audit?upn={upn}"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    response = page.request.get(live_site.url(f"/audit/export?format=jsonl&upn={upn}"))
+    assert response.status == 404
+    assert views() == before
+    page.goto(live_site.url("/tasks"))
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, live_site, "head_a")
+    assert page.request.get(live_site.url(f"/audit/export?format=jsonl&upn={upn}")).status == 200
+    assert views() == before + 1
