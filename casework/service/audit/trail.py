@@ -7,7 +7,6 @@ slot. The chain is append-only, so paging by seq sees a consistent prefix.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import IO, Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from casework.core import csv_cells
 from casework.core.audit import EXPORT_FIELDS, ChainBreak, verify_chain
 from casework.db.audit_log import read_records
 from casework.service.audit.pdf import TrailFilters, render_trail_pdf
@@ -97,7 +97,7 @@ def _csv_row(record: dict[str, Any]) -> list[Any]:
 
 def _write_text(records: Iterator[dict[str, Any]], fmt: ExportFormat, out: IO[str]) -> int:
     count = 0
-    writer = csv.writer(out, lineterminator="\n") if fmt is ExportFormat.CSV else None
+    writer = csv_cells.writer(out, lineterminator="\n") if fmt is ExportFormat.CSV else None
     if writer is not None:
         writer.writerow(EXPORT_FIELDS)
     for record in records:

@@ -13,7 +13,6 @@ PDF's and the manifest's sha256. Layouts: letter_templates/legal/bundle.html.j2.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -26,6 +25,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlmodel import Session, col, select
 
+from casework.core import csv_cells
 from casework.core.audit import AuditDraft, AuditKind
 from casework.core.ladder.view import PupilView
 from casework.core.policy import Policy
@@ -64,7 +64,9 @@ def _write(path: Path, text: str) -> None:
 
 def _csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer = csv_cells.dict_writer(
+        out, fieldnames=columns, extrasaction="ignore", lineterminator="\n"
+    )
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
