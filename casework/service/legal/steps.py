@@ -22,6 +22,7 @@ from casework.core.ladder.recipients import base_context, long_date
 from casework.core.ladder.stages import Stage
 from casework.core.ladder.view import PupilView
 from casework.core.legal.penalties import NoticeStatus, ProsecutionClock, WithdrawalGround
+from casework.core.legal.wording import prosecution_grounds
 from casework.core.policy import Policy
 from casework.db.tables import Decision, Pupil
 from casework.service.legal import bundle
@@ -170,7 +171,9 @@ def _prosecute(act: LegalAct) -> DecisionOutcome:
         notice.prosecuted = notice.contact_id in parents
     letter = {
         **_offence_letter(act, Stage.PROSECUTION),
-        "grounds_text": str(decision.context.get("reason", "")).capitalize() + ".",
+        "grounds_text": prosecution_grounds(
+            str(decision.context.get("source", "")), act.view.pupil.forename, act.policy.legal
+        ),
     }
     reason = f"prosecution decision {decision.id} approved"
     _enter_stage(act, Stage.PROSECUTION, reason, "legal/prosecution_decision", letter, parents)
