@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import time
 from functools import cached_property
 from ipaddress import IPv4Network, IPv6Network, ip_network
@@ -117,3 +118,28 @@ class Settings(BaseSettings):
     provider_timeout_seconds: float = 10.0  # one Twilio or SMTP call
     dispatch_concurrency: int = 8  # provider calls in flight at once (one SMTP connection each)
     smtp_cert_bundle: str = ""  # extra CA file to trust for the relay's certificate
+
+
+PRIVATE_UMASK = 0o077  # new files 0600, new folders 0700
+
+
+def make_var_private(settings: Settings) -> None:
+    """Everything this process writes is readable by its own user only (issue 19).
+
+    The var folder holds the database, letters, messages, bundles and reports: special-category
+    and criminal-offence data. New files are created 0600 and folders 0700 (the umask), the var
+    folder itself is made 0700 (so nothing older inside it is reachable by other users), and an
+    existing SQLite database and its journals are made 0600.
+    """
+    os.umask(PRIVATE_UMASK)
+    var = settings.var_dir
+    var.mkdir(parents=True, exist_ok=True, mode=0o700)
+    var.chmod(0o700)
+    database = var / "pathway.db"
+    for path in (
+        database,
+        database.with_name("pathway.db-wal"),
+        database.with_name("pathway.db-shm"),
+    ):
+        if path.exists():
+            path.chmod(0o600)
