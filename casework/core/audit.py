@@ -57,6 +57,9 @@ class AuditKind(StrEnum):
     USER_ROLE_CHANGED = "user.role_changed"
     USER_SIGNED_OUT = "user.signed_out"
     LOGIN_LOCKOUT_CLEARED = "login.lockout_cleared"
+    # Data protection (DOMAIN.md Part 2 §15).
+    SAR_EXPORTED = "sar.exported"
+    RETENTION_APPLIED = "retention.applied"
 
 
 @dataclass(frozen=True, slots=True)
