@@ -8,9 +8,11 @@ from typing import Annotated
 import typer
 
 from casework.cli.actors import CLI_ACTOR
-from casework.cli.app import app, now, settings, today
+from casework.cli.app import app, now, policy, settings, today
+from casework.core.retention import RecordType
 from casework.db.database import open_database
 from casework.service.errors import ServiceError
+from casework.service.retention import apply_retention
 from casework.service.sar import export_sar
 
 
@@ -35,3 +37,31 @@ def sar(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"{result.files} files written; open {result.folder / 'index.html'}")
+
+
+retention_app = typer.Typer(help="Retention periods from the policy file.", no_args_is_help=True)
+app.add_typer(retention_app, name="retention")
+
+
+@retention_app.command("apply")
+def retention_apply(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would go; remove nothing.")
+    ] = False,
+) -> None:
+    """Remove records past their retention period; nothing under an open legal step."""
+    engine = open_database(settings())
+    report = apply_retention(
+        engine,
+        policy(),
+        today=today(),
+        now=now(),
+        letters_dir=settings().letters_dir,
+        tz=settings().tz,
+        dry_run=dry_run,
+    )
+    verb = "would remove" if report.dry_run else "removed"
+    for kind, count in report.counts.items():
+        since = report.kept_from[RecordType(kind)]
+        typer.echo(f"{kind:<9} {verb} {count:>7}  (kept from {since})")
+    typer.echo(f"pupils under an open legal step, untouched: {report.protected_pupils}")

@@ -222,15 +222,17 @@ def _check(entry: Mapping[str, Any], expected_seq: int, prev_hash: str) -> Chain
     return None
 
 
-def verify_chain(entries: Iterable[Mapping[str, Any]]) -> ChainBreak | None:
+def verify_chain(
+    entries: Iterable[Mapping[str, Any]], start: tuple[int, str] = (0, GENESIS_HASH)
+) -> ChainBreak | None:
     """The first break in a whole chain given in seq order, or None if it verifies.
 
     Streams: holds one entry at a time, so it copes with any length. Seqs must run 1..n with no
     gap, each `prev_hash` must be the previous entry's `hash` (GENESIS_HASH for seq 1) and each
-    `hash` must equal the recomputed hash of the entry's fields.
+    `hash` must equal the recomputed hash of the entry's fields. `start` is the anchor after
+    retention removed the oldest entries: the last removed seq and its hash (ADR 0008).
     """
-    prev_hash = GENESIS_HASH
-    expected_seq = 1
+    expected_seq, prev_hash = start[0] + 1, start[1]
     for entry in entries:
         broken = _check(entry, expected_seq, prev_hash)
         if broken is not None:

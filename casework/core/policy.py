@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from casework.core.ladder.stages import SPECS, Stage
 from casework.core.permissions import Action, Role
+from casework.core.retention import RecordType
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("policy_default.toml")
 
@@ -135,6 +136,31 @@ class PermissionsSection(_Section):
         return frozenset(role.value for role in extra)
 
 
+class RetentionSection(_Section):
+    """Years each kind of record is kept, each from its own date (casework/core/retention.py).
+    Registers must be kept at least 6 years (rule 28); the IRMS toolkit keeps a pupil's record
+    until they are 25."""
+
+    marks_years: int = Field(6, ge=6)
+    messages_years: int = Field(6, ge=1)
+    letters_years: int = Field(6, ge=1)
+    tasks_years: int = Field(6, ge=1)
+    stages_years: int = Field(6, ge=1)
+    pupil_years_after_birth: int = Field(25, ge=18)
+    audit_years: int = Field(7, ge=1)
+
+    def periods(self) -> dict[RecordType, int]:
+        return {
+            RecordType.MARKS: self.marks_years,
+            RecordType.MESSAGES: self.messages_years,
+            RecordType.LETTERS: self.letters_years,
+            RecordType.TASKS: self.tasks_years,
+            RecordType.STAGES: self.stages_years,
+            RecordType.PUPILS: self.pupil_years_after_birth,
+            RecordType.AUDIT: self.audit_years,
+        }
+
+
 class Policy(_Section):
     la: LaSection = LaSection()
     stages: StagesSection = StagesSection()
@@ -144,6 +170,7 @@ class Policy(_Section):
     legal: LegalSection = LegalSection()
     tasks: TasksSection = TasksSection()
     permissions: PermissionsSection = PermissionsSection()
+    retention: RetentionSection = RetentionSection()
 
     def enabled(self, stage: Stage) -> bool:
         return stage not in self.stages.disabled

@@ -391,6 +391,17 @@ class AuditEntry(SQLModel, table=True):
     hash: str = Field(max_length=64, unique=True)
 
 
+class AuditAnchor(SQLModel, table=True):
+    """Where the audit chain now starts: the last entry removed by retention and its hash, so
+    the entries kept still verify from it (docs/decisions/0008)."""
+
+    __tablename__ = "audit_anchors"
+    seq: int = Field(primary_key=True)  # the last removed entry's seq
+    hash: str = Field(max_length=64)  # ... and its hash: the next entry's prev_hash
+    removed_at: datetime
+    kept_from: date  # entries recorded before this day were removed
+
+
 class SweepRun(SQLModel, table=True):
     """One completed sweep of one school's session; a second run of the same key is a no-op."""
 

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from casework.core import csv_cells
 from casework.core.audit import EXPORT_FIELDS, ChainBreak, verify_chain
-from casework.db.audit_log import read_records
+from casework.db.audit_log import chain_start, read_records
 from casework.service.audit.pdf import TrailFilters, render_trail_pdf
 
 
@@ -78,7 +78,7 @@ def verify_report(engine: Engine) -> ChainReport:
             count += 1
             yield record
 
-    broken = verify_chain(counted())
+    broken = verify_chain(counted(), chain_start(engine))
     return ChainReport(entries=count if broken is None else count - 1, broken=broken)
 
 
