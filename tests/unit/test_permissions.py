@@ -1,89 +1,106 @@
-"""The role-permission table (casework/core/permissions.py), one test per cell: the matrix below
-is written out by hand, so a change to the table has to be a change to this test too."""
+"""Roles, scope and who may do what (casework.core.permissions): pure rules, no database."""
 
 from __future__ import annotations
 
 import pytest
 
 from casework.core.permissions import (
-    PERMISSIONS,
-    Action,
+    LA_WIDE_ROLES,
+    SCHOOL_ROLES,
     Role,
-    allows,
-    may_complete_task,
+    account_problem,
+    in_scope,
+    is_read_only,
+    may_assign_tasks,
     may_decide,
-    task_action,
+    may_read_audit,
+    may_work_tasks,
+    parse_role,
+    queue_owner_roles,
 )
-from casework.core.policy import PolicyError, parse_policy
 
-S, AO, H, L, AU, AD = (
-    Role.SCHOOL_STAFF,
-    Role.ATTENDANCE_OFFICER,
-    Role.HEADTEACHER,
-    Role.LA_OFFICER,
-    Role.AUDITOR,
-    Role.ADMIN,
-)
-EXPECTED: dict[Action, set[Role]] = {
-    Action.READ_CASES: {S, AO, H, L, AU, AD},
-    Action.WORK_TASKS: {S, AO, H, L, AD},
-    Action.ASSIGN_TASKS: {AO, H, L, AD},
-    Action.DECIDE_LEGAL: {H, L},
-    Action.RECORD_PAYMENT: {L, AD},
-    Action.RECORD_WITHDRAWAL: {L, AD},
-    Action.READ_AUDIT: {AO, H, L, AU, AD},
-    Action.MANAGE_ACCOUNTS: {AD},
-}
-CELLS = [(action, role) for action in Action for role in Role]
+A, B = "100001", "100002"
 
 
-def test_every_action_is_in_the_table_and_in_this_test() -> None:
-    assert set(PERMISSIONS) == set(EXPECTED) == set(Action)
+class TestAccounts:
+    @pytest.mark.parametrize("role", sorted(SCHOOL_ROLES))
+    def test_school_role_needs_a_school(self, role: Role) -> None:
+        """School staff, attendance officers and headteachers belong to one school."""
+        assert account_problem(role, None) is not None
+        assert account_problem(role, A) is None
+
+    @pytest.mark.parametrize("role", sorted(LA_WIDE_ROLES))
+    def test_la_wide_role_refuses_a_school(self, role: Role) -> None:
+        """LA officers and admins work across the LA and are never tied to a school."""
+        assert account_problem(role, A) is not None
+        assert account_problem(role, None) is None
+
+    def test_auditor_may_be_either(self) -> None:
+        """A governor audits one school; an LA auditor or a court reads the whole LA."""
+        assert account_problem(Role.AUDITOR, A) is None
+        assert account_problem(Role.AUDITOR, None) is None
+
+    def test_unknown_role_is_named_in_the_error(self) -> None:
+        with pytest.raises(ValueError, match=r"teacher.*school_staff"):
+            parse_role("teacher")
+        assert parse_role("la_officer") is Role.LA_OFFICER
 
 
-@pytest.mark.parametrize(("action", "role"), CELLS, ids=[f"{a}-{r}" for a, r in CELLS])
-def test_cell(action: Action, role: Role) -> None:
-    assert allows(role, action) is (role in EXPECTED[action])
-
-
-@pytest.mark.parametrize("role", list(Role))
-def test_recording_a_payment_is_completing_a_notice_payment_task(role: Role) -> None:
-    """Ordinary tasks need casework; a notice_payment task needs RECORD_PAYMENT as well."""
-    assert task_action("notice_payment") is Action.RECORD_PAYMENT
-    assert task_action("home_visit") is Action.WORK_TASKS
-    assert may_complete_task(role, "home_visit") is (role in EXPECTED[Action.WORK_TASKS])
-    assert may_complete_task(role, "notice_payment") is (role in {L, AD})
-
-
-def test_policy_widening_adds_roles_to_one_action_only() -> None:
-    policy = parse_policy({"permissions": {"record_payment_extra_roles": ["headteacher"]}})
-    widened = policy.permissions.widened(Action.RECORD_PAYMENT)
-    assert may_complete_task(H, "notice_payment", widened)
-    assert not may_complete_task(S, "notice_payment", widened)
-    assert policy.permissions.widened(Action.RECORD_WITHDRAWAL) == frozenset()
-    # Widening cannot give an auditor casework: they still may not work tasks at all.
-    auditors = parse_policy({"permissions": {"record_payment_extra_roles": ["auditor"]}})
-    assert not may_complete_task(
-        AU, "notice_payment", auditors.permissions.widened(Action.RECORD_PAYMENT)
+class TestScope:
+    @pytest.mark.parametrize(
+        ("user_urn", "urn", "expected"),
+        [(A, A, True), (A, B, False), (None, A, True), (None, B, True), (A, None, False)],
     )
+    def test_school_user_reaches_own_school_only(
+        self, user_urn: str | None, urn: str | None, expected: bool
+    ) -> None:
+        assert in_scope(user_urn, urn) is expected
 
 
-def test_policy_with_an_unknown_role_is_refused_naming_the_key() -> None:
-    with pytest.raises(PolicyError, match=r"permissions\.record_payment_extra_roles"):
-        parse_policy({"permissions": {"record_payment_extra_roles": ["caretaker"]}})
+class TestActions:
+    @pytest.mark.parametrize("role", list(Role))
+    def test_only_auditor_is_read_only_and_only_read_only_cannot_work_tasks(
+        self, role: Role
+    ) -> None:
+        """Auditors read and export; every other role works tasks in scope."""
+        assert is_read_only(role) is (role is Role.AUDITOR)
+        assert may_work_tasks(role) is (role is not Role.AUDITOR)
+
+    @pytest.mark.parametrize(
+        ("role", "user_urn", "pupil_urn", "expected"),
+        [
+            (Role.HEADTEACHER, A, A, True),
+            (Role.HEADTEACHER, A, B, False),
+            (Role.LA_OFFICER, None, A, True),
+            (Role.LA_OFFICER, None, B, True),
+            (Role.ATTENDANCE_OFFICER, A, A, False),
+            (Role.SCHOOL_STAFF, A, A, False),
+            (Role.AUDITOR, A, A, False),
+            (Role.AUDITOR, None, A, False),
+            (Role.ADMIN, None, A, False),
+        ],
+    )
+    def test_only_headteacher_for_own_school_or_la_officer_decides(
+        self, role: Role, user_urn: str | None, pupil_urn: str, expected: bool
+    ) -> None:
+        """DOMAIN.md rule 23: the decider is the school's headteacher or an LA officer."""
+        assert may_decide(role, user_urn, pupil_urn) is expected
+
+    def test_school_staff_neither_assigns_nor_reads_the_audit_trail(self) -> None:
+        assert not may_assign_tasks(Role.SCHOOL_STAFF)
+        assert not may_read_audit(Role.SCHOOL_STAFF)
+        assert may_read_audit(Role.AUDITOR)
+        assert not may_assign_tasks(Role.AUDITOR)
+
+    def test_role_names_accepted_as_strings(self) -> None:
+        """The CLI's --as and stored accounts hand roles over as plain strings."""
+        assert may_decide("headteacher", A, A)
+        assert is_read_only("auditor")
 
 
-@pytest.mark.parametrize(
-    ("role", "user_urn", "pupil_urn", "expected"),
-    [
-        (H, "100001", "100001", True),
-        (H, "100002", "100001", False),
-        (L, None, "100001", True),
-        (AD, None, "100001", False),
-        (AO, "100001", "100001", False),
-    ],
-)
-def test_legal_decisions_follow_rule_23(
-    role: Role, user_urn: str | None, pupil_urn: str, expected: bool
-) -> None:
-    assert may_decide(role, user_urn, pupil_urn) is expected
+class TestQueues:
+    def test_each_role_has_a_queue_and_school_staff_see_the_office_tasks(self) -> None:
+        assert queue_owner_roles(Role.SCHOOL_STAFF) == {"school_office"}
+        assert "dsl" in queue_owner_roles(Role.ATTENDANCE_OFFICER)
+        assert queue_owner_roles(Role.LA_OFFICER) == {"la_officer"}
+        assert all(queue_owner_roles(role) for role in Role)
