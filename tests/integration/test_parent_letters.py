@@ -35,8 +35,9 @@ from tests.integration.test_decisions import (
 )
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "letter_templates"
-# Written to staff, professionals or the court, never to a parent.
-NOT_FOR_PARENTS = ("audit/", "reports/", "la/", "professional/", "school/", "_base/")
+# Written to staff, professionals or the court, never to a parent; `sar/` is the subject-access
+# export's page, which shows the requester their own records by design.
+NOT_FOR_PARENTS = ("audit/", "reports/", "la/", "professional/", "school/", "_base/", "sar/")
 NOT_FOR_PARENTS_FILES = {
     "legal/bundle.html.j2",
     "legal/certificate.html.j2",
