@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from datetime import time
 from functools import cached_property
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -49,6 +51,25 @@ class Settings(BaseSettings):
     # casework.service.sweeping.sweep.MANY_SCHOOLS schools to sweep, else this process alone.
     sweep_workers: int = Field(default=0, ge=0)
 
+    # --- sign-in (casework/service/login_throttle.py) ---
+    # Failed sign-ins allowed in the window, per account and per source address (a password
+    # spray tries many accounts from one address); then 429 until the oldest ages out or an
+    # admin clears the account (`pathway users unlock`).
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=10, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    # Reverse proxies whose X-Forwarded-For is believed, as comma-separated addresses or CIDR
+    # networks (e.g. "10.0.0.5,10.1.0.0/16"). Empty: the header is ignored from everyone.
+    trusted_proxies: str = ""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                ip_network(part.strip(), strict=False)  # ValueError names the bad entry
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _normalise_url(cls, value: str) -> str:
@@ -62,6 +83,12 @@ class Settings(BaseSettings):
     def effective_database_url(self) -> str:
         """The configured URL, or the embedded SQLite database in the var folder."""
         return self.database_url or f"sqlite:///{(self.var_dir / 'pathway.db').resolve()}"
+
+    @cached_property
+    def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """`trusted_proxies` parsed; a bad entry is a clear error at start-up."""
+        names = [part.strip() for part in self.trusted_proxies.split(",") if part.strip()]
+        return tuple(ip_network(name, strict=False) for name in names)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -99,3 +126,28 @@ class Settings(BaseSettings):
     provider_timeout_seconds: float = 10.0  # one Twilio or SMTP call
     dispatch_concurrency: int = 8  # provider calls in flight at once (one SMTP connection each)
     smtp_cert_bundle: str = ""  # extra CA file to trust for the relay's certificate
+
+
+PRIVATE_UMASK = 0o077  # new files 0600, new folders 0700
+
+
+def make_var_private(settings: Settings) -> None:
+    """Everything this process writes is readable by its own user only (issue 19).
+
+    The var folder holds the database, letters, messages, bundles and reports: special-category
+    and criminal-offence data. New files are created 0600 and folders 0700 (the umask), the var
+    folder itself is made 0700 (so nothing older inside it is reachable by other users), and an
+    existing SQLite database and its journals are made 0600.
+    """
+    os.umask(PRIVATE_UMASK)
+    var = settings.var_dir
+    var.mkdir(parents=True, exist_ok=True, mode=0o700)
+    var.chmod(0o700)
+    database = var / "pathway.db"
+    for path in (
+        database,
+        database.with_name("pathway.db-wal"),
+        database.with_name("pathway.db-shm"),
+    ):
+        if path.exists():
+            path.chmod(0o600)

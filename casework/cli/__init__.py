@@ -10,6 +10,7 @@ from casework.cli import (  # noqa: F401  (each module registers its commands on
     demo,
     dispatch,
     imports,
+    privacy,
     report,
     seed,
     serve,

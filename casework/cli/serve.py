@@ -21,4 +21,6 @@ def serve(
 
     typer.echo(f"Attendance Pathway web app on http://{host}:{port}/ (Ctrl+C to stop)")
     # Access logs carry URLs with UPNs in them (/pupils/UPN): keep them out of the process log.
-    uvicorn.run(create_app(settings()), host=host, port=port, access_log=False)
+    # proxy_headers off: uvicorn would otherwise take X-Forwarded-For from 127.0.0.1 as the
+    # client; the app decides that itself, from PATHWAY_TRUSTED_PROXIES only.
+    uvicorn.run(create_app(settings()), host=host, port=port, access_log=False, proxy_headers=False)

@@ -11,8 +11,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from casework.cli.actors import resolve_actor
-from casework.cli.app import now, settings, today
-from casework.core.permissions import may_work_tasks
+from casework.cli.app import now, policy, settings, today
+from casework.core.permissions import may_complete_task, may_work_tasks, task_action
 from casework.db.database import open_database
 from casework.db.tables import Task
 from casework.service.errors import ServiceError
@@ -53,12 +53,24 @@ def _act(
     kind: str | None,
     as_: str | None,
     action: Callable[[Engine, int, str], str],
+    completing: bool = False,
 ) -> None:
-    """Find the task, check who acts, run `action(engine, task_id, actor)`, print its message."""
+    """Find the task, check who acts, run `action(engine, task_id, actor)`, print its message.
+
+    Completing checks the role-permission table for the task's kind (a notice's payment is the
+    LA's unless the policy widens it); other actions need only ordinary casework."""
     engine = open_database(settings())
     try:
         task = _task(engine, task_id, upn, kind)
-        actor = resolve_actor(engine, as_, task.urn, may_work_tasks, "work on tasks")
+        widened = policy().permissions.widened(task_action(task.kind))
+
+        def allowed(role: str) -> bool:
+            if completing:
+                return may_complete_task(role, task.kind, widened)
+            return may_work_tasks(role)
+
+        what = "record this" if completing else "work on tasks"
+        actor = resolve_actor(engine, as_, task.urn, allowed, what)
         assert task.id is not None
         print(action(engine, task.id, actor))
     except ServiceError as exc:
@@ -108,10 +120,19 @@ def complete_command(
     """Complete a task with its outcome; what the outcome sets going happens at once."""
 
     def complete(engine: Engine, task: int, actor: str) -> str:
-        complete_task(engine, task, outcome=outcome, actor=actor, on=_day(on), now=now(), note=note)
+        complete_task(
+            engine,
+            task,
+            outcome=outcome,
+            actor=actor,
+            on=_day(on),
+            now=now(),
+            note=note,
+            policy=policy(),
+        )
         return f"task {task} completed: {outcome}"
 
-    _act(task_id, upn, kind, as_, complete)
+    _act(task_id, upn, kind, as_, complete, completing=True)
 
 
 @tasks_app.command("assign")

@@ -53,6 +53,17 @@ class AuditKind(StrEnum):
     CASE_VIEWED = "case.viewed"
     SUPPORT_CONSIDERED = "support.considered"
     BUNDLE_CREATED = "bundle.created"
+    # Accounts (issue 19): who changed whose access, never a password or its hash.
+    USER_ADDED = "user.added"
+    USER_DISABLED = "user.disabled"
+    USER_ENABLED = "user.enabled"
+    USER_PASSWORD_CHANGED = "user.password_changed"  # noqa: S105 (a kind name, not a secret)
+    USER_ROLE_CHANGED = "user.role_changed"
+    USER_SIGNED_OUT = "user.signed_out"
+    LOGIN_LOCKOUT_CLEARED = "login.lockout_cleared"
+    # Data protection (DOMAIN.md Part 2 §15).
+    SAR_EXPORTED = "sar.exported"
+    RETENTION_APPLIED = "retention.applied"
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,15 +226,17 @@ def _check(entry: Mapping[str, Any], expected_seq: int, prev_hash: str) -> Chain
     return None
 
 
-def verify_chain(entries: Iterable[Mapping[str, Any]]) -> ChainBreak | None:
+def verify_chain(
+    entries: Iterable[Mapping[str, Any]], start: tuple[int, str] = (0, GENESIS_HASH)
+) -> ChainBreak | None:
     """The first break in a whole chain given in seq order, or None if it verifies.
 
     Streams: holds one entry at a time, so it copes with any length. Seqs must run 1..n with no
     gap, each `prev_hash` must be the previous entry's `hash` (GENESIS_HASH for seq 1) and each
-    `hash` must equal the recomputed hash of the entry's fields.
+    `hash` must equal the recomputed hash of the entry's fields. `start` is the anchor after
+    retention removed the oldest entries: the last removed seq and its hash (ADR 0010).
     """
-    prev_hash = GENESIS_HASH
-    expected_seq = 1
+    expected_seq, prev_hash = start[0] + 1, start[1]
     for entry in entries:
         broken = _check(entry, expected_seq, prev_hash)
         if broken is not None:

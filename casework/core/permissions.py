@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from casework.core.ladder.proposals import OwnerRole
+from casework.core.ladder.proposals import OwnerRole, TaskKind
 
 
 class Role(StrEnum):
@@ -35,13 +35,49 @@ SCHOOL_ROLES: frozenset[Role] = frozenset(
     {Role.SCHOOL_STAFF, Role.ATTENDANCE_OFFICER, Role.HEADTEACHER}
 )
 LA_WIDE_ROLES: frozenset[Role] = frozenset({Role.LA_OFFICER, Role.ADMIN})
-_CASEWORKERS: frozenset[Role] = SCHOOL_ROLES | {Role.LA_OFFICER, Role.ADMIN}
-_ASSIGNERS: frozenset[Role] = frozenset(
-    {Role.ATTENDANCE_OFFICER, Role.HEADTEACHER, Role.LA_OFFICER, Role.ADMIN}
-)
-_AUDIT_READERS: frozenset[Role] = frozenset(
-    {Role.ATTENDANCE_OFFICER, Role.HEADTEACHER, Role.LA_OFFICER, Role.AUDITOR, Role.ADMIN}
-)
+
+
+class Action(StrEnum):
+    """Everything a role may or may not do; PERMISSIONS says who may."""
+
+    READ_CASES = "read_cases"
+    WORK_TASKS = "work_tasks"  # acknowledge and complete caseworker tasks
+    ASSIGN_TASKS = "assign_tasks"
+    DECIDE_LEGAL = "decide_legal"  # approve or decline a legal step (and rule 23's school check)
+    RECORD_PAYMENT = "record_payment"  # a penalty notice paid: it bars prosecution
+    RECORD_WITHDRAWAL = "record_withdrawal"  # a penalty notice withdrawn
+    READ_AUDIT = "read_audit"
+    MANAGE_ACCOUNTS = "manage_accounts"
+
+
+_ALL = frozenset(Role)
+_CASEWORKERS = SCHOOL_ROLES | {Role.LA_OFFICER, Role.ADMIN}
+# Penalty notices are the LA's (DOMAIN.md rules 24-26): recording one paid or withdrawn changes
+# whether a parent can be prosecuted, so it is for the LA unless the policy widens it.
+_LA_CASEWORK = frozenset({Role.LA_OFFICER, Role.ADMIN})
+
+# The one role-permission table, read by the web app and by the CLI's `--as` alike.
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.READ_CASES: _ALL,
+    Action.WORK_TASKS: _CASEWORKERS,
+    Action.ASSIGN_TASKS: frozenset(
+        {Role.ATTENDANCE_OFFICER, Role.HEADTEACHER, Role.LA_OFFICER, Role.ADMIN}
+    ),
+    Action.DECIDE_LEGAL: frozenset({Role.HEADTEACHER, Role.LA_OFFICER}),
+    Action.RECORD_PAYMENT: _LA_CASEWORK,
+    Action.RECORD_WITHDRAWAL: _LA_CASEWORK,
+    Action.READ_AUDIT: frozenset(
+        {Role.ATTENDANCE_OFFICER, Role.HEADTEACHER, Role.LA_OFFICER, Role.AUDITOR, Role.ADMIN}
+    ),
+    Action.MANAGE_ACCOUNTS: frozenset({Role.ADMIN}),
+}
+
+
+def allows(role: Role | str, action: Action, widened: frozenset[str] = frozenset()) -> bool:
+    """May `role` take `action`? `widened`: roles the LA's policy adds for this action."""
+    role = Role(role)
+    return role in PERMISSIONS[action] or role.value in widened
+
 
 # Which tasks land in a role's own queue ("mine"): the owner roles the engine gives tasks to.
 _QUEUE_OWNERS: dict[Role, frozenset[str]] = {
@@ -84,27 +120,41 @@ def is_read_only(role: Role | str) -> bool:
     return Role(role) is Role.AUDITOR
 
 
+# Task kinds whose completion is a more particular act than ordinary casework.
+_TASK_ACTIONS: dict[str, Action] = {TaskKind.NOTICE_PAYMENT.value: Action.RECORD_PAYMENT}
+
+
+def task_action(kind: str) -> Action:
+    """What completing a task of `kind` amounts to (a notice's payment is RECORD_PAYMENT)."""
+    return _TASK_ACTIONS.get(kind, Action.WORK_TASKS)
+
+
+def may_complete_task(role: Role | str, kind: str, widened: frozenset[str] = frozenset()) -> bool:
+    """May acknowledge and complete a task of `kind`; `widened` from the policy's permissions."""
+    return allows(role, Action.WORK_TASKS) and allows(role, task_action(kind), widened)
+
+
 def may_work_tasks(role: Role | str) -> bool:
     """May acknowledge and complete caseworker tasks (in scope)."""
-    return Role(role) in _CASEWORKERS
+    return allows(role, Action.WORK_TASKS)
 
 
 def may_assign_tasks(role: Role | str) -> bool:
     """May give a task to a named person."""
-    return Role(role) in _ASSIGNERS
+    return allows(role, Action.ASSIGN_TASKS)
 
 
 def may_decide(role: Role | str, user_urn: str | None, pupil_urn: str) -> bool:
-    """May approve or decline a legal step for a pupil at `pupil_urn` (DOMAIN.md rule 23)."""
-    role = Role(role)
-    if role is Role.LA_OFFICER:
-        return True
-    return role is Role.HEADTEACHER and user_urn is not None and user_urn == pupil_urn
+    """May approve or decline a legal step for a pupil at `pupil_urn` (DOMAIN.md rule 23):
+    a headteacher for their own school only, an LA officer anywhere."""
+    if not allows(role, Action.DECIDE_LEGAL):
+        return False
+    return Role(role) is not Role.HEADTEACHER or (user_urn is not None and user_urn == pupil_urn)
 
 
 def may_read_audit(role: Role | str) -> bool:
     """May read and export the audit trail (within scope)."""
-    return Role(role) in _AUDIT_READERS
+    return allows(role, Action.READ_AUDIT)
 
 
 def queue_owner_roles(role: Role | str) -> frozenset[str]:

@@ -14,6 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from casework.core.ladder.stages import SPECS, Stage
+from casework.core.permissions import Action, Role
+from casework.core.retention import RecordType
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("policy_default.toml")
 
@@ -139,6 +141,47 @@ class MessagesSection(_Section):
         return self
 
 
+class PermissionsSection(_Section):
+    """Roles besides the LA's own (la_officer, admin) allowed to record a penalty notice paid or
+    withdrawn; both change whether a parent can be prosecuted, so the default adds none."""
+
+    record_payment_extra_roles: tuple[Role, ...] = ()
+    record_withdrawal_extra_roles: tuple[Role, ...] = ()
+
+    def widened(self, action: Action) -> frozenset[str]:
+        """The extra roles this policy allows for `action` (none for other actions)."""
+        extra = {
+            Action.RECORD_PAYMENT: self.record_payment_extra_roles,
+            Action.RECORD_WITHDRAWAL: self.record_withdrawal_extra_roles,
+        }.get(action, ())
+        return frozenset(role.value for role in extra)
+
+
+class RetentionSection(_Section):
+    """Years each kind of record is kept, each from its own date (casework/core/retention.py).
+    Registers must be kept at least 6 years (rule 28); the IRMS toolkit keeps a pupil's record
+    until they are 25."""
+
+    marks_years: int = Field(6, ge=6)
+    messages_years: int = Field(6, ge=1)
+    letters_years: int = Field(6, ge=1)
+    tasks_years: int = Field(6, ge=1)
+    stages_years: int = Field(6, ge=1)
+    pupil_years_after_birth: int = Field(25, ge=18)
+    audit_years: int = Field(7, ge=1)
+
+    def periods(self) -> dict[RecordType, int]:
+        return {
+            RecordType.MARKS: self.marks_years,
+            RecordType.MESSAGES: self.messages_years,
+            RecordType.LETTERS: self.letters_years,
+            RecordType.TASKS: self.tasks_years,
+            RecordType.STAGES: self.stages_years,
+            RecordType.PUPILS: self.pupil_years_after_birth,
+            RecordType.AUDIT: self.audit_years,
+        }
+
+
 class Policy(_Section):
     la: LaSection = LaSection()
     stages: StagesSection = StagesSection()
@@ -148,6 +191,8 @@ class Policy(_Section):
     legal: LegalSection = LegalSection()
     tasks: TasksSection = TasksSection()
     messages: MessagesSection = MessagesSection()
+    permissions: PermissionsSection = PermissionsSection()
+    retention: RetentionSection = RetentionSection()
 
     def enabled(self, stage: Stage) -> bool:
         return stage not in self.stages.disabled

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from casework.core.audit import GENESIS_HASH, AuditDraft, export_record, seal
 from casework.db.audit_anchor import note_head
-from casework.db.tables import AuditEntry
+from casework.db.tables import AuditAnchor, AuditEntry
 from casework.settings import LONDON
 
 # An arbitrary 63-bit constant ("pathaudt" in ASCII); every writer of the chain locks this one key.
@@ -34,6 +34,16 @@ def _lock_chain(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         # Held until the caller's transaction ends, so the next writer reads our last entry.
         session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+
+
+def chain_start(engine: sa.Engine) -> tuple[int, str]:
+    """Where verification starts: after the newest retention anchor, or at the genesis."""
+    with engine.connect() as conn:
+        table: sa.Table = AuditAnchor.__table__  # type: ignore[attr-defined]
+        row = conn.execute(
+            sa.select(table.c.seq, table.c.hash).order_by(table.c.seq.desc()).limit(1)
+        ).first()
+    return (0, GENESIS_HASH) if row is None else (int(row.seq), str(row.hash))
 
 
 def _chain_head(session: Session) -> tuple[int, str]:

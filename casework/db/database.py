@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 from casework.db.audit_anchor import register_anchor
 from casework.db.session import get_engine
-from casework.settings import Settings
+from casework.settings import Settings, make_var_private
 
 _migrated: set[str] = set()
 
@@ -31,6 +31,7 @@ def _current_revision(engine: Engine) -> str | None:
 
 def open_database(settings: Settings) -> Engine:
     """The engine, after bringing the schema to head (cheap when it already is)."""
+    make_var_private(settings)
     url = settings.effective_database_url
     engine = get_engine(url)
     if url not in _migrated:

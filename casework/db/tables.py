@@ -394,6 +394,17 @@ class AuditEntry(SQLModel, table=True):
     hash: str = Field(max_length=64, unique=True)
 
 
+class AuditAnchor(SQLModel, table=True):
+    """Where the audit chain now starts: the last entry removed by retention and its hash, so
+    the entries kept still verify from it (docs/decisions/0010)."""
+
+    __tablename__ = "audit_anchors"
+    seq: int = Field(primary_key=True)  # the last removed entry's seq
+    hash: str = Field(max_length=64)  # ... and its hash: the next entry's prev_hash
+    removed_at: datetime
+    kept_from: date  # entries recorded before this day were removed
+
+
 class SweepRun(SQLModel, table=True):
     """One completed sweep of one school's session; a second run of the same key is a no-op."""
 
@@ -416,3 +427,21 @@ class User(SQLModel, table=True):
     password_hash: str
     created_at: datetime
     active: bool = True
+    # Stored in the session cookie at sign-in; raising it ends every session of the user at once
+    # (sign-out, disable, password or role change): a cookie with another number is refused.
+    session_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+
+
+class LoginFailure(SQLModel, table=True):
+    """One failed sign-in: counted per account and per source address over a window, in the
+    database so every worker sees the same count and a restart forgets nothing (issue 19)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        sa.Index("ix_login_failures_email_at", "email", "at"),
+        sa.Index("ix_login_failures_address_at", "address", "at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime
+    email: str = Field(max_length=254)  # as typed, lower-cased: unknown addresses count too
+    address: str = Field(max_length=64)

@@ -15,7 +15,9 @@ from pwdlib import PasswordHash
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from casework.core.audit import AuditDraft, AuditKind
 from casework.core.permissions import Role, account_problem, parse_role
+from casework.db.audit_log import append_entries
 from casework.db.session import unit_of_work
 from casework.db.tables import School, User
 from casework.service.errors import InvalidRequest
@@ -24,7 +26,8 @@ MIN_PASSWORD_LENGTH = 10
 
 
 @cache
-def _hasher() -> PasswordHash:
+def password_hasher() -> PasswordHash:
+    """The one argon2 hasher (pwdlib's recommended parameters)."""
     return PasswordHash.recommended()
 
 
@@ -32,7 +35,7 @@ def _hasher() -> PasswordHash:
 def _dummy_hash() -> str:
     # Verified against when the email is unknown, so a failed sign-in takes the same time
     # whether or not the account exists.
-    return _hasher().hash("not-a-real-password-for-timing")
+    return password_hasher().hash("not-a-real-password-for-timing")
 
 
 def normalise_email(email: str) -> str:
@@ -44,14 +47,22 @@ def normalise_email(email: str) -> str:
     return valid.normalized.lower()
 
 
-def _lookup_key(email: str) -> str:
+def lookup_key(email: str) -> str:
+    """How a typed address is matched against the stored (lower-case) one."""
     return email.strip().lower()
 
 
 def add_user(
-    engine: Engine, email: str, role: str, urn: str | None, password: str, now: datetime
+    engine: Engine,
+    email: str,
+    role: str,
+    urn: str | None,
+    password: str,
+    now: datetime,
+    actor: str = "cli",
 ) -> User:
-    """Create an account; InvalidRequest for a bad role, school, email, password or duplicate."""
+    """Create an account (and its audit entry); InvalidRequest for a bad role, school, email,
+    password or duplicate."""
     try:
         parsed = parse_role(role)
     except ValueError as exc:
@@ -63,7 +74,7 @@ def add_user(
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidRequest(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")
     address = normalise_email(email)
-    password_hash = _hasher().hash(password)
+    password_hash = password_hasher().hash(password)
     with unit_of_work(engine) as session:
         if urn is not None and session.get(School, urn) is None:
             raise InvalidRequest(f"no school with URN {urn}")
@@ -79,6 +90,8 @@ def add_user(
         )
         session.add(user)
         session.flush()
+        detail = {"email": address, "role": parsed.value, "account_urn": urn}
+        append_entries(session, [AuditDraft(AuditKind.USER_ADDED, actor, detail=detail)], now)
         session.expunge(user)
     return user
 
@@ -87,7 +100,7 @@ def get_user(engine: Engine, email: str) -> User | None:
     """The active account for `email`, or None."""
     with Session(engine, expire_on_commit=False) as session:
         user = session.exec(
-            select(User).where(User.email == _lookup_key(email), col(User.active).is_(True))
+            select(User).where(User.email == lookup_key(email), col(User.active).is_(True))
         ).first()
         if user is not None:
             session.expunge(user)
@@ -98,9 +111,9 @@ def authenticate(engine: Engine, email: str, password: str) -> User | None:
     """The account when `password` is right for an active `email`, else None."""
     user = get_user(engine, email)
     if user is None:
-        _hasher().verify(password, _dummy_hash())
+        password_hasher().verify(password, _dummy_hash())
         return None
-    ok, new_hash = _hasher().verify_and_update(password, user.password_hash)
+    ok, new_hash = password_hasher().verify_and_update(password, user.password_hash)
     if not ok:
         return None
     if new_hash is not None:
@@ -111,15 +124,6 @@ def authenticate(engine: Engine, email: str, password: str) -> User | None:
                 row.password_hash = new_hash
         user.password_hash = new_hash
     return user
-
-
-def list_users(engine: Engine) -> list[User]:
-    """Every account, by school then email."""
-    with Session(engine) as session:
-        users = list(session.exec(select(User).order_by(User.urn, User.email)).all())
-        for user in users:
-            session.expunge(user)
-        return users
 
 
 def user_role(user: User) -> Role:

@@ -24,6 +24,7 @@ from casework.web.deps import LoginRequired, WebContext, web_context
 from casework.web.keys import session_secret
 from casework.web.pages import make_templates, render
 from casework.web.routes import (
+    admin,
     audit,
     auth,
     decisions,
@@ -33,7 +34,7 @@ from casework.web.routes import (
     reports,
     tasks,
 )
-from casework.web.security import LoginLimiter, require_csrf
+from casework.web.security import require_csrf
 from notifications import receipts
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -55,11 +56,16 @@ _SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 )
 
 
-class SecurityHeaders:
-    """Adds the security headers above to every HTTP response that does not set its own."""
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class SecurityHeaders:
+    """Adds the security headers above to every HTTP response that does not set its own, and
+    HSTS when the app is served over HTTPS (browsers then never try plain HTTP for a year)."""
+
+    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
         self.app = app
+        self.headers = (*_SECURITY_HEADERS, HSTS) if hsts else _SECURITY_HEADERS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,7 +75,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in _SECURITY_HEADERS if k not in present]
+                extra = [(k, v) for k, v in self.headers if k not in present]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
@@ -123,7 +129,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         engine=engine,
         templates=make_templates(settings.tz),
-        limiter=LoginLimiter(),
     )
     app.add_middleware(
         SessionMiddleware,
@@ -133,12 +138,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.public_base_url.startswith("https://"),
     )
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, hsts=settings.public_base_url.startswith("https://"))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.include_router(health.router)
     csrf = [Depends(require_csrf)]
-    for module in (auth, tasks, pupils, decisions, audit, overview, reports):
+    for module in (auth, tasks, pupils, decisions, audit, overview, reports, admin):
         app.include_router(module.router, dependencies=csrf)
     # Twilio's delivery receipts: checked by Twilio's signature, so no session and no CSRF token.
     app.include_router(receipts.router)

@@ -9,8 +9,9 @@ behaves exactly as a row that does not exist.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
@@ -20,10 +21,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
 from casework.core.permissions import ROLE_TITLES, Role, in_scope
-from casework.db.tables import Pupil
-from casework.service.users import get_user
+from casework.core.policy import Policy, load_policy
+from casework.db.tables import Pupil, User
+from casework.service.accounts import session_user
+from casework.service.login_throttle import ThrottleLimits
 from casework.settings import Settings
-from casework.web.security import LoginLimiter
+
+SESSION_VERSION_KEY = "sv"
 
 _Select = TypeVar("_Select", bound="sa.Select[*tuple[Any, ...]]")
 _Row = TypeVar("_Row", bound=SQLModel)
@@ -40,8 +44,20 @@ class WebContext:
     settings: Settings
     engine: Engine
     templates: Jinja2Templates
-    limiter: LoginLimiter = field(default_factory=LoginLimiter)
     clock: Callable[[], datetime] = _utc_now
+
+    @cached_property
+    def policy(self) -> Policy:
+        """The LA's policy file (or the shipped default), read once per app."""
+        return load_policy(self.settings.policy_file)
+
+    @property
+    def login_limits(self) -> ThrottleLimits:
+        return ThrottleLimits(
+            per_account=self.settings.login_max_failures_per_account,
+            per_address=self.settings.login_max_failures_per_address,
+            window=timedelta(minutes=self.settings.login_window_minutes),
+        )
 
     def now(self) -> datetime:
         """The real time of recording (aware UTC)."""
@@ -120,14 +136,25 @@ class LoginRequired(Exception):
     """Raised by `current_viewer` when nobody (or a disabled account) is signed in."""
 
 
-def current_viewer(request: Request, web: WebDep) -> Viewer:
-    """The signed-in, still-active user; LoginRequired otherwise (pages redirect to /login)."""
+def current_session_user(request: Request, web: WebContext) -> User | None:
+    """The account this request's cookie is still valid for, or None."""
     email = request.session.get("email")
     if not isinstance(email, str):
+        return None
+    return session_user(web.engine, email, request.session.get(SESSION_VERSION_KEY))
+
+
+def current_viewer(request: Request, web: WebDep) -> Viewer:
+    """The signed-in, still-active user; LoginRequired otherwise (pages redirect to /login).
+
+    The cookie's session version must still be the account's: signing out, disabling the
+    account, or a new password or role raises it, ending every older session at once.
+    """
+    if not isinstance(request.session.get("email"), str):
         raise LoginRequired
-    user = get_user(web.engine, email)
+    user = current_session_user(request, web)
     if user is None:
-        # Disabled or deleted since signing in: end the session now.
+        # Signed out elsewhere, disabled, or changed since signing in: end this session now.
         request.session.clear()
         raise LoginRequired
     return Viewer(email=user.email, role=Role(user.role), urn=user.urn)

@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
 from casework.core.ladder.stages import SPECS, Stage
-from casework.core.permissions import may_read_audit
+from casework.core.permissions import Action, allows, may_read_audit
 from casework.web.deps import Viewer, WebContext
 from casework.web.security import CSRF_FIELD, csrf_token
 
@@ -109,6 +109,8 @@ def navigation(viewer: Viewer | None) -> list[tuple[str, str]]:
     ]
     if may_read_audit(viewer.role):
         links.append(("/audit", "Audit trail"))
+    if allows(viewer.role, Action.MANAGE_ACCOUNTS):
+        links.append(("/admin/users", "Accounts"))
     return links
 
 

@@ -1,17 +1,16 @@
-"""Request security: the session-bound CSRF token, and the sign-in failure limit.
+"""Request security: the session-bound CSRF token, and which address a request came from.
 
 Every form carries the token held in the signed session cookie; every POST but the Twilio
 webhook must send it back (form field or `X-CSRF-Token` header), else 403. Sign-in failures are
-counted per (email, client address): after `max_failures` in `window` the pair gets 429 until
-the oldest failure ages out, whatever the password.
+counted per account and per client address in the database (casework/service/login_throttle.py);
+`client_address` decides the address, believing `X-Forwarded-For` only from named proxies.
 """
 
 from __future__ import annotations
 
 import secrets
-import threading
-from collections import deque
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 
 from fastapi import HTTPException, Request
 
@@ -58,39 +57,35 @@ async def require_csrf(request: Request) -> None:
         )
 
 
-class LoginLimiter:
-    """Counts recent sign-in failures per key; thread-safe, in memory (one per process)."""
+def client_address(request: Request, trusted: Sequence[IPv4Network | IPv6Network]) -> str:
+    """The address a request came from, for counting sign-in failures.
 
-    def __init__(self, max_failures: int = 5, window: timedelta = timedelta(minutes=15)) -> None:
-        self.max_failures = max_failures
-        self.window = window
-        self._failures: dict[tuple[str, str], deque[datetime]] = {}
-        self._lock = threading.Lock()
+    `X-Forwarded-For` is believed only when the connection itself comes from one of the
+    `trusted` proxies (settings.trusted_proxies); then the client is the rightmost address in it
+    that is not itself a trusted proxy. Anyone else could write any address there and so sign
+    in from a "new" address after every lockout.
+    """
+    peer = request.client.host if request.client else "unknown"
+    if not trusted or not _is_trusted(peer, trusted):
+        return peer
+    forwarded = [
+        a.strip() for h in request.headers.getlist("x-forwarded-for") for a in h.split(",")
+    ]
+    for candidate in reversed([a for a in forwarded if a]):
+        if _parse(candidate) is None:
+            return peer  # a malformed chain: believe only the connection
+        if not _is_trusted(candidate, trusted):
+            return candidate
+    return peer
 
-    def _recent(self, key: tuple[str, str], now: datetime) -> deque[datetime]:
-        times = self._failures.get(key, deque())
-        while times and now - times[0] >= self.window:
-            times.popleft()
-        return times
 
-    def is_blocked(self, key: tuple[str, str], now: datetime) -> bool:
-        """True when `key` has used up its failures in the window ending `now`."""
-        with self._lock:
-            return len(self._recent(key, now)) >= self.max_failures
+def _parse(value: str) -> IPv4Address | IPv6Address | None:
+    try:
+        return ip_address(value)
+    except ValueError:
+        return None
 
-    def record_failure(self, key: tuple[str, str], now: datetime) -> None:
-        with self._lock:
-            times = self._recent(key, now)
-            times.append(now)
-            self._failures[key] = times
-            if len(self._failures) > 10_000:
-                self._prune(now)
 
-    def clear(self, key: tuple[str, str]) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
-
-    def _prune(self, now: datetime) -> None:
-        for key in list(self._failures):
-            if not self._recent(key, now):
-                del self._failures[key]
+def _is_trusted(value: str, trusted: Sequence[IPv4Network | IPv6Network]) -> bool:
+    address = _parse(value)
+    return address is not None and any(address in network for network in trusted)

@@ -18,11 +18,11 @@ from sqlalchemy.engine import Engine
 
 from bench.soak_kill import run_and_kill, run_to_end
 from bench.soak_sweep import START, compare, head_seq, import_la
-from casework.calendar import RegisterSession
+from casework.core.calendar import RegisterSession
+from casework.core.policy import load_policy
 from casework.db.migrate import upgrade
 from casework.db.session import get_engine
-from casework.policy import load_policy
-from casework.service.sweep import run_sweep
+from casework.service.sweeping.sweep import run_sweep
 
 pytestmark = pytest.mark.slow
 

@@ -121,6 +121,9 @@ ALL_OK = (302, 200, 200, 200, 200, 200, 200, 200, 200)
 SCHOOL_A_ONLY = (302, 200, 200, 200, 404, 200, 200, 200, 200)
 SCHOOL_B_ONLY = (302, 404, 404, 404, 200, 200, 404, 200, 200)
 AUDIT_READERS = (302, 403, 200, 200, 200, 200, 200, 200, 200)
+# A pupil's trail: audit readers, and only within scope (404 before anything is recorded).
+AUDIT_OF_A = (302, 403, 200, 200, 404, 200, 200, 200, 200)
+AUDIT_OF_B = (302, 403, 404, 404, 200, 200, 404, 200, 200)
 
 READS: list[tuple[str, tuple[int, ...]]] = [
     ("/tasks", ALL_OK),
@@ -134,9 +137,10 @@ READS: list[tuple[str, tuple[int, ...]]] = [
     ("/decisions", ALL_OK),
     ("/overview", ALL_OK),
     ("/audit", AUDIT_READERS),
-    ("/audit?upn={upn_b}", AUDIT_READERS),
+    ("/audit?upn={upn_b}", AUDIT_OF_B),
     ("/audit/export?format=jsonl", AUDIT_READERS),
-    ("/audit/export?format=csv&upn={upn_a}", AUDIT_READERS),
+    ("/audit/export?format=csv&upn={upn_a}", AUDIT_OF_A),
+    ("/audit/export?format=pdf&upn={upn_b}", AUDIT_OF_B),
     ("/", (302,) * 9),
     ("/tasks/999999", (302, 404, 404, 404, 404, 404, 404, 404, 404)),
     ("/pupils/A201999999999", (302, 404, 404, 404, 404, 404, 404, 404, 404)),
@@ -275,6 +279,27 @@ def test_reading_out_of_scope_writes_no_audit_entry(sqlite_world: World) -> None
     with Session(sqlite_world.engine) as session:
         after = len(session.exec(select(AuditEntry).where(AuditEntry.upn == upn_b)).all())
     assert after == before
+
+
+def _case_views(world: World, upn: object) -> list[AuditEntry]:
+    with Session(world.engine) as session:
+        stmt = select(AuditEntry).where(AuditEntry.upn == upn, AuditEntry.kind == "case.viewed")
+        return list(session.exec(stmt).all())
+
+
+@pytest.mark.parametrize("path", ["/audit/export?format=jsonl&upn={upn}", "/audit?upn={upn}"])
+def test_another_schools_headteacher_reading_a_trail_is_refused_unrecorded(
+    sqlite_world: World, path: str
+) -> None:
+    """Issue 19: head_b asking for school A's pupil's trail gets 404 and writes no case.viewed;
+    head_a asking for the same pupil gets it, recorded against the pupil's school."""
+    upn_a = sqlite_world.ids["upn_a"]
+    before = len(_case_views(sqlite_world, upn_a))
+    assert sqlite_world.call("head_b", "GET", path.format(upn=upn_a)) == 404
+    assert len(_case_views(sqlite_world, upn_a)) == before
+    assert sqlite_world.call("head_a", "GET", path.format(upn=upn_a)) == 200
+    latest = _case_views(sqlite_world, upn_a)[-1]
+    assert (latest.actor, latest.urn) == (USERS["head_a"][0], URN_A)
 
 
 # --- the same rules on PostgreSQL (a subset) ---------------------------------------------------

@@ -15,7 +15,6 @@ from twilio.request_validator import RequestValidator
 from casework.db.session import get_engine, unit_of_work
 from casework.db.tables import User
 from casework.web.keys import KEY_FILE_NAME
-from casework.web.security import LoginLimiter
 from tests.web_factories import (
     NOW,
     PASSWORD,
@@ -175,18 +174,6 @@ class TestRateLimit:
         for n in range(6):
             _login(client, EMAIL, f"guess {n}")
         assert _login(client, "head@a.example.org", PASSWORD).status_code == 303
-
-    def test_limiter_counts_per_key_within_the_window(self) -> None:
-        """The limiter itself: failures age out after the window, keys are independent."""
-        limiter = LoginLimiter(max_failures=2, window=timedelta(minutes=15))
-        key, other = ("a@x.org", "10.0.0.1"), ("a@x.org", "10.0.0.2")
-        limiter.record_failure(key, NOW)
-        limiter.record_failure(key, NOW + timedelta(minutes=1))
-        assert limiter.is_blocked(key, NOW + timedelta(minutes=2))
-        assert not limiter.is_blocked(other, NOW + timedelta(minutes=2))
-        assert limiter.is_blocked(key, NOW + timedelta(minutes=14, seconds=59))
-        # The first failure has aged out: one left in the window, under the limit of two.
-        assert not limiter.is_blocked(key, NOW + timedelta(minutes=15))
 
 
 class TestSessionKey:

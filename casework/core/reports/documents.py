@@ -7,16 +7,18 @@ a row per school. Both are pure: figures in, formatted text and SVG out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 
+from casework.core.reports.actions import ActionCounts
 from casework.core.reports.figures import (
     Figures,
     Period,
     Row,
     SchoolFigures,
     cohort_rows,
+    hidden_pupil_counts,
     school_rows,
     term_rows,
     total,
@@ -29,6 +31,7 @@ from casework.core.reports.tables import (
     TableRow,
     action_tables,
     attendance_bars,
+    count_cells,
     rates_table,
     trend_charts,
 )
@@ -82,7 +85,8 @@ def method_section(min_cohort: int) -> Section:
 
 
 def _whole(label: str, totals: Totals, min_cohort: int) -> Row[Totals]:
-    return Row(label, totals if totals.pupils >= min_cohort else None)
+    hidden = hidden_pupil_counts({label: totals}, {label: None}, min_cohort)[label]
+    return Row(label, totals if totals.pupils >= min_cohort else None, hidden=hidden)
 
 
 def _groups_and_terms(
@@ -119,7 +123,10 @@ def governors_document(
     sections = (
         Section("Attendance and absence", parts=(rates_table("Whole school", headline),)),
         *_groups_and_terms(mine, min_cohort, others, "This school"),
-        Section("Cases and legal steps", parts=action_tables(mine.actions, overdue=False)),
+        Section(
+            "Cases and legal steps",
+            parts=action_tables(mine.actions, overdue=False, min_cohort=min_cohort),
+        ),
         what_worked_section(mine.effects, period.weeks, min_cohort),
         method_section(min_cohort),
     )
@@ -131,21 +138,23 @@ def governors_document(
     )
 
 
-def _casework_by_school(schools: Sequence[SchoolFigures]) -> Table:
-    rows = []
-    for s in sorted(schools, key=lambda s: s.urn):
-        a = s.figures.actions
-        rows.append(
-            TableRow(
-                (
-                    f"{s.name} ({s.urn})",
-                    str(a.open_cases),
-                    str(sum(a.decisions.values())),
-                    str(sum(a.notices.values())),
-                    str(sum(a.overdue_tasks.values())),
-                )
-            )
-        )
+def _casework_by_school(schools: Sequence[SchoolFigures], min_cohort: int) -> Table:
+    ordered = sorted(schools, key=lambda s: s.urn)
+    columns: tuple[Callable[[ActionCounts], int], ...] = (
+        lambda a: a.open_cases,
+        lambda a: sum(a.decisions.values()),
+        lambda a: sum(a.notices.values()),
+        lambda a: sum(a.overdue_tasks.values()),
+    )
+    # Each column's schools add up to the LA figure shown below it: small counts and the
+    # cells that would give them back are suppressed (issue 19).
+    cells = [
+        count_cells({s.urn: pick(s.figures.actions) for s in ordered}, min_cohort)
+        for pick in columns
+    ]
+    rows = [
+        TableRow((f"{s.name} ({s.urn})", *(column[s.urn] for column in cells))) for s in ordered
+    ]
     return Table(
         "Casework by school",
         (
@@ -165,12 +174,18 @@ def la_document(
     """Every school, a row each, and the LA as a whole."""
     la = total(s.figures for s in schools)
     la_row = _whole("LA total", la.whole, min_cohort)
-    rows = [Row(r.label, r.value, la_row.value) for r in school_rows(schools, min_cohort)]
+    rows = [
+        replace(r, comparison=la_row.value, comparison_hidden=la_row.hidden)
+        for r in school_rows(schools, min_cohort)
+    ]
     by_school = (
         rates_table("Attendance and absence by school", rows, total=la_row),
         Chart(attendance_bars(rows, title="Attendance by school", marker="LA average")),
     )
-    casework = (_casework_by_school(schools), *action_tables(la.actions, overdue=True))
+    casework = (
+        _casework_by_school(schools, min_cohort),
+        *action_tables(la.actions, overdue=True, min_cohort=min_cohort),
+    )
     sections = (
         Section("Schools", parts=by_school),
         *_groups_and_terms(la, min_cohort, None, "LA"),

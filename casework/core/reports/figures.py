@@ -29,6 +29,7 @@ from casework.core.reports.actions import (
     count_actions,
 )
 from casework.core.reports.cohorts import (
+    FLAGS,
     WHOLE,
     Cohort,
     PupilTraits,
@@ -37,7 +38,7 @@ from casework.core.reports.cohorts import (
     sort_key,
 )
 from casework.core.reports.rates import ZERO, Totals
-from casework.core.reports.suppression import suppressed
+from casework.core.reports.suppression import hidden_counts, suppressed
 from casework.core.reports.terms import TermKey, terms_between
 from casework.core.reports.what_worked import EffectTally, first_entries, stage_effect, tally
 
@@ -168,6 +169,55 @@ class Row(Generic[T]):
     label: str
     value: T | None
     comparison: T | None = None
+    # Counts of pupils in the row (Totals.persistent, .severe) too small to show, with the
+    # rates made from them; the same for the comparison column.
+    hidden: frozenset[str] = frozenset()
+    comparison_hidden: frozenset[str] = frozenset()
+
+
+PUPIL_COUNTS = ("persistent", "severe")
+
+
+def hidden_pupil_counts(
+    rows: Mapping[K, Totals],
+    partition_of: Mapping[K, str | None],
+    min_cohort: int,
+    never_shown: Mapping[K, Totals] | None = None,
+) -> dict[K, frozenset[str]]:
+    """Per row, which of PUPIL_COUNTS are hidden (small, or derivable from the rest)."""
+    out: dict[K, set[str]] = {key: set() for key in rows}
+    extra = never_shown or {}
+    for name in PUPIL_COUNTS:
+        counts = {k: getattr(t, name) for k, t in {**rows, **extra}.items()}
+        for key in hidden_counts(counts, partition_of, min_cohort, never_shown=set(extra)):
+            if key in out:
+                out[key].add(name)
+    return {key: frozenset(names) for key, names in out.items()}
+
+
+def _cohort_counts_hidden(
+    mine: Mapping[Cohort, Totals], min_cohort: int
+) -> dict[Cohort, frozenset[str]]:
+    """Pupil counts hidden per cohort; each flag's derivable rest counts as a hidden row."""
+    rest: dict[Cohort, Totals] = {}
+    whole = mine.get(WHOLE)
+    for cohort in mine:
+        if whole is not None and cohort.dimension in FLAGS:
+            rest[Cohort(cohort.dimension, "rest", "")] = _minus(whole, mine[cohort])
+    every = {**mine, **rest}
+    return hidden_pupil_counts(mine, {c: c.partition for c in every}, min_cohort, rest)
+
+
+def _minus(a: Totals, b: Totals) -> Totals:
+    return Totals(
+        a.pupils - b.pupils,
+        a.possible - b.possible,
+        a.attended - b.attended,
+        a.authorised - b.authorised,
+        a.unauthorised - b.unauthorised,
+        a.persistent - b.persistent,
+        a.severe - b.severe,
+    )
 
 
 def hidden_cohorts(
@@ -191,11 +241,18 @@ def cohort_rows(
     if others is not None:
         sizes = {c: others.get(c, ZERO).pupils for c in {*others, *mine}}
         hidden_others = hidden_cohorts(sizes, min_cohort, shown=mine)
+    counts = _cohort_counts_hidden(mine, min_cohort)
+    counts_others = _cohort_counts_hidden(
+        {c: others.get(c, ZERO) for c in {*others, *mine}} if others is not None else {},
+        min_cohort,
+    )
     return [
         Row(
             c.label,
             None if c in hidden else mine[c],
             None if others is None or c in hidden_others else others.get(c, ZERO),
+            counts[c],
+            counts_others.get(c, frozenset()),
         )
         for c in sorted(mine, key=sort_key)
     ]
@@ -212,11 +269,17 @@ def term_rows(
         dict.fromkeys(keys, "terms"),
         min_cohort,
     )
+    terms = dict.fromkeys(keys, "terms")
+    counts = hidden_pupil_counts({k: mine[k] for k in keys}, terms, min_cohort)
+    theirs = {k: (others or {}).get(k, ZERO) for k in keys}
+    counts_others = hidden_pupil_counts(theirs, terms, min_cohort)
     return [
         Row(
             k.label,
             None if k in hidden else mine[k],
             None if others is None or k in hidden_others else others.get(k, ZERO),
+            counts[k],
+            counts_others[k],
         )
         for k in keys
     ]
@@ -227,8 +290,15 @@ def school_rows(schools: Sequence[SchoolFigures], min_cohort: int) -> list[Row[T
     ordered = sorted(schools, key=lambda s: s.urn)
     sizes = {s.urn: s.figures.whole.pupils for s in ordered}
     hidden = suppressed(sizes, dict.fromkeys(sizes, "schools"), min_cohort)
+    wholes = {s.urn: s.figures.whole for s in ordered}
+    counts = hidden_pupil_counts(wholes, dict.fromkeys(wholes, "schools"), min_cohort)
     return [
-        Row(f"{s.name} ({s.urn})", None if s.urn in hidden else s.figures.whole) for s in ordered
+        Row(
+            f"{s.name} ({s.urn})",
+            None if s.urn in hidden else s.figures.whole,
+            hidden=counts[s.urn],
+        )
+        for s in ordered
     ]
 
 

@@ -65,3 +65,33 @@ def suppressed(
         members.sort(key=lambda m: (m[0], m[1]))
         hidden |= _complement(members, hidden, min_cohort)
     return frozenset(hidden)
+
+
+def hidden_counts(
+    counts: Mapping[K, int],
+    partition_of: Mapping[K, str | None],
+    min_cohort: int,
+    never_shown: Collection[K] = (),
+) -> frozenset[K]:
+    """The keys whose *count of pupils* must not be shown (issue 19).
+
+    A count such as "persistently absent: 1" names a child even inside a large group, so a
+    count from 1 to `min_cohort` − 1 is hidden (a nought names nobody and stays). Then, as for
+    group sizes, within each partition whose counts add up to a shown total, more are hidden
+    until the hidden ones together hold none or at least `min_cohort` pupils.
+    """
+    hidden = {key for key, n in counts.items() if 0 < n < min_cohort} | set(never_shown)
+    groups: dict[str, list[tuple[int, int, K]]] = defaultdict(list)
+    for i, (key, n) in enumerate(counts.items()):
+        group = partition_of.get(key)
+        if group is not None and n > 0:  # a nought hidden or shown gives nothing away
+            groups[group].append((n, i, key))
+    for members in groups.values():
+        members.sort(key=lambda m: (m[0], m[1]))
+        hidden |= _complement(members, hidden, min_cohort)
+    return frozenset(hidden)
+
+
+def hidden_in_row(counts: Mapping[K, int], min_cohort: int) -> frozenset[K]:
+    """Cells of one table row whose counts add up to the row's shown total."""
+    return hidden_counts(counts, dict.fromkeys(counts, "row"), min_cohort)

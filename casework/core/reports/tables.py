@@ -6,16 +6,19 @@ suppressed row reads "suppressed" in every cell but its label.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from casework.core.ladder.stages import CATALOGUE, LEGAL_STAGES, SPECS, Stage
 from casework.core.reports import charts
 from casework.core.reports.actions import ActionCounts
 from casework.core.reports.figures import Row
 from casework.core.reports.rates import Ratio, Totals
+from casework.core.reports.suppression import hidden_counts
 
 SUPPRESSED = "suppressed"
+K = TypeVar("K", bound=Hashable)
 RATE_HEADERS = (
     "Pupils",
     "Attendance",
@@ -84,7 +87,8 @@ def share(ratio: Ratio, count: int) -> str:
     return f"{ratio.text} ({count})" if ratio.denominator else "–"
 
 
-def rate_cells(t: Totals | None) -> tuple[str, ...]:
+def rate_cells(t: Totals | None, hidden: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """A row's figures; a pupil count in `hidden` (and the rate made from it) is suppressed."""
     if t is None:
         return (SUPPRESSED,) * len(RATE_HEADERS)
     return (
@@ -93,15 +97,15 @@ def rate_cells(t: Totals | None) -> tuple[str, ...]:
         t.absence.text,
         t.authorised_rate.text,
         t.unauthorised_rate.text,
-        share(t.persistent_rate, t.persistent),
-        share(t.severe_rate, t.severe),
+        SUPPRESSED if "persistent" in hidden else share(t.persistent_rate, t.persistent),
+        SUPPRESSED if "severe" in hidden else share(t.severe_rate, t.severe),
     )
 
 
-def compare_cells(t: Totals | None) -> tuple[str, ...]:
+def compare_cells(t: Totals | None, hidden: frozenset[str] = frozenset()) -> tuple[str, ...]:
     if t is None:
         return (SUPPRESSED, SUPPRESSED)
-    return (t.attendance.text, t.persistent_rate.text)
+    return (t.attendance.text, SUPPRESSED if "persistent" in hidden else t.persistent_rate.text)
 
 
 def rates_table(
@@ -115,13 +119,17 @@ def rates_table(
     extra = (f"{compare}: attendance", f"{compare}: persistent") if compare else ()
     body = [
         TableRow(
-            (r.label, *rate_cells(r.value), *(compare_cells(r.comparison) if compare else ())),
+            (
+                r.label,
+                *rate_cells(r.value, r.hidden),
+                *(compare_cells(r.comparison, r.comparison_hidden) if compare else ()),
+            ),
             suppressed=r.value is None,
         )
         for r in rows
     ]
     if total is not None:
-        body.append(TableRow((total.label, *rate_cells(total.value)), total=True))
+        body.append(TableRow((total.label, *rate_cells(total.value, total.hidden)), total=True))
     return Table(caption, ("", *RATE_HEADERS, *extra), tuple(body))
 
 
@@ -148,14 +156,17 @@ def trend_charts(rows: Sequence[Row[Totals]], mine: str, others: str | None) -> 
     """Attendance and persistent absence by term, this group beside the comparison."""
     labels = [r.label for r in rows]
     out = []
-    picks: tuple[tuple[str, Callable[[Totals], Ratio], Callable[..., charts.Axis]], ...] = (
-        ("Attendance by term", lambda t: t.attendance, charts.percent_axis),
-        ("Persistent absence by term", lambda t: t.persistent_rate, charts.rate_axis),
+    picks: tuple[tuple[str, str, Callable[[Totals], Ratio], Callable[..., charts.Axis]], ...] = (
+        ("Attendance by term", "", lambda t: t.attendance, charts.percent_axis),
+        ("Persistent absence by term", "persistent", lambda t: t.persistent_rate, charts.rate_axis),
     )
-    for what, pick, axis_of in picks:
-        series = [_series(mine, charts.BLUE, [r.value for r in rows], pick)]
+    for what, count, pick, axis_of in picks:
+        # A bar made from a hidden pupil count is hidden like the table cell.
+        values = [None if count in r.hidden else r.value for r in rows]
+        series = [_series(mine, charts.BLUE, values, pick)]
         if others is not None:
-            series.append(_series(others, charts.GREY, [r.comparison for r in rows], pick))
+            theirs = [None if count in r.comparison_hidden else r.comparison for r in rows]
+            series.append(_series(others, charts.GREY, theirs, pick))
         axis = axis_of([v for s in series for v in s.values])
         out.append(Chart(charts.column_chart(labels, series, axis, title=what)))
     return tuple(out)
@@ -173,12 +184,32 @@ def _series(
     )
 
 
-def action_tables(actions: ActionCounts, *, overdue: bool) -> tuple[Table | Chart, ...]:
-    """Open cases by stage (table and chart), legal decisions, notices, optionally overdue tasks."""
+def count_cells(
+    counts: Mapping[K, int], min_cohort: int, partition: str | None = "column"
+) -> dict[K, str]:
+    """Counts of pupils (or their cases) as table text: small ones, and any that would give a
+    small one back from a shown total, read "suppressed" (issue 19)."""
+    partitions = dict.fromkeys(counts, partition)
+    hidden = hidden_counts(counts, partitions, min_cohort)
+    return {k: SUPPRESSED if k in hidden else str(n) for k, n in counts.items()}
+
+
+def total_cell(n: int, min_cohort: int) -> str:
+    return SUPPRESSED if 0 < n < min_cohort else str(n)
+
+
+def action_tables(
+    actions: ActionCounts, *, overdue: bool, min_cohort: int
+) -> tuple[Table | Chart, ...]:
+    """Open cases by stage (table and chart), legal decisions, notices, optionally overdue tasks.
+
+    Every figure counts pupils or their cases, so each is suppressed below `min_cohort`, and so
+    is any that would give a suppressed one back from its total."""
     stages = sorted(actions.open_by_stage, key=stage_rank)
-    open_rows = [TableRow((stage_title(s), str(actions.open_by_stage[s]))) for s in stages]
+    by_stage = count_cells({s: actions.open_by_stage[s] for s in stages}, min_cohort)
+    open_rows = [TableRow((stage_title(s), by_stage[s])) for s in stages]
     if stages:
-        whole = ("Pupils with an open case", str(actions.open_cases))
+        whole = ("Pupils with an open case", total_cell(actions.open_cases, min_cohort))
         open_rows.append(TableRow(whole, total=True))
     parts: list[Table | Chart] = [
         Table(
@@ -190,17 +221,19 @@ def action_tables(actions: ActionCounts, *, overdue: bool) -> tuple[Table | Char
     ]
     if stages:
         bars = [
-            charts.Bar(stage_title(s), actions.open_by_stage[s], str(actions.open_by_stage[s]))
+            charts.Bar(
+                stage_title(s),
+                None if by_stage[s] == SUPPRESSED else actions.open_by_stage[s],
+                by_stage[s],
+            )
             for s in stages
         ]
-        axis = charts.count_axis([b.value for b in bars])
+        axis = charts.count_axis([b.value for b in bars if b.value is not None])
         parts.append(Chart(charts.horizontal_bars(bars, axis, title="Open cases by stage")))
-    parts += [_decisions_table(actions), _notices_table(actions)]
+    parts += [_decisions_table(actions, min_cohort), _notices_table(actions, min_cohort)]
     if overdue:
-        rows = [
-            TableRow((kind.replace("_", " "), str(n)))
-            for kind, n in sorted(actions.overdue_tasks.items())
-        ]
+        tasks = count_cells(dict(sorted(actions.overdue_tasks.items())), min_cohort, None)
+        rows = [TableRow((kind.replace("_", " "), text)) for kind, text in tasks.items()]
         parts.append(
             Table(
                 "Overdue tasks by kind", ("Task", "Overdue"), tuple(rows), empty="No overdue tasks."
@@ -209,12 +242,14 @@ def action_tables(actions: ActionCounts, *, overdue: bool) -> tuple[Table | Char
     return tuple(parts)
 
 
-def _decisions_table(actions: ActionCounts) -> Table:
+def _decisions_table(actions: ActionCounts, min_cohort: int) -> Table:
     statuses = ("requested", "approved", "declined", "closed")
     rows = []
     for stage in sorted(LEGAL_STAGES, key=stage_rank):
-        counts = [actions.decisions.get((stage.value, s), 0) for s in statuses]
-        rows.append(TableRow((stage_title(stage), *map(str, counts), str(sum(counts)))))
+        counts = {s: actions.decisions.get((stage.value, s), 0) for s in statuses}
+        cells = count_cells(counts, min_cohort, "row")
+        total = total_cell(sum(counts.values()), min_cohort)
+        rows.append(TableRow((stage_title(stage), *cells.values(), total)))
     return Table(
         "Legal steps proposed in the period, by status on the report date",
         ("Step", "Awaiting decision", "Approved", "Declined", "No longer needed", "Total"),
@@ -222,15 +257,17 @@ def _decisions_table(actions: ActionCounts) -> Table:
     )
 
 
-def _notices_table(actions: ActionCounts) -> Table:
+def _notices_table(actions: ActionCounts, min_cohort: int) -> Table:
     labels = {
         "issued": "Issued, awaiting payment",
         "paid": "Paid",
         "withdrawn": "Withdrawn",
         "expired": "Unpaid after the last day to pay",
     }
-    rows = [TableRow((label, str(actions.notices.get(s, 0)))) for s, label in labels.items()]
-    rows.append(TableRow(("Total issued", str(sum(actions.notices.values()))), total=True))
+    cells = count_cells({s: actions.notices.get(s, 0) for s in labels}, min_cohort)
+    rows = [TableRow((label, cells[s])) for s, label in labels.items()]
+    total = total_cell(sum(actions.notices.values()), min_cohort)
+    rows.append(TableRow(("Total issued", total), total=True))
     return Table(
         "Penalty notices issued in the period, by status on the report date",
         ("Status", "Notices"),

@@ -12,6 +12,7 @@ from casework.core.reports import charts
 from casework.core.reports.cohorts import WHOLE, Cohort
 from casework.core.reports.figures import Row, effect_rows
 from casework.core.reports.rates import Ratio
+from casework.core.reports.suppression import hidden_in_row
 from casework.core.reports.tables import (
     SUPPRESSED,
     Chart,
@@ -35,18 +36,20 @@ def change_text(before: Ratio, after: Ratio) -> str:
     return f"{sign}{tenths // 10}.{tenths % 10} pts"
 
 
-def _effect_cells(t: EffectTally | None) -> tuple[str, ...]:
+def _effect_cells(t: EffectTally | None, min_cohort: int) -> tuple[str, ...]:
     if t is None:
         return (SUPPRESSED,) * 8
+    # Improved + unchanged + worse = the pupils shown beside them: a small one, and one that
+    # would give it back by subtraction, are suppressed (issue 19).
+    split = {"improved": t.improved, "unchanged": t.unchanged, "worse": t.worse}
+    hidden = hidden_in_row(split, min_cohort)
     return (
         str(t.entries),
         str(t.pupils),
         t.before.text,
         t.after.text,
         change_text(t.before, t.after),
-        str(t.improved),
-        str(t.unchanged),
-        str(t.worse),
+        *(SUPPRESSED if k in hidden else str(n) for k, n in split.items()),
     )
 
 
@@ -83,19 +86,21 @@ def _effects_chart(shown: Sequence[tuple[str, EffectTally]], weeks: int) -> Char
     return Chart(charts.column_chart([s for s, _t in shown], series, axis, title=title))
 
 
-def _stage_table(rows: Sequence[tuple[str, Row[EffectTally]]]) -> Table:
-    body = tuple(TableRow((title, *_effect_cells(r.value)), r.value is None) for title, r in rows)
+def _stage_table(rows: Sequence[tuple[str, Row[EffectTally]]], min_cohort: int) -> Table:
+    body = tuple(
+        TableRow((title, *_effect_cells(r.value, min_cohort)), r.value is None) for title, r in rows
+    )
     return Table("By stage, all pupils", ("Stage", *EFFECT_HEADERS[1:]), body)
 
 
-def _cohort_table(title: str, rows: Sequence[Row[EffectTally]]) -> Table | None:
+def _cohort_table(title: str, rows: Sequence[Row[EffectTally]], min_cohort: int) -> Table | None:
     """The stage's shown cohorts; None when every cohort is suppressed."""
     shown = [r for r in rows[1:] if r.value is not None]
     if not shown:
         return None
     hidden = len(rows) - 1 - len(shown)
     note = f" ({hidden} groups suppressed)" if hidden else ""
-    body = tuple(TableRow((r.label, *_effect_cells(r.value))) for r in shown)
+    body = tuple(TableRow((r.label, *_effect_cells(r.value, min_cohort))) for r in shown)
     return Table(f"{title}: by group of pupils{note}", EFFECT_HEADERS, body)
 
 
@@ -107,11 +112,13 @@ def what_worked_section(
     stages = sorted({s for s, c in effects if c == WHOLE}, key=stage_rank)
     by_stage = [(stage_title(s), effect_rows(effects, s, min_cohort)) for s in stages]
     wholes = [(title, rows[0]) for title, rows in by_stage]  # WHOLE sorts first
-    parts: list[Table | Chart] = [_stage_table(wholes)] if wholes else []
+    parts: list[Table | Chart] = [_stage_table(wholes, min_cohort)] if wholes else []
     shown = [(t, r.value) for t, r in wholes if r.value is not None and r.value.pupils]
     if shown:
         parts.append(_effects_chart(shown, weeks))
-    parts += [t for title, rows in by_stage if (t := _cohort_table(title, rows)) is not None]
+    parts += [
+        t for title, rows in by_stage if (t := _cohort_table(title, rows, min_cohort)) is not None
+    ]
     intro = (
         f"For each stage entered in the period: attendance in the {weeks} school weeks before "
         f"the week of entry and the {weeks} school weeks after it (the week of entry itself is "

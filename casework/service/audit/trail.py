@@ -7,7 +7,6 @@ slot. The chain is append-only, so paging by seq sees a consistent prefix.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,9 +18,10 @@ from typing import IO, Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from casework.core import csv_cells
 from casework.core.audit import EXPORT_FIELDS, ChainBreak, verify_chain
 from casework.db.audit_anchor import Anchor, latest_by_seq
-from casework.db.audit_log import read_records
+from casework.db.audit_log import chain_start, read_records
 from casework.service.audit.anchor_check import AnchorBreak, check_against_anchors
 from casework.service.audit.pdf import TrailFilters, render_trail_pdf
 
@@ -74,8 +74,10 @@ def stream_records(
 
 def verify_report(engine: Engine, anchors: list[Anchor] | None = None) -> ChainReport:
     """Verify the whole chain, counting the entries read, then compare it with `anchors`."""
-    count = last_seq = 0
-    wanted = latest_by_seq(anchors or [])
+    start = chain_start(engine)
+    count, last_seq = 0, start[0]
+    # Heads anchored before a retention cut name entries removed on purpose (ADR 0010).
+    wanted = {s: a for s, a in latest_by_seq(anchors or []).items() if s > start[0]}
     seen: dict[int, str] = {}
 
     def counted() -> Iterator[dict[str, Any]]:
@@ -87,7 +89,7 @@ def verify_report(engine: Engine, anchors: list[Anchor] | None = None) -> ChainR
                 seen[last_seq] = record["hash"]
             yield record
 
-    broken = verify_chain(counted())
+    broken = verify_chain(counted(), start)
     if broken is not None:
         return ChainReport(entries=count - 1, broken=broken)
     anchor_break = check_against_anchors(last_seq, seen, wanted)
@@ -109,7 +111,7 @@ def _csv_row(record: dict[str, Any]) -> list[Any]:
 
 def _write_text(records: Iterator[dict[str, Any]], fmt: ExportFormat, out: IO[str]) -> int:
     count = 0
-    writer = csv.writer(out, lineterminator="\n") if fmt is ExportFormat.CSV else None
+    writer = csv_cells.writer(out, lineterminator="\n") if fmt is ExportFormat.CSV else None
     if writer is not None:
         writer.writerow(EXPORT_FIELDS)
     for record in records:

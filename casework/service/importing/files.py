@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from casework.core import csv_cells
 from casework.core.audit import AuditDraft, AuditKind
 from casework.core.imports import calendar, contacts, marks, pupils, schools
 from casework.core.imports.rows import (
@@ -291,7 +292,7 @@ def _write_report(
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = reports_dir / f"{kind}-{stamp}-batch{batch_id}.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = csv_cells.writer(handle)
         writer.writerow(["row_no", "reason", "raw"])
         for error in errors:
             raw = json.dumps(error.raw, ensure_ascii=False)

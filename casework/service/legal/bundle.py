@@ -15,7 +15,6 @@ letter_templates/legal/bundle.html.j2.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -27,6 +26,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlmodel import Session
 
+from casework.core import csv_cells
 from casework.core.audit import AuditDraft, AuditKind
 from casework.core.ladder.view import PupilView
 from casework.core.policy import Policy
@@ -66,7 +66,9 @@ def _write(path: Path, text: str) -> None:
 
 def _csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer = csv_cells.dict_writer(
+        out, fieldnames=columns, extrasaction="ignore", lineterminator="\n"
+    )
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()

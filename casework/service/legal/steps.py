@@ -23,6 +23,7 @@ from casework.core.ladder.stages import Stage
 from casework.core.ladder.view import PupilView
 from casework.core.legal.penalties import ProsecutionClock, WithdrawalGround
 from casework.core.legal.recipients import notice_recipients
+from casework.core.legal.wording import prosecution_grounds
 from casework.core.lifecycle import NoticeStatus
 from casework.core.policy import Policy
 from casework.db.tables import Decision, Pupil
@@ -175,7 +176,9 @@ def _prosecute(act: LegalAct) -> DecisionOutcome:
             act.drafts += close_payment_task(act.db, source, notice, "prosecuted", target, act.now)
     letter = {
         **_offence_letter(act, Stage.PROSECUTION),
-        "grounds_text": str(decision.context.get("reason", "")).capitalize() + ".",
+        "grounds_text": prosecution_grounds(
+            str(decision.context.get("source", "")), act.view.pupil.forename, act.policy.legal
+        ),
     }
     reason = f"prosecution decision {decision.id} approved"
     _enter_stage(act, Stage.PROSECUTION, reason, "legal/prosecution_decision", letter, parents)

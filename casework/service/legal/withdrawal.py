@@ -21,11 +21,13 @@ from casework.core.ladder.stages import Stage
 from casework.core.ladder.view import PupilView
 from casework.core.legal.penalties import WITHDRAWAL_WORDING, WithdrawalGround, format_pence
 from casework.core.lifecycle import NoticeStatus
+from casework.core.permissions import Action
 from casework.core.policy import Policy, load_policy
 from casework.db.session import unit_of_work
 from casework.db.tables import Decision, PenaltyNotice, Task
+from casework.service.authority import check_actor
 from casework.service.errors import Conflict, InvalidRequest, NotFound
-from casework.service.legal.context import check_decider, letter_to, load_view, notice_reference
+from casework.service.legal.context import letter_to, load_view, notice_reference
 from casework.service.legal.notices import notice_audit
 from casework.service.legal.payments import (
     close_payment_task,
@@ -155,7 +157,7 @@ def withdraw_notice(
         if notice is None:
             raise NotFound(f"no penalty notice {notice_id}")
         decision, target = notice_target(db, notice, actor, on)
-        check_decider(db, actor, decision.urn)
+        check_actor(db, actor, decision.urn, Action.RECORD_WITHDRAWAL, policy)
         view = load_view(db, decision.urn, decision.upn, on)
         drafts = withdraw_in_session(db, notice, ground, reason.strip(), view, target, policy, now)
         write_audit(db, drafts, now)

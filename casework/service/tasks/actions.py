@@ -20,10 +20,12 @@ from casework.core.ladder.guards import apply_guards
 from casework.core.ladder.outcomes import OUTCOMES as _OUTCOMES
 from casework.core.ladder.outcomes import follow_up
 from casework.core.lifecycle import OPEN_TASK_STATUSES, TaskStatus
+from casework.core.permissions import Action, task_action
 from casework.core.policy import Policy, load_policy
 from casework.db.session import unit_of_work
 from casework.db.snapshots import load_school
 from casework.db.tables import Task
+from casework.service.authority import check_actor
 from casework.service.errors import Conflict, InvalidRequest, NotFound
 from casework.service.locking import assigned_meanwhile, claim, move_task, task_taken
 from casework.service.proposals import Target, apply_proposals, write_audit
@@ -89,8 +91,13 @@ def complete_task(
     policy: Policy | None = None,
 ) -> None:
     """Record the outcome; what it sets going is decided and written in the same transaction."""
+    policy = policy or load_policy()
     with unit_of_work(engine) as db:
         task = _get(db, task_id)
+        action = task_action(task.kind)
+        if action is not Action.WORK_TASKS:
+            # A notice's payment bars prosecution: only the roles the table allows record it.
+            check_actor(db, actor, task.urn, action, policy)
         allowed = OUTCOMES.get(task.kind, ())
         if outcome not in allowed:
             raise InvalidRequest(

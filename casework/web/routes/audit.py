@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from sqlmodel import and_, col, or_, select
+from sqlmodel import Session, and_, col, or_, select
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, Response
 
@@ -23,7 +23,7 @@ from casework.core.audit import AuditDraft, AuditKind
 from casework.core.permissions import may_read_audit
 from casework.db.audit_log import append_entries
 from casework.db.session import unit_of_work
-from casework.db.tables import AuditEntry
+from casework.db.tables import AuditEntry, Pupil
 from casework.service.audit.trail import ExportFormat, export, verify_report
 from casework.web.deps import (
     SessionDep,
@@ -33,6 +33,7 @@ from casework.web.deps import (
     WebDep,
     end_read,
     forbidden,
+    not_found,
 )
 from casework.web.pages import render
 from casework.web.queue import schools_in_scope
@@ -56,6 +57,25 @@ def _check_reader(viewer: Viewer) -> None:
 def _school(viewer: Viewer, school: str | None) -> str | None:
     """The school filter: a school user's own school always; an LA user's choice."""
     return viewer.urn if viewer.urn is not None else (school or None)
+
+
+def _pupil_school(session: Session, viewer: Viewer, upn: str | None) -> str | None:
+    """The school of the pupil a filter names, checked against the viewer's scope first.
+
+    A pupil outside the viewer's school is "not found" before anything is read or recorded,
+    exactly like a pupil who does not exist. A pupil no longer on roll (erased by retention)
+    is found only by LA-wide readers, whose scope covers every school.
+    """
+    if upn is None:
+        return None
+    pupil = session.get(Pupil, upn)
+    if pupil is None:
+        if viewer.scope.is_la_wide:
+            return None
+        raise not_found("pupil")
+    if not viewer.scope.allows(pupil.urn):
+        raise not_found("pupil")
+    return pupil.urn
 
 
 def _query_string(**params: object) -> str:
@@ -90,6 +110,7 @@ def audit_page(
     _check_reader(viewer)
     urn = _school(viewer, school)
     upn = upn.strip().upper() if upn else None
+    pupil_urn = _pupil_school(session, viewer, upn)
     stmt = select(AuditEntry).where(*_date_clauses(web, from_date, to_date))
     for column, value in ((AuditEntry.urn, urn), (AuditEntry.upn, upn), (AuditEntry.kind, kind)):
         if value:
@@ -98,6 +119,9 @@ def audit_page(
     entries = list(session.exec(viewer.scope.where(stmt, AuditEntry.urn)))
     schools = schools_in_scope(session, viewer.scope)
     end_read(session)
+    if upn is not None:
+        # A pupil's trail is a read of their case (DOMAIN.md rule 30).
+        _record_read(web, viewer, pupil_urn or urn, upn, {"page": "audit"})
     filters = {"upn": upn, "school": urn, "from": from_date, "to": to_date}
     context = {
         "title": "Audit trail",
@@ -124,6 +148,7 @@ def _write_export(web: WebContext, fmt: ExportFormat, path: Path, **filters: Any
 def audit_export(
     web: WebDep,
     viewer: ViewerDep,
+    session: SessionDep,
     fmt: Annotated[ExportFormat, Query(alias="format")] = ExportFormat.JSONL,
     upn: Annotated[str | None, Query(max_length=13)] = None,
     school: Annotated[str | None, Query(max_length=8)] = None,
@@ -133,6 +158,9 @@ def audit_export(
     _check_reader(viewer)
     urn = _school(viewer, school)
     upn = upn.strip().upper() if upn else None
+    # Scope first: nothing is written, recorded or answered for a pupil the viewer cannot see.
+    pupil_urn = _pupil_school(session, viewer, upn)
+    end_read(session)
     out_dir = web.settings.var_dir / "exports"
     out_dir.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix="audit-", suffix=f".{fmt.value}", dir=out_dir)
@@ -142,7 +170,8 @@ def audit_export(
         count = _write_export(
             web, fmt, path, urn=urn, upn=upn, from_date=from_date, to_date=to_date
         )
-        _record_export(web, viewer, urn, upn, fmt, count)
+        detail = {"page": "audit_export", "format": fmt.value, "entries": count}
+        _record_read(web, viewer, pupil_urn or urn, upn, detail)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -154,22 +183,17 @@ def audit_export(
     )
 
 
-def _record_export(
-    web: WebContext,
-    viewer: Viewer,
-    urn: str | None,
-    upn: str | None,
-    fmt: ExportFormat,
-    count: int,
+def _record_read(
+    web: WebContext, viewer: Viewer, urn: str | None, upn: str | None, detail: dict[str, Any]
 ) -> None:
-    """An export is a read of every case in it: record who took it (DOMAIN.md rule 30)."""
+    """A read of the trail is a read of every case in it: record who (DOMAIN.md rule 30)."""
     draft = AuditDraft(
         kind=AuditKind.CASE_VIEWED,
         actor=viewer.email,
         school_date=web.today(),
         urn=urn,
         upn=upn,
-        detail={"page": "audit_export", "format": fmt.value, "entries": count},
+        detail=detail,
     )
     with unit_of_work(web.engine) as session:
         append_entries(session, [draft], at=web.now())

@@ -13,7 +13,12 @@ from sqlmodel import Session, col, or_, select
 from starlette.responses import RedirectResponse, Response
 
 from casework.core.ladder.proposals import TaskKind
-from casework.core.permissions import may_assign_tasks, may_work_tasks
+from casework.core.permissions import (
+    may_assign_tasks,
+    may_complete_task,
+    may_work_tasks,
+    task_action,
+)
 from casework.db.tables import Pupil, School, Task, User
 from casework.service.errors import Conflict, InvalidRequest, NotAllowed, NotFound, ServiceError
 from casework.service.tasks import actions as task_service
@@ -41,6 +46,13 @@ from casework.web.queue import (
 router = APIRouter()
 
 READ_ONLY = "Your account can read tasks but not change them."
+LA_ONLY = "Only the LA attendance service records a penalty notice payment."
+
+
+def _may_complete(web: WebContext, viewer: Viewer, kind: str) -> bool:
+    """The role-permission table for this kind of task, as the LA's policy widens it."""
+    widened = web.policy.permissions.widened(task_action(kind))
+    return may_complete_task(viewer.role, kind, widened)
 
 
 @router.get("/tasks")
@@ -95,6 +107,7 @@ def _task_page(
     is_open = task.status in OPEN_STATUSES
     can_work = may_work_tasks(viewer.role)
     context = {
+        "payment_for_la": is_open and can_work and not _may_complete(web, viewer, task.kind),
         "title": humanise(task.kind),
         "task": task,
         "pupil": pupil,
@@ -102,7 +115,7 @@ def _task_page(
         "is_open": is_open,
         "is_overdue": is_open and (task.status == "overdue" or task.due_date < web.today()),
         "can_ack": can_work and task.status in ("open", "overdue"),
-        "can_complete": can_work and is_open,
+        "can_complete": is_open and _may_complete(web, viewer, task.kind),
         "can_assign": is_open and may_assign_tasks(viewer.role),
         "outcomes": tuple(task_service.OUTCOMES.get(task.kind, ())),
         "assignees": _assignees(session, task) if may_assign_tasks(viewer.role) else [],
@@ -174,7 +187,9 @@ def complete(
     outcome: Annotated[str, Form(max_length=64)] = "",
     note: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
-    _writable_task(session, viewer, task_id, may_work_tasks(viewer.role))
+    task = _writable_task(session, viewer, task_id, may_work_tasks(viewer.role))
+    if not _may_complete(web, viewer, task.kind):
+        raise forbidden(LA_ONLY)
     error: ServiceError | None = None
     if not outcome:
         error = InvalidRequest("Choose the outcome before completing the task.")
