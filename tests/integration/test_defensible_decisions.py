@@ -14,8 +14,9 @@ from sqlmodel import Session, col, select
 
 from casework.core.audit import AuditDraft, AuditKind
 from casework.core.lifecycle import DecisionStatus, NoticeStatus
-from casework.db.session import unit_of_work
+from casework.db.session import get_engine, unit_of_work
 from casework.db.tables import AuditEntry, Contact, Decision, Message, Pupil, Task
+from casework.service.demo.legal_cases import run_legal_walkthrough
 from casework.service.errors import InvalidRequest
 from casework.service.proposals import write_audit
 from casework.service.sweeping.sweep import simulate
@@ -342,3 +343,18 @@ class TestCourt:
         with Session(engine) as db:
             review = db.exec(select(Task).where(Task.kind == "parenting_order_review")).one()
         assert review.due_date == date(2026, 9, 2)
+
+
+def test_the_demo_walks_a_notice_to_prosecution_with_every_factor(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """The demo plays the people through the same checks: factors, gaps, interviews."""
+    engine = get_engine(sqlite_url)
+    seed(engine)
+    sweep(engine, date(2025, 11, 14))
+    walked = run_legal_walkthrough(engine, POLICY, tmp_path, NOW)
+    assert walked is not None
+    assert walked.notices == 2
+    assert walked.prosecution_requested
+    assert walked.bundle is not None
+    assert (walked.bundle / "bundle.pdf").is_file()

@@ -263,8 +263,8 @@ def test_governors_report_shows_hand_counted_figures_in_html_and_pdf_when_built(
         assert "66.7% (4)" in page  # PA at A
         assert "Attendance by group" in page  # the chart's title, drawn as SVG text
     assert "<svg" in html
-    assert "Penalty notice 0 1 0 1" in text  # requested, approved, declined, total
-    assert "Prosecution 1 0 0 1" in text
+    assert "Penalty notice 0 1 0 0 1" in text  # requested, approved, declined, closed, total
+    assert "Prosecution 1 0 0 0 1" in text
     assert "Issued, awaiting payment 1" in text
     assert "Attendance plan 1 1 50.0% 90.0% +40.0 pts 1 0 0" in text  # what worked
 
