@@ -8,6 +8,14 @@ from typing import Annotated
 import typer
 
 from casework.cli.app import app, now, policy, settings, today
+from casework.core.labels import (
+    audit_label,
+    channel_label,
+    day_label,
+    stage_label,
+    status_label,
+    task_label,
+)
 from casework.db.database import open_database
 from casework.service.cases import CaseSummary, case_summary
 from casework.service.errors import ServiceError
@@ -41,17 +49,23 @@ def _print(summary: CaseSummary) -> None:
     print("contacts:")
     for c in summary.contacts:
         pr = "PR" if c.parental_responsibility else "no PR"
-        print(f"  {c.priority}. {c.name} ({c.relationship}, {pr}) prefers {c.preferred_channel}")
+        prefers = channel_label(c.preferred_channel).lower()
+        print(f"  {c.priority}. {c.name} ({c.relationship}, {pr}) prefers {prefers}")
     print("stages:")
     for s in summary.stages:
-        closed = f" closed {s.closed_date} ({s.close_reason})" if s.closed_date else ""
-        print(f"  {s.stage:<22} {s.status:<7} entered {s.entered_date}{closed}")
+        closed = f" closed {day_label(s.closed_date)} ({s.close_reason})" if s.closed_date else ""
+        print(
+            f"  {stage_label(s.stage):<36} {s.status:<7} from {day_label(s.entered_date)}{closed}"
+        )
     print("open tasks:")
     for t in summary.open_tasks:
-        print(f"  #{t.id} {t.kind:<24} {t.status:<12} due {t.due_date}")
+        title = task_label(t.kind)
+        print(f"  #{t.id} {title:<46} {status_label(t.status):<12} due {day_label(t.due_date)}")
     print("chronology:")
     for e in summary.chronology:
-        print(f"  {e.school_date or '':<10} {e.kind:<20} {e.stage or '':<20} {e.actor}")
+        # A date's own __format__ is strftime, so "{d:<10}" printed a literal "<10": pad the text.
+        when = day_label(e.school_date)
+        print(f"  {when:<15} {audit_label(e.kind):<32} {stage_label(e.stage):<36} {e.actor}")
 
 
 @app.command("case")

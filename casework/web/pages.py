@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
-from casework.core.ladder.stages import SPECS, Stage
+from casework.core import labels
 from casework.core.permissions import may_read_audit
 from casework.web.deps import Viewer, WebContext
 from casework.web.security import CSRF_FIELD, csrf_token
@@ -22,36 +22,12 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 
 def humanise(value: object) -> str:
-    """`home_visit` -> `Home visit`, `task.completed` -> `Task completed`."""
+    """`home_visit` -> `Home visit`: for free text with no entry in casework.core.labels."""
     text = str(value or "").replace("_", " ").replace(".", " ").strip()
     return text[:1].upper() + text[1:]
 
 
-def channel_name(value: str | None) -> str:
-    return {"sms": "SMS", "email": "Email", "letter": "Letter"}.get(value or "", humanise(value))
-
-
-def stage_title(value: str | None) -> str:
-    if not value:
-        return ""
-    try:
-        return SPECS[Stage(value)].title
-    except ValueError:
-        return humanise(value)
-
-
-def format_date(value: date | None) -> str:
-    """`23 November 2026` (GOV.UK style)."""
-    if value is None:
-        return ""
-    return f"{value.day} {value:%B %Y}"
-
-
-def short_date(value: date | None) -> str:
-    """`Mon 23 Nov`."""
-    if value is None:
-        return ""
-    return f"{value:%a} {value.day} {value:%b}"
+stage_title = labels.stage_label  # kept for the routes that import it by this name
 
 
 def _format_datetime(tz: ZoneInfo) -> Any:
@@ -75,10 +51,18 @@ def make_templates(tz: ZoneInfo) -> Jinja2Templates:
     )
     env.filters.update(
         humanise=humanise,
-        channel=channel_name,
-        stage_title=stage_title,
-        date=format_date,
-        short_date=short_date,
+        channel=labels.channel_label,
+        stage_title=labels.stage_label,
+        task_kind=labels.task_label,
+        outcome=labels.outcome_label,
+        role=labels.role_label,
+        status=labels.status_label,
+        audit_kind=labels.audit_label,
+        detail_key=labels.detail_label,
+        money=labels.format_money,
+        template=labels.template_label,
+        date=labels.long_date,
+        short_date=labels.day_label,
         datetime=_format_datetime(tz),
     )
     env.globals["csrf_field"] = CSRF_FIELD

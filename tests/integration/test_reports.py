@@ -283,7 +283,7 @@ def test_la_report_hides_small_schools_but_shows_the_total_when_under_the_minimu
     assert f"School {URN_A} ({URN_A}) suppressed School {URN_B}" in text
     assert f"School {URN_B} ({URN_B}) suppressed LA total" in text
     assert "LA total 10 81.6%" in text
-    assert "home visit 1" in text  # overdue on 5 Dec: due 18 Nov, never completed
+    assert "Home visit 1" in text  # overdue on 5 Dec: due 18 Nov, never completed
     assert "Total issued 1" in text
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from casework.core.ladder.stages import CATALOGUE, LEGAL_STAGES, SPECS, Stage
+from casework.core.labels import stage_label, status_label, task_label
+from casework.core.ladder.stages import CATALOGUE, LEGAL_STAGES
 from casework.core.reports import charts
 from casework.core.reports.actions import ActionCounts
 from casework.core.reports.figures import Row
@@ -70,10 +71,7 @@ class Section:
 
 
 def stage_title(stage: str) -> str:
-    try:
-        return SPECS[Stage(stage)].title
-    except ValueError:
-        return stage.replace("_", " ").capitalize()
+    return stage_label(stage)
 
 
 def stage_rank(stage: str) -> int:
@@ -198,7 +196,7 @@ def action_tables(actions: ActionCounts, *, overdue: bool) -> tuple[Table | Char
     parts += [_decisions_table(actions), _notices_table(actions)]
     if overdue:
         rows = [
-            TableRow((kind.replace("_", " "), str(n)))
+            TableRow((task_label(kind), str(n)))
             for kind, n in sorted(actions.overdue_tasks.items())
         ]
         parts.append(
@@ -223,13 +221,8 @@ def _decisions_table(actions: ActionCounts) -> Table:
 
 
 def _notices_table(actions: ActionCounts) -> Table:
-    labels = {
-        "issued": "Issued, awaiting payment",
-        "paid": "Paid",
-        "withdrawn": "Withdrawn",
-        "expired": "Unpaid after the last day to pay",
-    }
-    rows = [TableRow((label, str(actions.notices.get(s, 0)))) for s, label in labels.items()]
+    statuses = ("issued", "paid", "withdrawn", "expired")
+    rows = [TableRow((status_label(s), str(actions.notices.get(s, 0)))) for s in statuses]
     rows.append(TableRow(("Total issued", str(sum(actions.notices.values()))), total=True))
     return Table(
         "Penalty notices issued in the period, by status on the report date",
