@@ -312,9 +312,21 @@ def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> str:
     return csrf_from(client.get("/tasks").text)
 
 
+NAMES: dict[str, str] = {
+    "staff_a": "Sam Shaw",
+    "officer_a": "Olivia Okafor",
+    "head_a": "Helen Adebayo",
+    "head_b": "Hugh Barnes",
+    "la": "Leah Lawson",
+    "auditor_a": "Gail Price",
+    "auditor_la": "Aaron Reid",
+    "admin": "Ada Mills",
+}
+
+
 def create_users(engine: Engine) -> dict[str, User]:
-    """One account per entry of USERS (schools A and B must exist)."""
-    return {name: create_user(engine, *spec) for name, spec in USERS.items()}
+    """One account per entry of USERS, each with a name (schools A and B must exist)."""
+    return {name: create_user(engine, *spec, full_name=NAMES[name]) for name, spec in USERS.items()}
 
 
 def write_letter_pdf(letters_dir: Path, name: str) -> str:

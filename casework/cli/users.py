@@ -40,23 +40,31 @@ def add(
         bool,
         typer.Option("--password-stdin", help="Read the password from the first line of stdin."),
     ] = False,
+    name: Annotated[
+        str, typer.Option("--name", help="The person's name, shown on tasks and decisions.")
+    ] = "",
 ) -> None:
     """Add an account. Without --password-stdin the password is asked for, hidden."""
     password = _read_password(password_stdin)
     engine = open_database(settings())
     try:
-        user = add_user(engine, email, role, school, password, datetime.now(UTC))
+        user = add_user(engine, email, role, school, password, datetime.now(UTC), full_name=name)
     except ServiceError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     where = f"school {user.urn}" if user.urn else "whole LA"
-    typer.echo(f"added {user.email}: {ROLE_TITLES[Role(user.role)]} ({where})")
+    who = f"{user.full_name} <{user.email}>" if user.full_name else user.email
+    typer.echo(f"added {who}: {ROLE_TITLES[Role(user.role)]} ({where})")
 
 
 @users_app.command("list")
 def list_() -> None:
     """List accounts: email, role, school."""
     engine = open_database(settings())
-    for user in list_users(engine):
+    users = list_users(engine)
+    if not users:
+        typer.echo("no accounts yet: add one with `pathway users add EMAIL --role ROLE`")
+    for user in users:
         state = "" if user.active else "  (disabled)"
-        typer.echo(f"{user.email}\t{user.role}\t{user.urn or 'LA'}{state}")
+        name = f"\t{user.full_name}" if user.full_name else ""
+        typer.echo(f"{user.email}\t{user.role}\t{user.urn or 'LA'}{state}{name}")

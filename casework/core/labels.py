@@ -12,8 +12,9 @@ Dates are written the UK way with the year: `Tue 23 Sep 2025` in lists and table
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
+from typing import Any
 
 from casework.core.audit import AuditKind
 from casework.core.ladder.proposals import Channel, OwnerRole, RecipientRole, TaskKind
@@ -171,6 +172,8 @@ DETAIL_LABELS: Mapping[str, str] = {
     "status": "Status",
     "error": "Problem",
     "session": "Register session",
+    "task_kind": "Task",
+    "sha256": "Fingerprint",
 }
 
 # Letter and message templates are `folder/name`: the folder is a stage (or one of these), the
@@ -289,3 +292,36 @@ def days_overdue(due: date, today: date) -> str:
     if days <= 0:
         return ""
     return f"{days} day{'s' if days != 1 else ''} overdue"
+
+
+def _iso_day(value: object) -> str:
+    try:
+        return day_label(date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
+_DETAIL_VALUES: Mapping[str, Callable[[Any], str]] = {
+    "owner_role": role_label,
+    "recipient_role": role_label,
+    "kind": task_label,
+    "task_kind": task_label,
+    "outcome": outcome_label,
+    "stage": stage_label,
+    "channel": channel_label,
+    "template": template_label,
+    "amount_pence": format_money,
+    "due_date": _iso_day,
+    "pay_by": _iso_day,
+    "status": status_label,
+}
+
+
+def detail_text(key: str, value: object) -> str:
+    """An audit detail's value in words: roles, kinds, stages, money and dates labelled."""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, date):
+        return day_label(value)
+    convert = _DETAIL_VALUES.get(key)
+    return convert(value) if convert else str(value)

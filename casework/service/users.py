@@ -7,6 +7,7 @@ lower-case, so sign-in and `--as` do not depend on how someone typed their addre
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
 
@@ -16,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from casework.core.permissions import Role, account_problem, parse_role
-from casework.db.session import unit_of_work
+from casework.db.session import read_snapshot, unit_of_work
 from casework.db.tables import School, User
 from casework.service.errors import InvalidRequest
 
@@ -49,7 +50,13 @@ def _lookup_key(email: str) -> str:
 
 
 def add_user(
-    engine: Engine, email: str, role: str, urn: str | None, password: str, now: datetime
+    engine: Engine,
+    email: str,
+    role: str,
+    urn: str | None,
+    password: str,
+    now: datetime,
+    full_name: str = "",
 ) -> User:
     """Create an account; InvalidRequest for a bad role, school, email, password or duplicate."""
     try:
@@ -71,6 +78,7 @@ def add_user(
             raise InvalidRequest(f"an account for {address} already exists")
         user = User(
             email=address,
+            full_name=" ".join(full_name.split())[:120],
             role=parsed.value,
             urn=urn,
             password_hash=password_hash,
@@ -125,3 +133,14 @@ def list_users(engine: Engine) -> list[User]:
 def user_role(user: User) -> Role:
     """The user's role as a Role."""
     return Role(user.role)
+
+
+def names_by_email(engine: Engine, emails: Iterable[str | None] | None = None) -> dict[str, str]:
+    """Each account's person name by email (every account when `emails` is None); an account
+    with no name set is shown by its email."""
+    stmt = select(User.email, User.full_name)
+    if emails is not None:
+        stmt = stmt.where(col(User.email).in_(sorted({e for e in emails if e})))
+    # A snapshot read: pages call this while their own request session is open.
+    with read_snapshot(engine) as session:
+        return {email: name or email for email, name in session.exec(stmt).all()}

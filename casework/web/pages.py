@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from casework.core import labels
 from casework.core.permissions import may_read_audit
+from casework.service.users import names_by_email
 from casework.web.deps import Viewer, WebContext
 from casework.web.security import CSRF_FIELD, csrf_token
 
@@ -40,6 +41,17 @@ def _format_datetime(tz: ZoneInfo) -> Any:
     return fmt
 
 
+@jinja2.pass_context
+def person(context: jinja2.runtime.Context, email: str | None) -> str:
+    """A user's name from the page's `people` (every account's name, loaded by `render`)."""
+    if not email:
+        return ""
+    people: Mapping[str, str] = context.get("people") or {}
+    if email in ("system", "cli"):
+        return "Pathway (automatic)" if email == "system" else "Command line"
+    return people.get(email, email)
+
+
 def make_templates(tz: ZoneInfo) -> Jinja2Templates:
     """The templates with StrictUndefined, autoescaping and our filters."""
     env = jinja2.Environment(
@@ -60,7 +72,9 @@ def make_templates(tz: ZoneInfo) -> Jinja2Templates:
         audit_kind=labels.audit_label,
         detail_key=labels.detail_label,
         money=labels.format_money,
+        person=person,
         template=labels.template_label,
+        detail_text=lambda value, key: labels.detail_text(key, value),
         date=labels.long_date,
         short_date=labels.day_label,
         datetime=_format_datetime(tz),
@@ -112,6 +126,7 @@ def render(
         "flashes": _take_flashes(request),
         "path": request.url.path,
         "today": web.today(),
+        "people": names_by_email(web.engine) if viewer else {},
         **context,
     }
     return web.templates.TemplateResponse(request, template, page, status_code=status_code)

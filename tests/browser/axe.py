@@ -33,10 +33,10 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
 def assert_accessible(page: Page) -> None:
     """Fail with a readable list when axe-core reports any violation."""
     violations = axe_violations(page)
-    lines = [
-        f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes'][0]['target'] if v['nodes'] else '?'}"
-        for v in violations
-    ]
+    lines = []
+    for v in violations:
+        where = v["nodes"][0]["target"] if v["nodes"] else "?"
+        lines.append(f"{v['id']} ({v['impact']}): {v['help']} at {where}")
     assert not violations, (
         f"axe-core found {len(violations)} violation(s) on {page.url}:\n" + "\n".join(lines)
     )

@@ -93,3 +93,11 @@ def test_dates_carry_the_year() -> None:
 )
 def test_letters_are_named_by_what_they_are(template: str, label: str) -> None:
     assert labels.template_label(template) == label
+
+
+def test_audit_details_read_as_words() -> None:
+    assert labels.detail_text("owner_role", "headteacher") == "Headteacher"
+    assert labels.detail_text("due_date", "2025-09-23") == "Tue 23 Sep 2025"
+    assert labels.detail_text("amount_pence", 16000) == "£160.00"
+    assert labels.detail_text("all_holiday", False) == "No"
+    assert labels.detail_text("task_id", 480) == "480"

@@ -12,11 +12,13 @@ from fastapi import APIRouter, Form, Query, Request
 from sqlmodel import Session, col, or_, select
 from starlette.responses import RedirectResponse, Response
 
+from casework.core.labels import outcome_label, task_label
 from casework.core.ladder.proposals import TaskKind
 from casework.core.permissions import may_assign_tasks, may_work_tasks
 from casework.db.tables import Pupil, School, Task, User
 from casework.service.errors import InvalidRequest, NotAllowed, NotFound, ServiceError
 from casework.service.tasks import actions as task_service
+from casework.service.users import names_by_email
 from casework.web.deps import (
     SessionDep,
     Viewer,
@@ -28,7 +30,7 @@ from casework.web.deps import (
     get_in_scope,
     not_found,
 )
-from casework.web.pages import flash, humanise, render
+from casework.web.pages import flash, render
 from casework.web.queue import (
     OPEN_STATUSES,
     QueueFilters,
@@ -95,7 +97,7 @@ def _task_page(
     is_open = task.status in OPEN_STATUSES
     can_work = may_work_tasks(viewer.role)
     context = {
-        "title": humanise(task.kind),
+        "title": task_label(task.kind),
         "task": task,
         "pupil": pupil,
         "school": school,
@@ -189,7 +191,7 @@ def complete(
             )
         except (NotFound, NotAllowed, InvalidRequest) as exc:
             error = exc
-    done = f"Task completed: {humanise(outcome)}."
+    done = f"Task completed: {outcome_label(outcome)}."
     return _after_write(request, web, viewer, session, task_id, error, done)
 
 
@@ -217,5 +219,6 @@ def assign(
             )
         except (NotFound, NotAllowed, InvalidRequest) as exc:
             error = exc
-    done = f"Task assigned to {owner_email}."
+    name = names_by_email(web.engine, [owner_email]).get(owner_email, owner_email)
+    done = f"Task assigned to {name}."
     return _after_write(request, web, viewer, session, task_id, error, done)
