@@ -22,47 +22,38 @@ from casework.service.errors import ServiceError
 
 
 def _print(summary: CaseSummary) -> None:
-    p = summary.pupil
-    print(f"{p.forename} {p.surname}  UPN {p.upn}  school {p.urn}  year {p.year_group}")
-    flags = [
-        name
-        for name, on in (
-            ("EHCP", p.sen_status == "E"),
-            ("SEN support", p.sen_status == "K"),
-            ("looked after", p.looked_after),
-            (p.cp_cin, p.cp_cin != "none"),
-            ("social worker", bool(p.social_worker_email)),
-            ("YOT worker", bool(p.yot_worker_email)),
-        )
-        if on
-    ]
-    print(f"flags: {', '.join(flags) or 'none'}")
-    m = summary.measures
+    record = summary.record
+    p = record.pupil
+    school = record.school.name if record.school else p.urn
+    print(f"{p.forename} {p.surname}  UPN {p.upn}  {school}  year {p.year_group}")
+    print(f"as of {day_label(record.on)}")
+    print(f"needs and circumstances: {', '.join(record.needs) or 'none recorded'}")
+    m = record.measures
     if m is not None and m.possible:
         print(
             f"attendance {m.attendance_percent:.1f}% ({m.attended}/{m.possible} sessions), "
             f"authorised {m.authorised}, unauthorised {m.unauthorised}, late {m.late}; "
-            f"band: {summary.band}"
+            f"band: {summary.band or 'none'}"
         )
     else:
         print("attendance: no possible sessions yet this year")
     print("contacts:")
-    for c in summary.contacts:
+    for c in record.contacts:
         pr = "PR" if c.parental_responsibility else "no PR"
         prefers = channel_label(c.preferred_channel).lower()
         print(f"  {c.priority}. {c.name} ({c.relationship}, {pr}) prefers {prefers}")
     print("stages:")
-    for s in summary.stages:
+    for s in record.stages:
         closed = f" closed {day_label(s.closed_date)} ({s.close_reason})" if s.closed_date else ""
         print(
             f"  {stage_label(s.stage):<36} {s.status:<7} from {day_label(s.entered_date)}{closed}"
         )
     print("open tasks:")
-    for t in summary.open_tasks:
+    for t in record.open_tasks:
         title = task_label(t.kind)
         print(f"  #{t.id} {title:<46} {status_label(t.status):<12} due {day_label(t.due_date)}")
     print("chronology:")
-    for e in summary.chronology:
+    for e in reversed(record.audit):
         # A date's own __format__ is strftime, so "{d:<10}" printed a literal "<10": pad the text.
         when = day_label(e.school_date)
         print(f"  {when:<15} {audit_label(e.kind):<32} {stage_label(e.stage):<36} {e.actor}")
