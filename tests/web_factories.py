@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pypdfium2 as pdfium
 from fastapi import FastAPI
 from pwdlib import PasswordHash
 from sqlalchemy.engine import Engine
@@ -332,5 +333,7 @@ def create_users(engine: Engine) -> dict[str, User]:
 def write_letter_pdf(letters_dir: Path, name: str) -> str:
     """A small PDF file in the letters folder, as the postroom leaves one; returns its name."""
     letters_dir.mkdir(parents=True, exist_ok=True)
-    (letters_dir / name).write_bytes(b"%PDF-1.4\n% test letter\n%%EOF\n")
+    document = pdfium.PdfDocument.new()
+    document.new_page(595, 842)  # one blank A4 page, as a real PDF reader opens it
+    document.save(str(letters_dir / name))
     return name

@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
+
 from casework.core.audit import AuditKind
 from casework.core.ladder.proposals import Channel, OwnerRole, RecipientRole, TaskKind
 from casework.core.ladder.stages import SPECS, Stage
@@ -265,6 +267,16 @@ def template_label(value: object) -> str:
     if not title:
         return part[:1].upper() + part[1:]
     return f"{title}: {part}" if part else title
+
+
+def language_label(code: object) -> str:
+    """`pl` -> `Polish` (the language letters and messages are sent in)."""
+    text = str(code or "en")
+    try:
+        name = Locale.parse(text.replace("-", "_")).get_display_name("en_GB")
+    except (ValueError, UnknownLocaleError):
+        return text
+    return str(name or text)
 
 
 def format_money(pence: int | None) -> str:

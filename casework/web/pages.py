@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
 from casework.core import labels
-from casework.core.permissions import may_read_audit
+from casework.core.permissions import may_read_audit, may_work_tasks
 from casework.service.users import names_by_email
 from casework.web.deps import Viewer, WebContext
 from casework.web.security import CSRF_FIELD, csrf_token
@@ -73,6 +73,7 @@ def make_templates(tz: ZoneInfo) -> Jinja2Templates:
         detail_key=labels.detail_label,
         money=labels.format_money,
         person=person,
+        language=labels.language_label,
         template=labels.template_label,
         detail_text=lambda value, key: labels.detail_text(key, value),
         date=labels.long_date,
@@ -99,8 +100,10 @@ def navigation(viewer: Viewer | None) -> list[tuple[str, str]]:
     """The header links this viewer may follow."""
     if viewer is None:
         return []
-    links = [
-        ("/tasks", "Tasks"),
+    links = [("/tasks", "Tasks")]
+    if may_work_tasks(viewer.role):
+        links.append(("/letters-to-post", "Letters to post"))
+    links += [
         ("/decisions", "Decisions"),
         ("/overview", "Overview"),
         ("/reports", "Reports"),

@@ -59,6 +59,8 @@ class Seeded:
     pupil_b: Pupil
     visit: Task
     decision: Decision
+    call: Task
+    letter_tasks: list[Task]
 
 
 @dataclass
@@ -91,7 +93,18 @@ def _seed(engine: Engine, var_dir: Path) -> Seeded:
     pupil_a = create_pupil(engine, URN_A, forename="Amelia", surname="Hartley")
     pupil_b = create_pupil(engine, URN_B, forename="Bilal", surname="Rahman")
     create_marks(engine, pupil_a, " ".join(TERM_MARKS))
-    create_contact(engine, pupil_a)
+    mother = create_contact(engine, pupil_a)
+    create_contact(
+        engine,
+        pupil_a,
+        name="Marek Hartley",
+        relationship="father",
+        priority=2,
+        mobile="+447700900123",
+        language="pl",
+        preferred_channel="letter",
+        parental_responsibility=False,  # one notice in the decision journey (DOMAIN rule 21)
+    )
     create_stage_entry(
         engine,
         pupil_a,
@@ -105,12 +118,34 @@ def _seed(engine: Engine, var_dir: Path) -> Seeded:
     )
     create_message(engine, pupil_a)
     create_message(engine, pupil_a, channel="email", status="sending")
-    create_letter(engine, pupil_a, path=write_letter_pdf(var_dir / "letters", "calling-card.pdf"))
+    letter_tasks = []
+    for name, template in (
+        ("calling-card", "home_visit/calling_card"),
+        ("plan", "attendance_plan/parent"),
+    ):
+        letter = create_letter(
+            engine,
+            pupil_a,
+            template=template,
+            recipient_ref=mother.contact_id,
+            path=write_letter_pdf(var_dir / "letters", f"{name}.pdf"),
+        )
+        letter_tasks.append(
+            create_task(
+                engine,
+                pupil_a,
+                kind="letter_to_post",
+                stage=template.split("/")[0],
+                owner_role="school_office",
+                context={"letter_id": letter.id},
+            )
+        )
     visit = create_task(engine, pupil_a, kind="home_visit", due_date=TODAY)
-    create_task(
+    call = create_task(
         engine,
         pupil_a,
         kind="call_parent",
+        stage="first_day_call",
         owner_role="school_office",
         due_date=TODAY - timedelta(days=1),
     )
@@ -123,7 +158,7 @@ def _seed(engine: Engine, var_dir: Path) -> Seeded:
             "support_offered": "attendance plan agreed 2 October; home visit 12 November",
         },
     )
-    return Seeded(engine, pupil_a, pupil_b, visit, decision)
+    return Seeded(engine, pupil_a, pupil_b, visit, decision, call, letter_tasks)
 
 
 def _free_socket() -> socket.socket:

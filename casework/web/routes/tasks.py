@@ -12,12 +12,13 @@ from fastapi import APIRouter, Form, Query, Request
 from sqlmodel import Session, col, or_, select
 from starlette.responses import RedirectResponse, Response
 
-from casework.core.labels import outcome_label, task_label
+from casework.core.labels import days_overdue, outcome_label, task_label
 from casework.core.ladder.proposals import TaskKind
 from casework.core.permissions import may_assign_tasks, may_work_tasks
-from casework.db.tables import Pupil, School, Task, User
+from casework.db.tables import Task, User
 from casework.service.errors import InvalidRequest, NotAllowed, NotFound, ServiceError
 from casework.service.tasks import actions as task_service
+from casework.service.tasks.view import read_task
 from casework.service.users import names_by_email
 from casework.web.deps import (
     SessionDep,
@@ -92,21 +93,28 @@ def _task_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    pupil = session.get(Pupil, task.upn) if task.upn else None
-    school = session.get(School, task.urn)
+    end_read(session)
+    assert task.id is not None
+    try:
+        view = read_task(web.engine, task.id, scope_urn=viewer.scope.urn)
+    except NotFound:
+        raise not_found("task") from None
+    task = view.task
     is_open = task.status in OPEN_STATUSES
     can_work = may_work_tasks(viewer.role)
+    today = web.today()
     context = {
         "title": task_label(task.kind),
+        "view": view,
         "task": task,
-        "pupil": pupil,
-        "school": school,
+        "pupil": view.pupil,
+        "school": view.school,
         "is_open": is_open,
-        "is_overdue": is_open and (task.status == "overdue" or task.due_date < web.today()),
+        "overdue_by": days_overdue(task.due_date, today) if is_open else "",
         "can_ack": can_work and task.status in ("open", "overdue"),
         "can_complete": can_work and is_open,
         "can_assign": is_open and may_assign_tasks(viewer.role),
-        "outcomes": tuple(task_service.OUTCOMES.get(task.kind, ())),
+        "outcomes": view.outcomes,
         "assignees": _assignees(session, task) if may_assign_tasks(viewer.role) else [],
         "error": error,
     }
