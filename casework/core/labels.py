@@ -145,6 +145,12 @@ AUDIT_LABELS: Mapping[str, str] = {
     AuditKind.BUNDLE_CREATED: "Court bundle made",
 }
 
+REFERRAL_LABELS: Mapping[str, str] = {
+    "persistent_absence": "Persistent absence",
+    "unauthorised_absence": "Continuous unauthorised absence",
+    "illness": "Illness: 15 school days this year (sickness return)",
+}
+
 # Keys that audit entries' details use; a key not here is shown humanised.
 DETAIL_LABELS: Mapping[str, str] = {
     "owner_role": "For",
@@ -252,6 +258,10 @@ def status_label(value: object) -> str:
 
 def audit_label(value: object) -> str:
     return _from(AUDIT_LABELS, value)
+
+
+def referral_label(value: object) -> str:
+    return _from(REFERRAL_LABELS, value)
 
 
 def detail_label(value: object) -> str:

@@ -74,6 +74,7 @@ def make_templates(tz: ZoneInfo) -> Jinja2Templates:
         money=labels.format_money,
         person=person,
         language=labels.language_label,
+        overdue_by=labels.days_overdue,
         template=labels.template_label,
         detail_text=lambda value, key: labels.detail_text(key, value),
         date=labels.long_date,

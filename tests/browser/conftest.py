@@ -19,10 +19,11 @@ from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from sqlalchemy.engine import Engine
 
 from casework.db.migrate import upgrade
-from casework.db.session import get_engine
-from casework.db.tables import Decision, Pupil, Task
+from casework.db.session import get_engine, unit_of_work
+from casework.db.tables import Decision, Pupil, Referral, Task
 from casework.settings import Settings
 from tests.web_factories import (
+    NOW,
     TODAY,
     URN_A,
     URN_B,
@@ -86,6 +87,31 @@ def save_screenshot(page: Page, name: str) -> Path:
     return path
 
 
+def _refer(engine: Engine, pupil: Pupil) -> None:
+    """A persistent-absence referral still with the LA, and a notice payment it is chasing."""
+    entry = create_stage_entry(engine, pupil, stage="la_referral", reason="persistent absence")
+    with unit_of_work(engine) as session:
+        session.add(
+            Referral(
+                key=f"{pupil.upn}:referral:persistent_absence:2025",
+                case_id=entry.case_id,
+                upn=pupil.upn,
+                urn=pupil.urn,
+                reason="persistent_absence",
+                school_date=TODAY - timedelta(days=9),
+                created_at=NOW,
+            )
+        )
+    create_task(
+        engine,
+        pupil,
+        kind="notice_payment",
+        stage="penalty_notice",
+        owner_role="la_officer",
+        due_date=TODAY + timedelta(days=20),
+    )
+
+
 def _seed(engine: Engine, var_dir: Path) -> Seeded:
     create_school(engine, URN_A, name="Ashfield Primary School")
     create_school(engine, URN_B, name="Brookside Academy")
@@ -140,6 +166,7 @@ def _seed(engine: Engine, var_dir: Path) -> Seeded:
                 context={"letter_id": letter.id},
             )
         )
+    _refer(engine, pupil_a)
     visit = create_task(engine, pupil_a, kind="home_visit", due_date=TODAY)
     call = create_task(
         engine,

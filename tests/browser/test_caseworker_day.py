@@ -74,7 +74,7 @@ def test_the_days_letters_print_as_one_pdf_and_are_all_posted(
     page: Page, live_site: LiveSite
 ) -> None:
     sign_in(page, live_site, "staff_a")
-    page.get_by_role("link", name="Letters to post").click()
+    page.get_by_role("link", name="Letters to post", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Letters to post")
     expect(page.locator("tbody tr")).to_have_count(2)
     save_screenshot(page, "letters_to_post")

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pypdfium2 as pdfium
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -27,15 +28,27 @@ from casework.service.tasks.view import LetterToPost, letter_to_post
 OPEN = [s.value for s in OPEN_TASK_STATUSES]
 
 
-def letters_due(engine: Engine, *, scope_urn: str | None, on: date) -> list[LetterToPost]:
-    """Open letter-to-post tasks due by `on` in scope, by school then pupil."""
-    stmt = select(Task).where(
-        Task.kind == TaskKind.LETTER_TO_POST.value,
+def _due(scope_urn: str | None, on: date) -> list[sa.ColumnElement[bool]]:
+    conditions = [
+        col(Task.kind) == TaskKind.LETTER_TO_POST.value,
         col(Task.status).in_(OPEN),
         col(Task.due_date) <= on,
-    )
+    ]
     if scope_urn is not None:
-        stmt = stmt.where(Task.urn == scope_urn)
+        conditions.append(col(Task.urn) == scope_urn)
+    return conditions
+
+
+def count_letters_due(engine: Engine, *, scope_urn: str | None, on: date) -> int:
+    """How many letters `letters_due` lists."""
+    stmt = sa.select(sa.func.count()).select_from(Task).where(*_due(scope_urn, on))
+    with read_snapshot(engine) as db:
+        return int(db.execute(stmt).scalar_one())
+
+
+def letters_due(engine: Engine, *, scope_urn: str | None, on: date) -> list[LetterToPost]:
+    """Open letter-to-post tasks due by `on` in scope, by school then pupil."""
+    stmt = select(Task).where(*_due(scope_urn, on))
     with read_snapshot(engine) as db:
         tasks = list(db.exec(stmt.order_by(col(Task.urn), col(Task.upn), col(Task.id))))
         return [letter_to_post(db, t, db.get(Pupil, t.upn) if t.upn else None) for t in tasks]

@@ -12,8 +12,9 @@ from fastapi import APIRouter, Form, Query, Request
 from sqlmodel import Session, col, or_, select
 from starlette.responses import RedirectResponse, Response
 
-from casework.core.labels import days_overdue, outcome_label, task_label
+from casework.core.labels import days_overdue, outcome_label, stage_label, task_label
 from casework.core.ladder.proposals import TaskKind
+from casework.core.ladder.stages import Stage
 from casework.core.permissions import may_assign_tasks, may_work_tasks
 from casework.db.tables import Task, User
 from casework.service.errors import InvalidRequest, NotAllowed, NotFound, ServiceError
@@ -33,6 +34,7 @@ from casework.web.deps import (
 )
 from casework.web.pages import flash, render
 from casework.web.queue import (
+    DUE_CHOICES,
     OPEN_STATUSES,
     QueueFilters,
     default_owner,
@@ -40,10 +42,12 @@ from casework.web.queue import (
     owner_choices,
     schools_in_scope,
 )
+from casework.web.workload import count_cards
 
 router = APIRouter()
 
 READ_ONLY = "Your account can read tasks but not change them."
+STAGE_IDS = frozenset(s.value for s in Stage)
 
 
 @router.get("/tasks")
@@ -56,16 +60,29 @@ def task_queue(
     school: Annotated[str | None, Query(max_length=8)] = None,
     owner: Annotated[str | None, Query(max_length=32)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    stage: Annotated[str | None, Query(max_length=32)] = None,
+    due: Annotated[str | None, Query(max_length=16)] = None,
 ) -> Response:
     owner = owner if owner in owner_choices() else default_owner(viewer)
-    filters = QueueFilters(kind=kind or None, urn=school or None, owner=owner, page=page)
-    queue = load_queue(session, viewer, filters, web.today())
+    filters = QueueFilters(
+        kind=kind or None,
+        urn=school or None,
+        owner=owner,
+        page=page,
+        stage=stage if stage in STAGE_IDS else None,
+        due=due if due in DUE_CHOICES else None,
+    )
+    today = web.today()
+    queue = load_queue(session, viewer, filters, today)
     context = {
         "title": "My tasks",
         "queue": queue,
         "filters": filters,
         "kinds": [k.value for k in TaskKind],
         "owners": owner_choices(),
+        "stages": sorted(STAGE_IDS, key=stage_label),
+        "due_choices": DUE_CHOICES,
+        "cards": count_cards(session, web.engine, viewer, today),
         "schools": schools_in_scope(session, viewer.scope),
     }
     return render(request, web, viewer, "tasks.html", context)
