@@ -182,6 +182,21 @@ DETAIL_LABELS: Mapping[str, str] = {
     "session": "Register session",
     "task_kind": "Task",
     "sha256": "Fingerprint",
+    "sessions": "Unauthorised sessions",
+    "unauthorised_sessions": "Unauthorised sessions",
+    "period_start": "Absences from",
+    "period_end": "Absences to",
+    "last_absence_date": "Last absence",
+    "window_start": "Counted from",
+    "all_holiday": "All term-time holiday",
+    "lay_by_date": "Time limit: last day to lay an information",
+    "warn_from_date": "Time-limit warning from",
+    "improvement_from": "Improvement period from",
+    "improvement_to": "Improvement period to",
+    "notice_ids": "Penalty notices",
+    "contact_ids": "Parents",
+    "penalty_decision_id": "Penalty notice decision",
+    "source": "Asked for because of",
 }
 
 # Letter and message templates are `folder/name`: the folder is a stage (or one of these), the
@@ -339,11 +354,21 @@ _DETAIL_VALUES: Mapping[str, Callable[[Any], str]] = {
 }
 
 
+def _plain(value: object) -> str:
+    """`true` -> `Yes`, `2025-09-08` -> `Mon 8 Sep 2025`; anything else as it is."""
+    text = str(value)
+    if text.lower() in ("true", "false"):
+        return "Yes" if text.lower() == "true" else "No"
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        return _iso_day(text)
+    return text
+
+
 def detail_text(key: str, value: object) -> str:
-    """An audit detail's value in words: roles, kinds, stages, money and dates labelled."""
+    """A detail's value in words: roles, kinds, stages, money, yes/no and dates labelled."""
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, date):
         return day_label(value)
     convert = _DETAIL_VALUES.get(key)
-    return convert(value) if convert else str(value)
+    return convert(value) if convert else _plain(value)

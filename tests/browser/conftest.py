@@ -183,6 +183,8 @@ def _seed(engine: Engine, var_dir: Path) -> Seeded:
         context={
             "unauthorised_sessions": "14 in the last 10 school weeks",
             "support_offered": "attendance plan agreed 2 October; home visit 12 November",
+            "last_absence_date": (TODAY - timedelta(days=3)).isoformat(),
+            "all_holiday": "false",
         },
     )
     return Seeded(engine, pupil_a, pupil_b, visit, decision, call, letter_tasks)

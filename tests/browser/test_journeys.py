@@ -62,8 +62,8 @@ def test_headteacher_approves_a_penalty_notice_with_a_reason(
 ) -> None:
     """The headteacher weighs the factors, approves, and the reason is recorded."""
     sign_in(page, live_site, "head_a")
-    page.goto(live_site.url("/decisions"))
     decision = live_site.seeded.decision
+    page.goto(live_site.url(f"/decisions/{decision.id}"))
     form = page.locator(f"#decision-{decision.id}")
     form.get_by_label("What support was offered to the family?").fill(
         "Attendance plan, home visits, early help offer."
@@ -106,7 +106,7 @@ def test_auditor_reads_the_case_but_cannot_change_anything(page: Page, live_site
     page.goto(live_site.url(f"/tasks/{open_task.id}"))
     expect(page.get_by_role("button", name="Acknowledge task")).to_have_count(0)
     expect(page.get_by_role("button", name="Complete task")).to_have_count(0)
-    page.goto(live_site.url("/decisions"))
+    page.goto(live_site.url(f"/decisions/{live_site.seeded.decision.id}"))
     expect(page.get_by_role("button", name="Record decision")).to_have_count(0)
 
     token = page.locator('form[action="/logout"] input[name="csrf_token"]').get_attribute("value")

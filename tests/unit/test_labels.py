@@ -101,3 +101,10 @@ def test_audit_details_read_as_words() -> None:
     assert labels.detail_text("amount_pence", 16000) == "£160.00"
     assert labels.detail_text("all_holiday", False) == "No"
     assert labels.detail_text("task_id", 480) == "480"
+
+
+def test_decision_evidence_reads_as_words() -> None:
+    assert labels.detail_label("all_holiday") == "All term-time holiday"
+    assert labels.detail_text("all_holiday", "false") == "No"
+    assert labels.detail_text("period_start", "2025-09-05") == "Fri 5 Sep 2025"
+    assert labels.detail_text("reason", "10 sessions") == "10 sessions"
