@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     # Processes an in-process sweep uses: 0 = one per core once a session has
     # casework.service.sweeping.sweep.MANY_SCHOOLS schools to sweep, else this process alone.
     sweep_workers: int = Field(default=0, ge=0)
+    # PATHWAY_AS_OF=YYYY-MM-DD: look at the records as they stood at the end of that school day
+    # (a replayed history, a past week). The web app shows it in a banner and takes no changes;
+    # the CLI uses it as today's date.
+    as_of: date | None = None
 
     @field_validator("database_url")
     @classmethod

@@ -54,5 +54,6 @@ def now() -> datetime:
 
 
 def today() -> date:
-    """Today's school date in Europe/London: the default for `--on` and `--date`."""
-    return datetime.now(settings().tz).date()
+    """Today's school date in Europe/London, or PATHWAY_AS_OF when set: the default for `--on`
+    and `--date`."""
+    return settings().as_of or datetime.now(settings().tz).date()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -121,9 +121,16 @@ def _rows(db: Session, model: type[Any], upn: str, *order: Any) -> list[Any]:
     return list(db.exec(select(model).where(col(model.upn) == upn).order_by(*order)))
 
 
+def _seen_by(on: date, now: datetime) -> datetime:
+    """Marks recorded by the end of `on` (or by now, if that is earlier): an as-of read of a
+    past day does not see the corrections made after it."""
+    end_of_day = datetime.combine(on + timedelta(days=1), time(0), UTC)
+    return min(now, end_of_day)
+
+
 def _record(db: Session, pupil: Pupil, on: date, now: datetime) -> CaseRecord:
     upn, year_start = pupil.upn, academic_year_start(on)
-    marks = _marks(db, upn, year_start, on, now)
+    marks = _marks(db, upn, year_start, on, _seen_by(on, now))
     notices = select(PenaltyNotice).where(col(PenaltyNotice.upn) == upn)
     audit = select(AuditEntry).where(col(AuditEntry.upn) == upn)
     message_order = (col(Message.school_date).desc(), col(Message.created_at).desc())

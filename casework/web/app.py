@@ -20,7 +20,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from casework.db.database import open_database
 from casework.settings import Settings
-from casework.web.deps import LoginRequired, WebContext, web_context
+from casework.web.deps import (
+    LoginRequired,
+    WebContext,
+    refuse_changes_in_the_past,
+    web_context,
+)
 from casework.web.keys import session_secret
 from casework.web.pages import make_templates, render
 from casework.web.routes import (
@@ -139,7 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.include_router(health.router)
-    csrf = [Depends(require_csrf)]
+    csrf = [Depends(require_csrf), Depends(refuse_changes_in_the_past)]
     for module in (auth, tasks, letters, referrals, pupils, decisions, audit, overview, reports):
         app.include_router(module.router, dependencies=csrf)
     # Twilio's delivery receipts: checked by Twilio's signature, so no session and no CSRF token.

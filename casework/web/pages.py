@@ -130,6 +130,7 @@ def render(
         "flashes": _take_flashes(request),
         "path": request.url.path,
         "today": web.today(),
+        "as_of": web.as_of,
         "people": names_by_email(web.engine) if viewer else {},
         **context,
     }

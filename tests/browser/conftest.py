@@ -9,9 +9,11 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -197,14 +199,14 @@ def _free_socket() -> socket.socket:
     return sock
 
 
-@pytest.fixture(scope="module")
-def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
-    """The app served by uvicorn in a thread on 127.0.0.1:<free port>; stopped afterwards."""
+@contextmanager
+def serve(tmp_path_factory: pytest.TempPathFactory, **overrides: Any) -> Iterator[LiveSite]:
+    """The seeded app (with settings `overrides`) under uvicorn on 127.0.0.1:<free port>."""
     var_dir = tmp_path_factory.mktemp("browser")
     url = f"sqlite:///{var_dir / 'pathway.db'}"
     upgrade(url)
     seeded = _seed(get_engine(url), var_dir)
-    app = web_app(url, var_dir)
+    app = web_app(url, var_dir, **overrides)
     sock = _free_socket()
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
@@ -222,6 +224,13 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
         server.should_exit = True
         thread.join(timeout=15)
         sock.close()
+
+
+@pytest.fixture(scope="module")
+def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
+    """The app served by uvicorn in a thread on 127.0.0.1:<free port>; stopped afterwards."""
+    with serve(tmp_path_factory) as site:
+        yield site
 
 
 @pytest.fixture(scope="module")
