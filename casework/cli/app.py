@@ -17,6 +17,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Plain help: each option with its real type (TEXT, INTEGER, YYYY-MM-DD) and flags bare.
+    rich_markup_mode=None,
 )
 
 _settings: Settings | None = None

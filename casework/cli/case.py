@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from casework.cli.app import app, now, policy, settings, today
+from casework.cli.types import DATE_METAVAR, parse_day_time
 from casework.core.labels import (
     audit_label,
     channel_label,
@@ -61,9 +62,10 @@ def _print(summary: CaseSummary) -> None:
 
 @app.command("case")
 def case(
-    upn: Annotated[str, typer.Argument(help="The pupil's UPN.")],
+    upn: Annotated[str, typer.Argument(metavar="UPN", help="The pupil's UPN.")],
     on: Annotated[
-        datetime | None, typer.Option("--on", formats=["%Y-%m-%d"], help="As of this date.")
+        datetime | None,
+        typer.Option("--on", parser=parse_day_time, metavar=DATE_METAVAR, help="As of this date."),
     ] = None,
 ) -> None:
     """A pupil's case: stage, measures, open tasks, chronology."""

@@ -14,7 +14,9 @@ from casework.db.database import open_database
 from casework.service.errors import ServiceError
 from casework.service.users import add_user, list_users
 
-users_app = typer.Typer(help="Accounts for the web app and for --as.", no_args_is_help=True)
+users_app = typer.Typer(
+    help="Accounts for the web app and for --as.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(users_app, name="users")
 
 ROLE_NAMES = ", ".join(role.value for role in Role)
