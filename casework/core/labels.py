@@ -44,6 +44,7 @@ TASK_LABELS: Mapping[str, str] = {
     TaskKind.CME_ENQUIRY: "Child missing education enquiry",
     TaskKind.REGISTER_INCOMPLETE: "Register incomplete",
     TaskKind.LETTER_TO_POST: "Letter to post",
+    TaskKind.FIX_CONTACT: "Fix a parent's email or phone number",
 }
 
 OUTCOME_LABELS: Mapping[str, str] = {
@@ -75,6 +76,8 @@ OUTCOME_LABELS: Mapping[str, str] = {
     "not_located": "Child not located",
     "resolved": "Resolved",
     "posted": "Posted",
+    "address_corrected": "Corrected in the school's records",
+    "no_other_address": "No other email or number known",
 }
 
 OWNER_LABELS: Mapping[str, str] = {
@@ -180,6 +183,7 @@ DETAIL_LABELS: Mapping[str, str] = {
     "status": "Status",
     "error": "Problem",
     "session": "Register session",
+    "address": "Email or number that failed",
     "task_kind": "Task",
     "sha256": "Fingerprint",
     "sessions": "Unauthorised sessions",

@@ -42,6 +42,13 @@ NEXT_STEPS: Mapping[tuple[str, str], str] = {
     ),
     (K.NOTICE_PAYMENT, "paid"): "Records the penalty notice as paid; reminders stop.",
     (K.LETTER_TO_POST, "posted"): "Records the letter as posted today.",
+    (K.FIX_CONTACT, "address_corrected"): (
+        "Recorded. Correct it in the school's MIS: the next contacts import brings the new one in, "
+        "and messages go to it from then on."
+    ),
+    (K.FIX_CONTACT, "no_other_address"): (
+        "Recorded. Nothing more goes to the failed one; the family is written to by letter."
+    ),
 }
 
 NOTHING_MORE = "Recorded on the case. Nothing else starts now; the daily check carries on."

@@ -34,6 +34,7 @@ OUTCOMES: Mapping[str, tuple[str, ...]] = {
     TaskKind.CME_ENQUIRY: ("located", "not_located"),
     TaskKind.REGISTER_INCOMPLETE: ("resolved",),
     TaskKind.LETTER_TO_POST: ("posted",),
+    TaskKind.FIX_CONTACT: ("address_corrected", "no_other_address"),
 }
 
 FollowUp = Callable[[PupilView, Policy, str], list[Proposal]]

@@ -29,6 +29,7 @@ class TaskKind(StrEnum):
     CME_ENQUIRY = "cme_enquiry"
     REGISTER_INCOMPLETE = "register_incomplete"
     LETTER_TO_POST = "letter_to_post"
+    FIX_CONTACT = "fix_contact"  # an email or number bounced: find the right one
 
 
 class OwnerRole(StrEnum):
