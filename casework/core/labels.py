@@ -154,6 +154,30 @@ REFERRAL_LABELS: Mapping[str, str] = {
     "illness": "Illness: 15 school days this year (sickness return)",
 }
 
+# The DfE's ethnicity codes (school census, main and extended headings).
+ETHNICITY_LABELS: Mapping[str, str] = {
+    "WBRI": "White British",
+    "WIRI": "White Irish",
+    "WIRT": "Traveller of Irish heritage",
+    "WROM": "Gypsy or Roma",
+    "WOTH": "Any other White background",
+    "MWBC": "White and Black Caribbean",
+    "MWBA": "White and Black African",
+    "MWAS": "White and Asian",
+    "MOTH": "Any other mixed background",
+    "AIND": "Indian",
+    "APKN": "Pakistani",
+    "ABAN": "Bangladeshi",
+    "AOTH": "Any other Asian background",
+    "BCRB": "Black Caribbean",
+    "BAFR": "Black African",
+    "BOTH": "Any other Black background",
+    "CHNE": "Chinese",
+    "OOTH": "Any other ethnic group",
+    "REFU": "Refused",
+    "NOBT": "Information not yet obtained",
+}
+
 # Keys that audit entries' details use; a key not here is shown humanised.
 DETAIL_LABELS: Mapping[str, str] = {
     "owner_role": "For",
@@ -277,6 +301,12 @@ def status_label(value: object) -> str:
 
 def audit_label(value: object) -> str:
     return _from(AUDIT_LABELS, value)
+
+
+def ethnicity_label(code: str) -> str:
+    """`WBRI` -> `White British (WBRI)`: the census heading with its code."""
+    name = ETHNICITY_LABELS.get(code.upper())
+    return f"{name} ({code})" if name else f"Ethnicity {code}"
 
 
 def referral_label(value: object) -> str:
