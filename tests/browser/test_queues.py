@@ -60,3 +60,19 @@ def test_school_queue_filters_by_stage_and_due_date(page: Page, live_site: LiveS
     expect(page.locator("tbody")).to_contain_text("Letter to post")
     save_screenshot(page, "queue_filtered")
     assert_accessible(page)
+
+
+def test_overview_says_what_each_number_counts(page: Page, live_site: LiveSite) -> None:
+    sign_in(page, live_site, "la")
+    page.get_by_role("link", name="Overview").click()
+    definitions = page.locator("section", has=page.get_by_role("heading", name="What these"))
+    expect(definitions).to_contain_text("Attendance plan stage open now")
+    expect(definitions).to_contain_text("10% or more of their possible sessions")
+    page.get_by_role("link", name="(what this counts)").nth(1).click()
+    expect(page).to_have_url(live_site.url("/overview#def-persistent"))
+    save_screenshot(page, "overview_definitions")
+    assert_accessible(page)
+
+    page.goto(live_site.url(f"/pupils/{live_site.seeded.pupil_a.upn}"))
+    expect(page.get_by_text("As of Wed 19 Nov 2025.")).to_be_visible()
+    assert_accessible(page)

@@ -14,6 +14,8 @@ from sqlmodel import col, select
 from starlette.responses import FileResponse, Response
 
 from casework.core.audit import AuditDraft, AuditKind
+from casework.core.measure_definitions import definitions
+from casework.core.policy import load_policy
 from casework.db.audit_log import append_entries
 from casework.db.session import unit_of_work
 from casework.db.tables import Case, Letter
@@ -66,7 +68,11 @@ def case_page(request: Request, web: WebDep, viewer: ViewerDep, upn: str) -> Res
     except NotFound:
         raise not_found("pupil") from None
     pupil = record.pupil
-    context = {"title": f"{pupil.forename} {pupil.surname}", "case": build_case_page(record)}
+    context = {
+        "title": f"{pupil.forename} {pupil.surname}",
+        "case": build_case_page(record),
+        "definitions": definitions(load_policy(web.settings.policy_file)),
+    }
     return render(request, web, viewer, "pupil.html", context)
 
 
