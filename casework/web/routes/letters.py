@@ -24,7 +24,7 @@ def letters_page(request: Request, web: WebDep, viewer: ViewerDep) -> Response:
     context = {
         "title": "Letters to post",
         "letters": letters,
-        "can_post": may_work_tasks(viewer.role),
+        "can_post": may_work_tasks(viewer.role) and web.as_of is None,
     }
     return render(request, web, viewer, "letters.html", context)
 

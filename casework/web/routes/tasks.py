@@ -118,7 +118,8 @@ def _task_page(
         raise not_found("task") from None
     task = view.task
     is_open = task.status in OPEN_STATUSES
-    can_work = may_work_tasks(viewer.role)
+    # While PATHWAY_AS_OF shows a past day nothing can be changed, so no forms are offered.
+    can_work = may_work_tasks(viewer.role) and web.as_of is None
     today = web.today()
     context = {
         "title": task_label(task.kind),
@@ -130,7 +131,7 @@ def _task_page(
         "overdue_by": days_overdue(task.due_date, today) if is_open else "",
         "can_ack": can_work and task.status in ("open", "overdue"),
         "can_complete": can_work and is_open,
-        "can_assign": is_open and may_assign_tasks(viewer.role),
+        "can_assign": is_open and may_assign_tasks(viewer.role) and web.as_of is None,
         "outcomes": view.outcomes,
         "assignees": _assignees(session, task) if may_assign_tasks(viewer.role) else [],
         "error": error,
