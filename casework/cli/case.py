@@ -9,14 +9,8 @@ import typer
 
 from casework.cli.app import app, now, policy, settings, today
 from casework.cli.types import DATE_METAVAR, parse_day_time
-from casework.core.labels import (
-    audit_label,
-    channel_label,
-    day_label,
-    stage_label,
-    status_label,
-    task_label,
-)
+from casework.core.labels import audit_label, channel_label, stage_label, status_label, task_label
+from casework.core.wording import day_label
 from casework.db.database import open_database
 from casework.service.cases import CaseSummary, case_summary
 from casework.service.errors import ServiceError

@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
-from casework.core import labels
+from casework.core import labels, wording
 from casework.core.permissions import may_read_audit, may_work_tasks
 from casework.service.users import names_by_email
 from casework.web.deps import Viewer, WebContext
@@ -71,14 +71,14 @@ def make_templates(tz: ZoneInfo) -> Jinja2Templates:
         status=labels.status_label,
         audit_kind=labels.audit_label,
         detail_key=labels.detail_label,
-        money=labels.format_money,
+        money=wording.format_money,
         person=person,
-        language=labels.language_label,
-        overdue_by=labels.days_overdue,
-        template=labels.template_label,
+        language=wording.language_label,
+        overdue_by=wording.days_overdue,
+        template=wording.template_label,
         detail_text=lambda value, key: labels.detail_text(key, value),
-        date=labels.long_date,
-        short_date=labels.day_label,
+        date=wording.long_date,
+        short_date=wording.day_label,
         datetime=_format_datetime(tz),
     )
     env.globals["csrf_field"] = CSRF_FIELD

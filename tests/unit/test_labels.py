@@ -7,7 +7,7 @@ from enum import StrEnum
 
 import pytest
 
-from casework.core import labels
+from casework.core import labels, wording
 from casework.core.audit import AuditKind
 from casework.core.ladder.outcomes import FOLLOW_UPS, OUTCOMES
 from casework.core.ladder.proposals import Channel, OwnerRole, RecipientRole, TaskKind
@@ -73,13 +73,13 @@ def test_labels_read_as_words_not_codes(code: str, label: str) -> None:
 
 
 def test_dates_carry_the_year() -> None:
-    assert labels.day_label(date(2025, 9, 23)) == "Tue 23 Sep 2025"
-    assert labels.long_date(date(2025, 9, 8)) == "8 September 2025"
-    assert labels.day_label(None) == ""
-    assert labels.days_overdue(date(2025, 9, 20), date(2025, 9, 23)) == "3 days overdue"
-    assert labels.days_overdue(date(2025, 9, 22), date(2025, 9, 23)) == "1 day overdue"
-    assert labels.days_overdue(date(2025, 9, 23), date(2025, 9, 23)) == ""
-    assert labels.format_money(16000) == "£160.00"
+    assert wording.day_label(date(2025, 9, 23)) == "Tue 23 Sep 2025"
+    assert wording.long_date(date(2025, 9, 8)) == "8 September 2025"
+    assert wording.day_label(None) == ""
+    assert wording.days_overdue(date(2025, 9, 20), date(2025, 9, 23)) == "3 days overdue"
+    assert wording.days_overdue(date(2025, 9, 22), date(2025, 9, 23)) == "1 day overdue"
+    assert wording.days_overdue(date(2025, 9, 23), date(2025, 9, 23)) == ""
+    assert wording.format_money(16000) == "£160.00"
 
 
 @pytest.mark.parametrize(
@@ -92,7 +92,7 @@ def test_dates_carry_the_year() -> None:
     ],
 )
 def test_letters_are_named_by_what_they_are(template: str, label: str) -> None:
-    assert labels.template_label(template) == label
+    assert wording.template_label(template) == label
 
 
 def test_audit_details_read_as_words() -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from casework.core.labels import ethnicity_label
+from casework.core.wording import ethnicity_label
 
 ALL = "all"
 PUPIL_PREMIUM = "pupil_premium"

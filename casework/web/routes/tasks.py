@@ -12,10 +12,11 @@ from fastapi import APIRouter, Form, Query, Request
 from sqlmodel import Session, col, or_, select
 from starlette.responses import RedirectResponse, Response
 
-from casework.core.labels import days_overdue, outcome_label, stage_label, task_label
+from casework.core.labels import outcome_label, stage_label, task_label
 from casework.core.ladder.proposals import TaskKind
 from casework.core.ladder.stages import Stage
 from casework.core.permissions import may_assign_tasks, may_work_tasks
+from casework.core.wording import days_overdue
 from casework.db.tables import Task, User
 from casework.service.errors import InvalidRequest, NotAllowed, NotFound, ServiceError
 from casework.service.tasks import actions as task_service
