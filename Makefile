@@ -27,7 +27,15 @@ $(STAMP): uv.lock pyproject.toml | $(UV)
 
 venv: $(STAMP) ## Create .venv from uv.lock (all groups)
 
-demo: $(STAMP) ## Seed a small LA, import it, run the daily flows over several weeks, print a summary
+# WeasyPrint subsets fonts with HarfBuzz; without libharfbuzz-subset it warns on every PDF and
+# the demo's summary drowns in warnings (as `make test` installs it through ensure_chromium.sh).
+fonts: ## Install HarfBuzz's font subsetter for WeasyPrint when it is missing
+	@ldconfig -p | grep -q libharfbuzz-subset || { \
+		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		echo "installing libharfbuzz-subset0 for WeasyPrint"; \
+		$$SUDO apt-get install -y -qq libharfbuzz-subset0 >/dev/null; }
+
+demo: $(STAMP) fonts ## Seed a small LA, import it, run the daily flows over several weeks, print a summary
 	$(VENV)/bin/pathway demo
 
 test: $(STAMP) ## Run the whole test suite (unit, scenarios, integration, browser)
@@ -54,4 +62,5 @@ scenarios: $(STAMP) ## The shared acceptance scenarios through the CLI
 clean: ## Remove var/ (databases, outbox, letters, reports)
 	rm -rf var
 
-.PHONY: help venv demo test lint typecheck bench soak scenarios clean
+
+.PHONY: help venv fonts demo test lint typecheck bench soak scenarios clean

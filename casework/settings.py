@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import time
+from datetime import date, time
 from functools import cached_property
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     # Processes an in-process sweep uses: 0 = one per core once a session has
     # casework.service.sweeping.sweep.MANY_SCHOOLS schools to sweep, else this process alone.
     sweep_workers: int = Field(default=0, ge=0)
+    # PATHWAY_AS_OF=YYYY-MM-DD: look at the records as they stood at the end of that school day
+    # (a replayed history, a past week). The web app shows it in a banner and takes no changes;
+    # the CLI uses it as today's date.
+    as_of: date | None = None
 
     # --- sign-in (casework/service/login_throttle.py) ---
     # Failed sign-ins allowed in the window, per account and per source address (a password

@@ -25,6 +25,7 @@ from casework.core.policy import load_policy
 from casework.db.session import unit_of_work
 from casework.db.tables import Message
 from casework.settings import Settings
+from notifications.bounces import NOT_SENT, bounced
 from notifications.email_smtp import SmtpEmail
 from notifications.file_outbox import FileOutbox
 from notifications.outbox import (
@@ -202,6 +203,19 @@ class _Run:
             self.tally.count(outcome.kind)
         results.clear()
 
+    def skip_bounced(self, sends: list[Message]) -> list[Message]:
+        """Fail, without sending, the messages to an address that already failed permanently."""
+        blocked = bounced(self.engine, (m.normalised_to for m in sends))
+        if not blocked:
+            return sends
+        skipped = [
+            (m.id or 0, SendOutcome(OutcomeKind.PERMANENT, "pathway", reason=NOT_SENT))
+            for m in sends
+            if m.normalised_to in blocked
+        ]
+        self.record(skipped)
+        return [m for m in sends if m.normalised_to not in blocked]
+
     def handle_chunk(self, messages: list[Message]) -> None:
         held = [m.id or 0 for m in messages if self.quiet_end and _is_family_sms(m)]
         if held and self.quiet_end is not None:
@@ -209,6 +223,7 @@ class _Run:
         for letter in (m for m in messages if m.channel == Channel.LETTER):
             self.tally.letters += post_letter(self.engine, self.settings, letter, self.now)
         sends = [m for m in messages if m.channel != Channel.LETTER and (m.id or 0) not in held]
+        sends = self.skip_bounced(sends)
         futures = [self.executor.submit(self.send_one, m) for m in sends]
         results: list[tuple[int, SendOutcome]] = []
         for future in as_completed(futures):

@@ -19,8 +19,9 @@ from jinja2 import UndefinedError
 from sqlmodel import Session
 
 from casework.core.audit import AuditDraft, AuditKind
+from casework.core.labels import stage_label
 from casework.core.ladder.proposals import RecipientRole
-from casework.core.ladder.stages import SPECS, Stage
+from casework.core.ladder.stages import SPECS
 from casework.db.tables import Contact, Pupil, School
 from casework.db.tables import Message as MessageRow
 from notifications.queue import MessageDraft, enqueue
@@ -40,10 +41,7 @@ def _address(contact: Contact, channel: str) -> str | None:
 
 
 def _stage_title(stage: str | None) -> str:
-    try:
-        return SPECS[Stage(stage or "")].title
-    except ValueError:
-        return ""
+    return stage_label(stage) if stage in SPECS else ""
 
 
 def _context(session: Session, message: MessageRow, contact: Contact) -> dict[str, str]:

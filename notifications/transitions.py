@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from casework.core.audit import AuditDraft, AuditKind
 from casework.db.tables import Message
+from notifications.bounces import address_task
 from notifications.fallback import queue_fallback
 from notifications.messages import FAILURE_STATUSES, MessageStatus, check_move
 from notifications.trail import message_event
@@ -48,6 +49,7 @@ def move(
     drafts = _facts(message, new, accepted and previous in IN_FLIGHT, reason, code)
     if new in FALLBACK_ON:
         session.flush()  # the fallback reads the contact and inserts beside this row
+        drafts.extend(address_task(session, message, now))
         drafts.extend(queue_fallback(session, message, now))
     return drafts
 

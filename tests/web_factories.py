@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pypdfium2 as pdfium
 from fastapi import FastAPI
 from pwdlib import PasswordHash
 from sqlalchemy.engine import Engine
@@ -312,13 +313,27 @@ def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> str:
     return csrf_from(client.get("/tasks").text)
 
 
+NAMES: dict[str, str] = {
+    "staff_a": "Sam Shaw",
+    "officer_a": "Olivia Okafor",
+    "head_a": "Helen Adebayo",
+    "head_b": "Hugh Barnes",
+    "la": "Leah Lawson",
+    "auditor_a": "Gail Price",
+    "auditor_la": "Aaron Reid",
+    "admin": "Ada Mills",
+}
+
+
 def create_users(engine: Engine) -> dict[str, User]:
-    """One account per entry of USERS (schools A and B must exist)."""
-    return {name: create_user(engine, *spec) for name, spec in USERS.items()}
+    """One account per entry of USERS, each with a name (schools A and B must exist)."""
+    return {name: create_user(engine, *spec, full_name=NAMES[name]) for name, spec in USERS.items()}
 
 
 def write_letter_pdf(letters_dir: Path, name: str) -> str:
     """A small PDF file in the letters folder, as the postroom leaves one; returns its name."""
     letters_dir.mkdir(parents=True, exist_ok=True)
-    (letters_dir / name).write_bytes(b"%PDF-1.4\n% test letter\n%%EOF\n")
+    document = pdfium.PdfDocument.new()
+    document.new_page(595, 842)  # one blank A4 page, as a real PDF reader opens it
+    document.save(str(letters_dir / name))
     return name

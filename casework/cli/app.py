@@ -17,6 +17,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Plain help: each option with its real type (TEXT, INTEGER, YYYY-MM-DD) and flags bare.
+    rich_markup_mode=None,
 )
 
 _settings: Settings | None = None
@@ -54,5 +56,6 @@ def now() -> datetime:
 
 
 def today() -> date:
-    """Today's school date in Europe/London: the default for `--on` and `--date`."""
-    return datetime.now(settings().tz).date()
+    """Today's school date in Europe/London, or PATHWAY_AS_OF when set: the default for `--on`
+    and `--date`."""
+    return settings().as_of or datetime.now(settings().tz).date()

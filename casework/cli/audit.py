@@ -16,7 +16,9 @@ from casework.service.audit import trail as audit_service
 from casework.service.audit.pdf import TrailFilters
 from casework.service.audit.trail import ExportFormat
 
-audit_app = typer.Typer(help="The audit trail: export it, verify nothing was altered.")
+audit_app = typer.Typer(
+    help="The audit trail: export it, verify nothing was altered.", rich_markup_mode=None
+)
 app.add_typer(audit_app, name="audit")
 
 

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from casework.cli.actors import resolve_actor
 from casework.cli.app import app, now, policy, settings, today
+from casework.cli.types import DATE_METAVAR, parse_day_time
 from casework.core.legal.penalties import WithdrawalGround, format_pence
 from casework.core.permissions import may_decide
 from casework.db.database import open_database
@@ -34,13 +35,17 @@ from casework.service.legal.steps import DecisionOutcome, clock_of
 from casework.service.legal.withdrawal import withdraw_notice
 
 notices_app = typer.Typer(
-    help="Penalty notices: list, legal decisions waiting, withdraw, deadlines."
+    help="Penalty notices: list, legal decisions waiting, withdraw, deadlines.",
+    rich_markup_mode=None,
 )
 app.add_typer(notices_app, name="notices")
 
 Upn = Annotated[str | None, typer.Option("--upn", help="Pupil UPN.")]
 On = Annotated[
-    datetime | None, typer.Option("--on", formats=["%Y-%m-%d"], help="School date it takes effect.")
+    datetime | None,
+    typer.Option(
+        "--on", parser=parse_day_time, metavar=DATE_METAVAR, help="School date it takes effect."
+    ),
 ]
 As = Annotated[str | None, typer.Option("--as", help="The user acting (default: cli).")]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
+from casework.core.measure_definitions import definitions
 from casework.core.policy import Policy
 from casework.service.demo.synthetic_la import BANDS, DemoPlan, outbox_figures, school_figures
 from casework.settings import Settings
@@ -12,6 +13,10 @@ from casework.settings import Settings
 def print_report(engine: Engine, plan: DemoPlan, policy: Policy, settings: Settings) -> None:
     print()
     print(f"== Summary as of {plan.end} ==")
+    meaning = definitions(policy)
+    print("Bands are measured from the register as of that day, as the daily sweep does:")
+    for name in ("persistent_absence", "severe_absence", "at_risk", "minimum_sessions"):
+        print(f"  {name.replace('_', ' ')}: {meaning[name]}")
     for row in school_figures(engine, plan.end, policy):
         print(f"\n{row.name} (URN {row.urn})")
         print("  pupils per band:  " + ", ".join(f"{b} {row.bands.get(b, 0)}" for b in BANDS))

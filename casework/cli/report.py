@@ -8,31 +8,35 @@ from typing import Annotated
 import typer
 
 from casework.cli.app import app, policy, settings, today
+from casework.cli.types import DATE_METAVAR, parse_day
 from casework.service.errors import ServiceError
 
 report_app = typer.Typer(
-    help="Attendance reports (HTML and PDF) for governors and the LA.", no_args_is_help=True
+    help="Attendance reports (HTML and PDF) for governors and the LA.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(report_app, name="report")
 
 
-def _iso_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
-
-
 Start = Annotated[
     date | None,
-    typer.Option("--from", parser=_iso_date, help="First day (default: 1 August before --to)."),
+    typer.Option(
+        "--from",
+        parser=parse_day,
+        metavar=DATE_METAVAR,
+        help="First day (default: 1 August before --to).",
+    ),
 ]
 End = Annotated[
-    date | None, typer.Option("--to", parser=_iso_date, help="Last day (default: --on).")
+    date | None,
+    typer.Option("--to", parser=parse_day, metavar=DATE_METAVAR, help="Last day (default: --on)."),
 ]
 On = Annotated[
     date | None,
-    typer.Option("--on", parser=_iso_date, help="As of this date (default: today)."),
+    typer.Option(
+        "--on", parser=parse_day, metavar=DATE_METAVAR, help="As of this date (default: today)."
+    ),
 ]
 MinCohort = Annotated[
     int, typer.Option("--min-cohort", min=1, help="Smaller groups show 'suppressed'.")

@@ -9,24 +9,27 @@ from typing import Annotated
 import typer
 
 from casework.cli.app import app
+from casework.cli.types import DATE_METAVAR, parse_day
 from casework.seed import write_synthetic_la
 from casework.seed.ctf import write_school_ctfs
-
-
-def _iso_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 @app.command("seed")
 def seed(
     start: Annotated[
-        date, typer.Option("--from", parser=_iso_date, help="First day of marks (YYYY-MM-DD).")
+        date,
+        typer.Option(
+            "--from",
+            parser=parse_day,
+            metavar=DATE_METAVAR,
+            help="First day of marks (YYYY-MM-DD).",
+        ),
     ],
     end: Annotated[
-        date, typer.Option("--to", parser=_iso_date, help="Last day of marks (YYYY-MM-DD).")
+        date,
+        typer.Option(
+            "--to", parser=parse_day, metavar=DATE_METAVAR, help="Last day of marks (YYYY-MM-DD)."
+        ),
     ],
     out: Annotated[Path, typer.Option("--out", file_okay=False, help="Folder for the CSVs.")],
     schools: Annotated[int, typer.Option("--schools", min=1, help="How many schools.")] = 2,

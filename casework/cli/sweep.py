@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from casework.cli.app import app, now, policy, settings, today
+from casework.cli.types import DATE_METAVAR, parse_day_time
 from casework.core.calendar import RegisterSession
 from casework.db.audit_anchor import anchor_head
 from casework.db.database import open_database
@@ -42,7 +43,8 @@ def print_summary(results: list[SchoolSweepResult]) -> None:
 @app.command("sweep")
 def sweep(
     on: Annotated[
-        datetime | None, typer.Option("--date", formats=["%Y-%m-%d"], help="School date.")
+        datetime | None,
+        typer.Option("--date", parser=parse_day_time, metavar=DATE_METAVAR, help="School date."),
     ] = None,
     session: Annotated[
         RegisterSession | None, typer.Option("--session", help="AM or PM (default: both closed).")
@@ -62,8 +64,14 @@ def sweep(
 
 @app.command("simulate")
 def simulate(
-    start: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="First date.")],
-    end: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="Last date.")],
+    start: Annotated[
+        datetime,
+        typer.Option("--from", parser=parse_day_time, metavar=DATE_METAVAR, help="First date."),
+    ],
+    end: Annotated[
+        datetime,
+        typer.Option("--to", parser=parse_day_time, metavar=DATE_METAVAR, help="Last date."),
+    ],
 ) -> None:
     """Run the AM and PM sweeps of every school day in the range, in order, as if each were now."""
     if end < start:

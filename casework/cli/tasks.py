@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from casework.cli.actors import resolve_actor
 from casework.cli.app import now, policy, settings, today
+from casework.cli.types import DATE_METAVAR, KIND_CHOICES, outcomes_help, parse_day_time
 from casework.core.permissions import may_complete_task, may_work_tasks, task_action
 from casework.db.database import open_database
 from casework.db.tables import Task
@@ -24,15 +25,26 @@ from casework.service.tasks.actions import (
     list_tasks,
 )
 
-tasks_app = typer.Typer(help="Caseworker tasks: list, acknowledge, complete, assign.")
+tasks_app = typer.Typer(
+    help="Caseworker tasks: list, acknowledge, complete, assign.", rich_markup_mode=None
+)
 
-TaskId = Annotated[int | None, typer.Argument(help="Task id (or use --upn and --kind).")]
-Upn = Annotated[str | None, typer.Option("--upn", help="Pupil UPN (with --kind).")]
-Kind = Annotated[str | None, typer.Option("--kind", help="Task kind, e.g. home_visit.")]
-On = Annotated[
-    datetime | None, typer.Option("--on", formats=["%Y-%m-%d"], help="School date it takes effect.")
+TaskId = Annotated[
+    int | None, typer.Argument(metavar="TASK_ID", help="Task id (or use --upn and --kind).")
 ]
-As = Annotated[str | None, typer.Option("--as", help="The user acting (default: cli).")]
+Upn = Annotated[str | None, typer.Option("--upn", metavar="UPN", help="Pupil UPN (with --kind).")]
+Kind = Annotated[
+    str | None, typer.Option("--kind", metavar="KIND", help=f"Task kind, one of: {KIND_CHOICES}.")
+]
+On = Annotated[
+    datetime | None,
+    typer.Option(
+        "--on", parser=parse_day_time, metavar=DATE_METAVAR, help="School date it takes effect."
+    ),
+]
+As = Annotated[
+    str | None, typer.Option("--as", metavar="EMAIL", help="The user acting (default: cli).")
+]
 
 
 def _task(engine: Engine, task_id: int | None, upn: str | None, kind: str | None) -> Task:
@@ -107,13 +119,20 @@ def ack_command(
     _act(task_id, upn, kind, as_, ack)
 
 
-@tasks_app.command("complete")
+@tasks_app.command("complete", epilog=outcomes_help())
 def complete_command(
-    outcome: Annotated[str, typer.Option("--outcome", help="e.g. child_seen, consent_given.")],
+    outcome: Annotated[
+        str,
+        typer.Option(
+            "--outcome", metavar="OUTCOME", help="The outcome; the valid ones for each kind follow."
+        ),
+    ],
     task_id: TaskId = None,
     upn: Upn = None,
     kind: Kind = None,
-    note: Annotated[str, typer.Option("--note", help="A note for the record.")] = "",
+    note: Annotated[
+        str, typer.Option("--note", metavar="TEXT", help="A note for the record.")
+    ] = "",
     on: On = None,
     as_: As = None,
 ) -> None:

@@ -26,7 +26,9 @@ from casework.service.errors import ServiceError
 from casework.service.login_throttle import clear_lockout
 from casework.service.users import add_user
 
-users_app = typer.Typer(help="Accounts for the web app and for --as.", no_args_is_help=True)
+users_app = typer.Typer(
+    help="Accounts for the web app and for --as.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(users_app, name="users")
 
 ROLE_NAMES = ", ".join(role.value for role in Role)
@@ -52,17 +54,21 @@ def add(
         bool,
         typer.Option("--password-stdin", help="Read the password from the first line of stdin."),
     ] = False,
+    name: Annotated[
+        str, typer.Option("--name", help="The person's name, shown on tasks and decisions.")
+    ] = "",
 ) -> None:
     """Add an account. Without --password-stdin the password is asked for, hidden."""
     password = _read_password(password_stdin)
     engine = open_database(settings())
     try:
-        user = add_user(engine, email, role, school, password, datetime.now(UTC))
+        user = add_user(engine, email, role, school, password, datetime.now(UTC), full_name=name)
     except ServiceError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     where = f"school {user.urn}" if user.urn else "whole LA"
-    typer.echo(f"added {user.email}: {ROLE_TITLES[Role(user.role)]} ({where})")
+    who = f"{user.full_name} <{user.email}>" if user.full_name else user.email
+    typer.echo(f"added {who}: {ROLE_TITLES[Role(user.role)]} ({where})")
 
 
 @users_app.command("list")

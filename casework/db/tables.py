@@ -422,6 +422,7 @@ class User(SQLModel, table=True):
     __tablename__ = "users"
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(unique=True, max_length=254)
+    full_name: str = Field(default="", max_length=120, sa_column_kwargs={"server_default": ""})
     role: str = Field(max_length=24)
     urn: str | None = Field(default=None, max_length=8)  # None = whole LA
     password_hash: str

@@ -7,6 +7,7 @@ lower-case, so sign-in and `--as` do not depend on how someone typed their addre
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
 
@@ -18,7 +19,7 @@ from sqlmodel import Session, col, select
 from casework.core.audit import AuditDraft, AuditKind
 from casework.core.permissions import Role, account_problem, parse_role
 from casework.db.audit_log import append_entries
-from casework.db.session import unit_of_work
+from casework.db.session import read_snapshot, unit_of_work
 from casework.db.tables import School, User
 from casework.service.errors import InvalidRequest
 
@@ -60,6 +61,7 @@ def add_user(
     password: str,
     now: datetime,
     actor: str = "cli",
+    full_name: str = "",
 ) -> User:
     """Create an account (and its audit entry); InvalidRequest for a bad role, school, email,
     password or duplicate."""
@@ -82,6 +84,7 @@ def add_user(
             raise InvalidRequest(f"an account for {address} already exists")
         user = User(
             email=address,
+            full_name=" ".join(full_name.split())[:120],
             role=parsed.value,
             urn=urn,
             password_hash=password_hash,
@@ -129,3 +132,14 @@ def authenticate(engine: Engine, email: str, password: str) -> User | None:
 def user_role(user: User) -> Role:
     """The user's role as a Role."""
     return Role(user.role)
+
+
+def names_by_email(engine: Engine, emails: Iterable[str | None] | None = None) -> dict[str, str]:
+    """Each account's person name by email (every account when `emails` is None); an account
+    with no name set is shown by its email."""
+    stmt = select(User.email, User.full_name)
+    if emails is not None:
+        stmt = stmt.where(col(User.email).in_(sorted({e for e in emails if e})))
+    # A snapshot read: pages call this while their own request session is open.
+    with read_snapshot(engine) as session:
+        return {email: name or email for email, name in session.exec(stmt).all()}

@@ -20,7 +20,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from casework.db.database import open_database
 from casework.settings import Settings
-from casework.web.deps import LoginRequired, WebContext, web_context
+from casework.web.deps import (
+    LoginRequired,
+    WebContext,
+    refuse_changes_in_the_past,
+    web_context,
+)
 from casework.web.keys import session_secret
 from casework.web.pages import make_templates, render
 from casework.web.routes import (
@@ -29,8 +34,10 @@ from casework.web.routes import (
     auth,
     decisions,
     health,
+    letters,
     overview,
     pupils,
+    referrals,
     reports,
     tasks,
 )
@@ -142,8 +149,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.include_router(health.router)
-    csrf = [Depends(require_csrf)]
-    for module in (auth, tasks, pupils, decisions, audit, overview, reports, admin):
+    csrf = [Depends(require_csrf), Depends(refuse_changes_in_the_past)]
+    for module in (
+        auth,
+        tasks,
+        letters,
+        referrals,
+        pupils,
+        decisions,
+        audit,
+        overview,
+        reports,
+        admin,
+    ):
         app.include_router(module.router, dependencies=csrf)
     # Twilio's delivery receipts: checked by Twilio's signature, so no session and no CSRF token.
     app.include_router(receipts.router)

@@ -64,8 +64,14 @@ class WebContext:
         return self.clock().astimezone(UTC)
 
     def today(self) -> date:
-        """Today's school date in the LA's timezone: the `on` of actions taken in the web app."""
-        return self.clock().astimezone(self.settings.tz).date()
+        """Today's school date in the LA's timezone (PATHWAY_AS_OF when set): the date pages
+        are shown as of, and the `on` of actions taken in the web app."""
+        return self.settings.as_of or self.clock().astimezone(self.settings.tz).date()
+
+    @property
+    def as_of(self) -> date | None:
+        """The past date the app is showing, if any (then it takes no changes)."""
+        return self.settings.as_of
 
 
 def web_context(request: Request) -> WebContext:
@@ -191,3 +197,21 @@ def get_in_scope(
 
 def pupil_in_scope(session: Session, scope: Scope, upn: str) -> Pupil:
     return get_in_scope(session, scope, Pupil, col(Pupil.upn), upn, "pupil")
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Signing in and out still work while the app shows a past date.
+WRITES_ALLOWED_IN_THE_PAST = frozenset({"/login", "/logout"})
+
+
+def refuse_changes_in_the_past(request: Request, web: WebDep) -> None:
+    """While PATHWAY_AS_OF is set the app is a window on the past: no change is taken."""
+    if web.as_of is None or request.method in SAFE_METHODS:
+        return
+    if request.url.path in WRITES_ALLOWED_IN_THE_PAST:
+        return
+    raise HTTPException(
+        status_code=403,
+        detail=f"This app is showing the records as of {web.as_of:%d %B %Y} (PATHWAY_AS_OF): "
+        "it takes no changes. Unset PATHWAY_AS_OF to work on today's records.",
+    )

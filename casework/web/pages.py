@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,8 +13,9 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
-from casework.core.ladder.stages import SPECS, Stage
-from casework.core.permissions import Action, allows, may_read_audit
+from casework.core import labels, wording
+from casework.core.permissions import Action, allows, may_read_audit, may_work_tasks
+from casework.service.users import names_by_email
 from casework.web.deps import Viewer, WebContext
 from casework.web.security import CSRF_FIELD, csrf_token
 
@@ -22,36 +23,12 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 
 def humanise(value: object) -> str:
-    """`home_visit` -> `Home visit`, `task.completed` -> `Task completed`."""
+    """`home_visit` -> `Home visit`: for free text with no entry in casework.core.labels."""
     text = str(value or "").replace("_", " ").replace(".", " ").strip()
     return text[:1].upper() + text[1:]
 
 
-def channel_name(value: str | None) -> str:
-    return {"sms": "SMS", "email": "Email", "letter": "Letter"}.get(value or "", humanise(value))
-
-
-def stage_title(value: str | None) -> str:
-    if not value:
-        return ""
-    try:
-        return SPECS[Stage(value)].title
-    except ValueError:
-        return humanise(value)
-
-
-def format_date(value: date | None) -> str:
-    """`23 November 2026` (GOV.UK style)."""
-    if value is None:
-        return ""
-    return f"{value.day} {value:%B %Y}"
-
-
-def short_date(value: date | None) -> str:
-    """`Mon 23 Nov`."""
-    if value is None:
-        return ""
-    return f"{value:%a} {value.day} {value:%b}"
+stage_title = labels.stage_label  # kept for the routes that import it by this name
 
 
 def _format_datetime(tz: ZoneInfo) -> Any:
@@ -62,6 +39,17 @@ def _format_datetime(tz: ZoneInfo) -> Any:
         return f"{local.day} {local:%B %Y}, {local:%H:%M}"
 
     return fmt
+
+
+@jinja2.pass_context
+def person(context: jinja2.runtime.Context, email: str | None) -> str:
+    """A user's name from the page's `people` (every account's name, loaded by `render`)."""
+    if not email:
+        return ""
+    people: Mapping[str, str] = context.get("people") or {}
+    if email in ("system", "cli"):
+        return "Pathway (automatic)" if email == "system" else "Command line"
+    return people.get(email, email)
 
 
 def make_templates(tz: ZoneInfo) -> Jinja2Templates:
@@ -75,10 +63,22 @@ def make_templates(tz: ZoneInfo) -> Jinja2Templates:
     )
     env.filters.update(
         humanise=humanise,
-        channel=channel_name,
-        stage_title=stage_title,
-        date=format_date,
-        short_date=short_date,
+        channel=labels.channel_label,
+        stage_title=labels.stage_label,
+        task_kind=labels.task_label,
+        outcome=labels.outcome_label,
+        role=labels.role_label,
+        status=labels.status_label,
+        audit_kind=labels.audit_label,
+        detail_key=labels.detail_label,
+        money=wording.format_money,
+        person=person,
+        language=wording.language_label,
+        overdue_by=wording.days_overdue,
+        template=wording.template_label,
+        detail_text=lambda value, key: labels.detail_text(key, value),
+        date=wording.long_date,
+        short_date=wording.day_label,
         datetime=_format_datetime(tz),
     )
     env.globals["csrf_field"] = CSRF_FIELD
@@ -101,8 +101,10 @@ def navigation(viewer: Viewer | None) -> list[tuple[str, str]]:
     """The header links this viewer may follow."""
     if viewer is None:
         return []
-    links = [
-        ("/tasks", "Tasks"),
+    links = [("/tasks", "Tasks")]
+    if may_work_tasks(viewer.role):
+        links.append(("/letters-to-post", "Letters to post"))
+    links += [
         ("/decisions", "Decisions"),
         ("/overview", "Overview"),
         ("/reports", "Reports"),
@@ -130,6 +132,8 @@ def render(
         "flashes": _take_flashes(request),
         "path": request.url.path,
         "today": web.today(),
+        "as_of": web.as_of,
+        "people": names_by_email(web.engine) if viewer else {},
         **context,
     }
     return web.templates.TemplateResponse(request, template, page, status_code=status_code)

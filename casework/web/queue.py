@@ -7,8 +7,9 @@ every matching task, not just the page shown.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -25,12 +26,33 @@ OWNER_MINE = "mine"
 OWNER_ALL = "all"
 
 
+DUE_CHOICES: dict[str, str] = {
+    "overdue": "Overdue",
+    "today": "Due today or before",
+    "week": "Due in the next 7 days or before",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class QueueFilters:
     kind: str | None = None
     urn: str | None = None
     owner: str = OWNER_MINE
     page: int = 1
+    stage: str | None = None
+    due: str | None = None  # one of DUE_CHOICES
+
+    def query(self, **changes: object) -> str:
+        """This filter's query string with `changes` applied (for links and pages)."""
+        values = {
+            "owner": self.owner,
+            "kind": self.kind or "",
+            "school": self.urn or "",
+            "stage": self.stage or "",
+            "due": self.due or "",
+            **{k: "" if v is None else str(v) for k, v in changes.items()},
+        }
+        return urlencode({k: v for k, v in values.items() if v})
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +98,26 @@ def _owner_clause(viewer: Viewer, owner: str) -> sa.ColumnElement[bool] | None:
     return col(Task.owner_role) == owner
 
 
-def _conditions(viewer: Viewer, filters: QueueFilters) -> list[sa.ColumnElement[bool]]:
+def _due_clause(due: str | None, today: date) -> sa.ColumnElement[bool] | None:
+    if due == "overdue":
+        return overdue_clause(today)
+    if due == "today":
+        return col(Task.due_date) <= today
+    if due == "week":
+        return col(Task.due_date) <= today + timedelta(days=7)
+    return None
+
+
+def _conditions(viewer: Viewer, filters: QueueFilters, today: date) -> list[sa.ColumnElement[bool]]:
     """Everything but the kind filter, so one grouped query gives the count of every kind."""
     conditions: list[sa.ColumnElement[bool]] = [col(Task.status).in_(OPEN_STATUSES)]
     if filters.urn:
         conditions.append(col(Task.urn) == filters.urn)
+    if filters.stage:
+        conditions.append(col(Task.stage) == filters.stage)
+    due = _due_clause(filters.due, today)
+    if due is not None:
+        conditions.append(due)
     owner = _owner_clause(viewer, filters.owner)
     if owner is not None:
         conditions.append(owner)
@@ -118,7 +155,7 @@ def load_queue(
 ) -> QueuePage:
     """One page of the viewer's queue with its counts."""
     scope = viewer.scope
-    conditions = _conditions(viewer, filters)
+    conditions = _conditions(viewer, filters, today)
     counts = _counts_by_kind(session, scope, conditions, today)
     chosen = [counts.get(filters.kind, (0, 0))] if filters.kind else list(counts.values())
     total = sum(n for n, _ in chosen)
@@ -153,3 +190,20 @@ def load_queue(
 def schools_in_scope(session: Session, scope: Scope) -> list[School]:
     """The schools a viewer may filter by."""
     return list(session.exec(scope.where(select(School).order_by(School.name), School.urn)))
+
+
+def count_open(
+    session: Session,
+    viewer: Viewer,
+    today: date,
+    *,
+    owner: str,
+    kind: str | None = None,
+    due: str | None = None,
+) -> int:
+    """How many open tasks a count card stands for (the same conditions as its list)."""
+    conditions = _conditions(viewer, QueueFilters(kind=kind, owner=owner, due=due), today)
+    if kind:
+        conditions.append(col(Task.kind) == kind)
+    stmt = select(sa.func.count()).select_from(Task).where(*conditions)
+    return int(session.exec(viewer.scope.where(stmt, Task.urn)).one())

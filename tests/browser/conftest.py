@@ -9,9 +9,11 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -19,10 +21,11 @@ from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from sqlalchemy.engine import Engine
 
 from casework.db.migrate import upgrade
-from casework.db.session import get_engine
-from casework.db.tables import Decision, Pupil, Task
+from casework.db.session import get_engine, unit_of_work
+from casework.db.tables import Decision, Pupil, Referral, Task
 from casework.settings import Settings
 from tests.web_factories import (
+    NOW,
     TODAY,
     URN_A,
     URN_B,
@@ -59,6 +62,8 @@ class Seeded:
     pupil_b: Pupil
     visit: Task
     decision: Decision
+    call: Task
+    letter_tasks: list[Task]
 
 
 @dataclass
@@ -84,6 +89,31 @@ def save_screenshot(page: Page, name: str) -> Path:
     return path
 
 
+def _refer(engine: Engine, pupil: Pupil) -> None:
+    """A persistent-absence referral still with the LA, and a notice payment it is chasing."""
+    entry = create_stage_entry(engine, pupil, stage="la_referral", reason="persistent absence")
+    with unit_of_work(engine) as session:
+        session.add(
+            Referral(
+                key=f"{pupil.upn}:referral:persistent_absence:2025",
+                case_id=entry.case_id,
+                upn=pupil.upn,
+                urn=pupil.urn,
+                reason="persistent_absence",
+                school_date=TODAY - timedelta(days=9),
+                created_at=NOW,
+            )
+        )
+    create_task(
+        engine,
+        pupil,
+        kind="notice_payment",
+        stage="penalty_notice",
+        owner_role="la_officer",
+        due_date=TODAY + timedelta(days=20),
+    )
+
+
 def _seed(engine: Engine, var_dir: Path) -> Seeded:
     create_school(engine, URN_A, name="Ashfield Primary School")
     create_school(engine, URN_B, name="Brookside Academy")
@@ -91,7 +121,18 @@ def _seed(engine: Engine, var_dir: Path) -> Seeded:
     pupil_a = create_pupil(engine, URN_A, forename="Amelia", surname="Hartley")
     pupil_b = create_pupil(engine, URN_B, forename="Bilal", surname="Rahman")
     create_marks(engine, pupil_a, " ".join(TERM_MARKS))
-    create_contact(engine, pupil_a)
+    mother = create_contact(engine, pupil_a)
+    create_contact(
+        engine,
+        pupil_a,
+        name="Marek Hartley",
+        relationship="father",
+        priority=2,
+        mobile="+447700900123",
+        language="pl",
+        preferred_channel="letter",
+        parental_responsibility=False,  # one notice in the decision journey (DOMAIN rule 21)
+    )
     create_stage_entry(
         engine,
         pupil_a,
@@ -105,12 +146,35 @@ def _seed(engine: Engine, var_dir: Path) -> Seeded:
     )
     create_message(engine, pupil_a)
     create_message(engine, pupil_a, channel="email", status="sending")
-    create_letter(engine, pupil_a, path=write_letter_pdf(var_dir / "letters", "calling-card.pdf"))
+    letter_tasks = []
+    for name, template in (
+        ("calling-card", "home_visit/calling_card"),
+        ("plan", "attendance_plan/parent"),
+    ):
+        letter = create_letter(
+            engine,
+            pupil_a,
+            template=template,
+            recipient_ref=mother.contact_id,
+            path=write_letter_pdf(var_dir / "letters", f"{name}.pdf"),
+        )
+        letter_tasks.append(
+            create_task(
+                engine,
+                pupil_a,
+                kind="letter_to_post",
+                stage=template.split("/")[0],
+                owner_role="school_office",
+                context={"letter_id": letter.id},
+            )
+        )
+    _refer(engine, pupil_a)
     visit = create_task(engine, pupil_a, kind="home_visit", due_date=TODAY)
-    create_task(
+    call = create_task(
         engine,
         pupil_a,
         kind="call_parent",
+        stage="first_day_call",
         owner_role="school_office",
         due_date=TODAY - timedelta(days=1),
     )
@@ -121,9 +185,11 @@ def _seed(engine: Engine, var_dir: Path) -> Seeded:
         context={
             "unauthorised_sessions": "14 in the last 10 school weeks",
             "support_offered": "attendance plan agreed 2 October; home visit 12 November",
+            "last_absence_date": (TODAY - timedelta(days=3)).isoformat(),
+            "all_holiday": "false",
         },
     )
-    return Seeded(engine, pupil_a, pupil_b, visit, decision)
+    return Seeded(engine, pupil_a, pupil_b, visit, decision, call, letter_tasks)
 
 
 def _free_socket() -> socket.socket:
@@ -133,14 +199,14 @@ def _free_socket() -> socket.socket:
     return sock
 
 
-@pytest.fixture(scope="module")
-def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
-    """The app served by uvicorn in a thread on 127.0.0.1:<free port>; stopped afterwards."""
+@contextmanager
+def serve(tmp_path_factory: pytest.TempPathFactory, **overrides: Any) -> Iterator[LiveSite]:
+    """The seeded app (with settings `overrides`) under uvicorn on 127.0.0.1:<free port>."""
     var_dir = tmp_path_factory.mktemp("browser")
     url = f"sqlite:///{var_dir / 'pathway.db'}"
     upgrade(url)
     seeded = _seed(get_engine(url), var_dir)
-    app = web_app(url, var_dir)
+    app = web_app(url, var_dir, **overrides)
     sock = _free_socket()
     port = sock.getsockname()[1]
     config = uvicorn.Config(
@@ -160,6 +226,13 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
         server.should_exit = True
         thread.join(timeout=15)
         sock.close()
+
+
+@pytest.fixture(scope="module")
+def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
+    """The app served by uvicorn in a thread on 127.0.0.1:<free port>; stopped afterwards."""
+    with serve(tmp_path_factory) as site:
+        yield site
 
 
 @pytest.fixture(scope="module")

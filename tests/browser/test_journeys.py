@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
 from casework.db.tables import AuditEntry, Decision, PenaltyNotice, Task
+from tests.browser.axe import assert_accessible
 from tests.browser.conftest import LiveSite, save_screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -29,9 +30,11 @@ def test_officer_acknowledges_and_completes_a_home_visit(page: Page, live_site: 
     sign_in(page, live_site, "officer_a")
     expect(page.get_by_role("heading", level=1)).to_have_text("My tasks")
     save_screenshot(page, "task_queue")
+    assert_accessible(page)
     visit = live_site.seeded.visit
     page.locator(f'a[href="/tasks/{visit.id}"]').click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Home visit: Amelia Hartley")
+    assert_accessible(page)
 
     page.get_by_role("button", name="Acknowledge task").click()
     expect(page.get_by_role("status").first).to_have_text("Task acknowledged.")
@@ -59,8 +62,8 @@ def test_headteacher_approves_a_penalty_notice_with_a_reason(
 ) -> None:
     """The headteacher weighs the factors, approves, and the reason is recorded."""
     sign_in(page, live_site, "head_a")
-    page.goto(live_site.url("/decisions"))
     decision = live_site.seeded.decision
+    page.goto(live_site.url(f"/decisions/{decision.id}"))
     form = page.locator(f"#decision-{decision.id}")
     form.get_by_label("What support was offered to the family?").fill(
         "Attendance plan, home visits, early help offer."
@@ -70,6 +73,7 @@ def test_headteacher_approves_a_penalty_notice_with_a_reason(
     form.get_by_label("Approve: take this step").check()
     form.get_by_label("Reason (required)").fill("Threshold met and support was not engaged with.")
     save_screenshot(page, "decision_form")
+    assert_accessible(page)
     form.get_by_role("button", name="Record decision").click()
     expect(page.get_by_role("status").first).to_contain_text("Penalty notice approved")
     with Session(live_site.seeded.engine) as session:
@@ -92,6 +96,7 @@ def test_auditor_reads_the_case_but_cannot_change_anything(page: Page, live_site
     expect(page.get_by_role("heading", level=1)).to_have_text("Amelia Hartley")
     expect(page.get_by_role("img", name="Weekly attendance")).to_be_visible()
     save_screenshot(page, "case_page_auditor")
+    assert_accessible(page)
 
     with Session(live_site.seeded.engine) as session:
         open_task = session.exec(
@@ -101,7 +106,7 @@ def test_auditor_reads_the_case_but_cannot_change_anything(page: Page, live_site
     page.goto(live_site.url(f"/tasks/{open_task.id}"))
     expect(page.get_by_role("button", name="Acknowledge task")).to_have_count(0)
     expect(page.get_by_role("button", name="Complete task")).to_have_count(0)
-    page.goto(live_site.url("/decisions"))
+    page.goto(live_site.url(f"/decisions/{live_site.seeded.decision.id}"))
     expect(page.get_by_role("button", name="Record decision")).to_have_count(0)
 
     token = page.locator('form[action="/logout"] input[name="csrf_token"]').get_attribute("value")
@@ -131,6 +136,7 @@ def test_school_a_staff_cannot_open_a_school_b_pupil_by_url(
     expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
     expect(page.get_by_text("Bilal")).to_have_count(0)
     save_screenshot(page, "other_school_pupil_404")
+    assert_accessible(page)
 
 
 def test_form_posted_without_its_csrf_token_is_refused(page: Page, live_site: LiveSite) -> None:

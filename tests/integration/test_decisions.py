@@ -43,6 +43,7 @@ from casework.service.sweeping.sweep import sweep_school
 from casework.service.tasks.actions import complete_task
 from casework.service.tasks.deadlines import run_deadlines
 from casework.service.users import add_user
+from tests.support.pdf_layout import text_off_the_page
 
 URN, OTHER_URN, UPN = "100001", "100002", "J931400125005"
 MUM, DAD = f"{UPN}-1", f"{UPN}-2"
@@ -568,6 +569,8 @@ def test_prosecution_needs_eso_and_contract_then_makes_the_bundle(
     assert outcome.bundle_path == str(folder)
     created = entries(engine, AuditKind.BUNDLE_CREATED)[0].detail
     pdf = (folder / "bundle.pdf").read_bytes()
+    assert text_off_the_page(folder / "bundle.pdf") == []
+    assert text_off_the_page(folder / "certificate_s566.pdf") == []
     assert created["sha256"] == hashlib.sha256(pdf).hexdigest()
     manifest = json.loads((folder / "manifest.json").read_text())
     assert {

@@ -49,6 +49,7 @@ from casework.service.reports import (
 )
 from casework.settings import LONDON, Settings
 from tests.factories import TERMS
+from tests.support.pdf_layout import text_off_the_page
 
 URN_A, URN_B = "100001", "100002"
 START, END, ON = date(2025, 11, 17), date(2025, 11, 21), date(2025, 12, 5)
@@ -231,6 +232,7 @@ def _settings(tmp_path: Path) -> Settings:
 def _check_files(files: ReportFiles, settings: Settings) -> str:
     assert files.html.parent == files.pdf.parent == settings.reports_dir
     assert files.pdf.read_bytes().startswith(b"%PDF")
+    assert text_off_the_page(files.pdf) == []  # every table fits the page
     # PDF text has no layout; spaces and line breaks fall where the page put them.
     return " ".join(pdf_text(files.pdf).split())
 
@@ -285,7 +287,7 @@ def test_la_report_hides_small_schools_but_shows_the_total_when_under_the_minimu
     assert "LA total 10 81.6%" in text
     # One overdue home visit (due 18 Nov, never completed) and one notice: counts under the
     # minimum are suppressed like any other figure (issue 19).
-    assert "home visit suppressed" in text
+    assert "Home visit suppressed" in text
     assert "Total issued suppressed" in text
 
 

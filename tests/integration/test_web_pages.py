@@ -334,7 +334,10 @@ class TestDecisions:
             context={"unauthorised_sessions": 14},
         )
         client, _, _ = site.client("headteacher", school.urn)
-        page = client.get("/decisions").text
+        summary = client.get("/decisions").text
+        assert f'href="/decisions/{decision.id}"' in summary
+        assert 'name="reason"' not in summary  # one decision per page, not every form at once
+        page = client.get(f"/decisions/{decision.id}").text
         assert f'action="/decisions/{decision.id}"' in page
         assert "Unauthorised sessions" in page
         for field in (
@@ -355,16 +358,16 @@ class TestDecisions:
         penalty = create_decision(site.engine, pupil)
         prosecution = create_decision(site.engine, pupil, stage="prosecution")
         client, _, _ = site.client("la_officer", None)
-        page = client.get("/decisions").text
+        page = client.get(f"/decisions/{prosecution.id}").text
         assert f'id="eso_considered-{prosecution.id}"' in page
         assert f'id="contract_explored-{prosecution.id}"' in page
-        assert f'id="eso_considered-{penalty.id}"' not in page
+        assert "eso_considered" not in client.get(f"/decisions/{penalty.id}").text
 
     def test_decision_page_offers_no_form_to_an_auditor(self, site: Site) -> None:
         school = site.school()
-        create_decision(site.engine, create_pupil(site.engine, school.urn))
+        decision = create_decision(site.engine, create_pupil(site.engine, school.urn))
         client, _, _ = site.client("auditor", school.urn)
-        page = client.get("/decisions").text
+        page = client.get(f"/decisions/{decision.id}").text
         assert "can read decisions but not make them" in page
         assert 'name="reason"' not in page
 
@@ -489,17 +492,27 @@ class TestBothDatabases:
 
 
 class TestAccessibility:
-    PAGES = ("/tasks", "/tasks/{task}", "/pupils/{upn}", "/decisions", "/audit", "/overview")
+    PAGES = (
+        "/tasks",
+        "/tasks/{task}",
+        "/pupils/{upn}",
+        "/decisions",
+        "/decisions/{decision}",
+        "/letters-to-post",
+        "/referrals",
+        "/audit",
+        "/overview",
+    )
 
     def test_every_visible_field_has_a_label_and_pages_have_one_h1(self, site: Site) -> None:
         school = site.school()
         pupil = create_pupil(site.engine, school.urn)
         create_marks(site.engine, pupil, "/ / N /")
         task = create_task(site.engine, pupil)
-        create_decision(site.engine, pupil)
+        decision = create_decision(site.engine, pupil)
         client, _, _ = site.client("headteacher", school.urn)
         for path in self.PAGES:
-            html = client.get(path.format(task=task.id, upn=pupil.upn)).text
+            html = client.get(path.format(task=task.id, upn=pupil.upn, decision=decision.id)).text
             ids = re.findall(
                 r'<(?:input|select|textarea)(?![^>]*type="hidden")[^>]*\sid="([^"]+)"', html
             )

@@ -40,6 +40,7 @@ OUTCOMES: Mapping[str, tuple[str, ...]] = {
     TaskKind.LAY_INFORMATION: ("laid",),  # rule 37
     TaskKind.COURT_OUTCOME: COURT_OUTCOMES,
     TaskKind.PARENTING_ORDER_REVIEW: ("reviewed",),
+    TaskKind.FIX_CONTACT: ("address_corrected", "no_other_address"),
 }
 
 FollowUp = Callable[[PupilView, Policy, str], list[Proposal]]

@@ -38,6 +38,7 @@ class TaskKind(StrEnum):
     LAY_INFORMATION = "lay_information"
     COURT_OUTCOME = "court_outcome"
     PARENTING_ORDER_REVIEW = "parenting_order_review"
+    FIX_CONTACT = "fix_contact"  # an email or number bounced: find the right one
 
 
 class OwnerRole(StrEnum):

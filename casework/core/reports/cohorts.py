@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from casework.core.wording import ethnicity_label
+
 ALL = "all"
 PUPIL_PREMIUM = "pupil_premium"
 FSM = "fsm"
@@ -115,7 +117,7 @@ def cohorts_of(traits: PupilTraits) -> tuple[Cohort, ...]:
         Cohort(
             ETHNICITY,
             ethnicity,
-            f"Ethnicity {ethnicity}" if ethnicity else "Ethnicity not recorded",
+            ethnicity_label(ethnicity) if ethnicity else "Ethnicity not recorded",
         ),
     )
 

@@ -10,7 +10,8 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from casework.core.ladder.stages import CATALOGUE, LEGAL_STAGES, SPECS, Stage
+from casework.core.labels import stage_label, task_label
+from casework.core.ladder.stages import CATALOGUE, LEGAL_STAGES
 from casework.core.reports import charts
 from casework.core.reports.actions import ActionCounts
 from casework.core.reports.figures import Row
@@ -73,10 +74,7 @@ class Section:
 
 
 def stage_title(stage: str) -> str:
-    try:
-        return SPECS[Stage(stage)].title
-    except ValueError:
-        return stage.replace("_", " ").capitalize()
+    return stage_label(stage)
 
 
 def stage_rank(stage: str) -> int:
@@ -233,7 +231,7 @@ def action_tables(
     parts += [_decisions_table(actions, min_cohort), _notices_table(actions, min_cohort)]
     if overdue:
         tasks = count_cells(dict(sorted(actions.overdue_tasks.items())), min_cohort, None)
-        rows = [TableRow((kind.replace("_", " "), text)) for kind, text in tasks.items()]
+        rows = [TableRow((task_label(kind), text)) for kind, text in tasks.items()]
         parts.append(
             Table(
                 "Overdue tasks by kind", ("Task", "Overdue"), tuple(rows), empty="No overdue tasks."

@@ -26,7 +26,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlmodel import Session
 
-from casework.core import csv_cells
+from casework.core import csv_cells, labels
 from casework.core.audit import AuditDraft, AuditKind
 from casework.core.ladder.view import PupilView
 from casework.core.policy import Policy
@@ -50,13 +50,22 @@ class Bundle:
 
 
 def _environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         undefined=StrictUndefined,
         autoescape=select_autoescape(["html", "j2"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # The one vocabulary (casework.core.labels): tasks, stages, outcomes and audit kinds in words.
+    env.filters.update(
+        task_kind=labels.task_label,
+        stage_title=labels.stage_label,
+        outcome=labels.outcome_label,
+        status=labels.status_label,
+        audit_kind=labels.audit_label,
+    )
+    return env
 
 
 def _write(path: Path, text: str) -> None:

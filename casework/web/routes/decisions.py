@@ -1,4 +1,5 @@
-"""Legal-step decisions: `GET /decisions` (awaiting and recent) and `POST /decisions/{id}`.
+"""Legal-step decisions: `GET /decisions` (a sortable summary of those waiting, and recent ones),
+`GET /decisions/{id}` (one decision, what approving it would do, the form), `POST /decisions/{id}`.
 
 Only a person approves a legal step, with a reason and the factors weighed (DOMAIN.md rule 27);
 only a headteacher for their own school or an LA officer may decide (rule 23). The service
@@ -11,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from pydantic import BaseModel, Field
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 from starlette.responses import RedirectResponse, Response
 
 from casework.core.permissions import is_read_only, may_decide
@@ -23,6 +24,7 @@ from casework.service.errors import InvalidRequest, NotAllowed, NotFound
 from casework.service.legal.approval import decision_gaps
 from casework.service.legal.decisions import decide_with_outcome
 from casework.web.casepage import needs_and_circumstances
+from casework.web.decision_views import approval_plan, summary_context
 from casework.web.deps import (
     SessionDep,
     Viewer,
@@ -37,8 +39,6 @@ from casework.web.deps import (
 from casework.web.pages import flash, render, stage_title
 
 router = APIRouter()
-
-RECENTLY_DECIDED = 25
 
 # The factors every decision records (DOMAIN.md rule 27): form field -> question shown.
 FACTORS: dict[str, str] = {
@@ -74,39 +74,21 @@ def _gaps(session: Session, web: WebContext, decision: Decision) -> list[str]:
         return []
 
 
-def _rows(
-    session: Session,
-    web: WebContext,
-    viewer: Viewer,
-    waiting: bool,
-    limit: int | None = None,
-) -> list[DecisionRow]:
-    stmt = (
-        select(Decision, Pupil, School.name)
-        .outerjoin(Pupil, col(Pupil.upn) == col(Decision.upn))
-        .outerjoin(School, col(School.urn) == col(Decision.urn))
+def _row(session: Session, web: WebContext, viewer: Viewer, decision_id: int) -> DecisionRow:
+    decision = get_in_scope(
+        session, viewer.scope, Decision, col(Decision.id), decision_id, "decision"
     )
-    if waiting:
-        stmt = stmt.where(Decision.status == "requested").order_by(
-            col(Decision.requested_date), col(Decision.id)
-        )
-    else:
-        stmt = stmt.where(Decision.status != "requested").order_by(
-            col(Decision.decided_at).desc(), col(Decision.id).desc()
-        )
-    return [
-        DecisionRow(
-            decision=decision,
-            pupil=pupil,
-            school_name=school or decision.urn,
-            needs=needs_and_circumstances(pupil) if pupil else [],
-            may_decide=may_decide(viewer.role, viewer.urn, decision.urn),
-            gaps=_gaps(session, web, decision) if waiting else [],
-        )
-        for decision, pupil, school in session.exec(
-            viewer.scope.where(stmt.limit(limit), Decision.urn)
-        )
-    ]
+    pupil = session.get(Pupil, decision.upn)
+    school = session.get(School, decision.urn)
+    waiting = decision.status == "requested"
+    return DecisionRow(
+        decision=decision,
+        pupil=pupil,
+        school_name=school.name if school else decision.urn,
+        needs=needs_and_circumstances(pupil) if pupil else [],
+        may_decide=may_decide(viewer.role, viewer.urn, decision.urn),
+        gaps=_gaps(session, web, decision) if waiting else [],
+    )
 
 
 def _page(
@@ -114,29 +96,46 @@ def _page(
     web: WebContext,
     viewer: Viewer,
     session: Session,
+    decision_id: int,
     *,
     errors: Mapping[int, str] | None = None,
     submitted: Mapping[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
+    """One decision: its evidence, what approving it would do, and the decision form."""
+    row = _row(session, web, viewer, decision_id)
+    end_read(session)
     context = {
-        "title": "Decisions",
-        "waiting": _rows(session, web, viewer, waiting=True),
-        "recent": _rows(session, web, viewer, waiting=False, limit=RECENTLY_DECIDED),
+        "title": f"{stage_title(row.decision.stage)}: decision",
+        "row": row,
+        "plan": approval_plan(web, viewer, row.decision),
         "factors": FACTORS,
         "errors": errors or {},
         "submitted": submitted or {},
         "prosecution_factors": PROSECUTION_FACTORS,
         "read_only": is_read_only(viewer.role),
     }
-    return render(request, web, viewer, "decisions.html", context, status_code)
+    return render(request, web, viewer, "decision.html", context, status_code)
 
 
 @router.get("/decisions")
 def decisions_page(
-    request: Request, web: WebDep, viewer: ViewerDep, session: SessionDep
+    request: Request,
+    web: WebDep,
+    viewer: ViewerDep,
+    sort: Annotated[str, Query(max_length=16)] = "waiting",
 ) -> Response:
-    return _page(request, web, viewer, session)
+    """Every decision waiting, one line each, sortable; each links to its own page."""
+    return render(
+        request, web, viewer, "decisions_summary.html", summary_context(web, viewer, sort)
+    )
+
+
+@router.get("/decisions/{decision_id}")
+def decision_page(
+    request: Request, web: WebDep, viewer: ViewerDep, session: SessionDep, decision_id: int
+) -> Response:
+    return _page(request, web, viewer, session, decision_id)
 
 
 class DecisionForm(BaseModel):
@@ -192,6 +191,7 @@ def record_decision(
             web,
             viewer,
             session,
+            decision_id,
             errors={decision_id: problem},
             submitted=form.model_dump(),
             status_code=400,

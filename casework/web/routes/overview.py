@@ -17,6 +17,8 @@ from sqlmodel import Session, col, select
 from starlette.responses import Response
 
 from casework.core.ladder.stages import Stage
+from casework.core.measure_definitions import definitions
+from casework.core.policy import load_policy
 from casework.db.tables import Decision, Pupil, StageEntry, Task
 from casework.web.deps import Scope, SessionDep, ViewerDep, WebDep
 from casework.web.pages import render
@@ -107,5 +109,11 @@ def overview(request: Request, web: WebDep, viewer: ViewerDep, session: SessionD
         totals.decisions_waiting += row.decisions_waiting
         for band, n in row.bands.items():
             totals.bands[band] = totals.bands.get(band, 0) + n
-    context = {"title": "Overview", "rows": rows, "totals": totals, "band_names": BAND_STAGES}
+    context = {
+        "title": "Overview",
+        "rows": rows,
+        "totals": totals,
+        "band_names": BAND_STAGES,
+        "definitions": definitions(load_policy(web.settings.policy_file)),
+    }
     return render(request, web, viewer, "overview.html", context)

@@ -14,10 +14,14 @@ from sqlmodel import col, select
 from starlette.responses import FileResponse, Response
 
 from casework.core.audit import AuditDraft, AuditKind
+from casework.core.measure_definitions import definitions
+from casework.core.policy import load_policy
 from casework.db.audit_log import append_entries
 from casework.db.session import unit_of_work
 from casework.db.tables import Case, Letter
-from casework.web.casepage import load_case_page
+from casework.service.cases import read_case
+from casework.service.errors import NotFound
+from casework.web.casepage import case_page as build_case_page
 from casework.web.deps import (
     SessionDep,
     Viewer,
@@ -27,7 +31,6 @@ from casework.web.deps import (
     end_read,
     get_in_scope,
     not_found,
-    pupil_in_scope,
 )
 from casework.web.pages import render
 from notifications.letters import letter_file
@@ -52,14 +55,25 @@ def record_case_view(
 
 
 @router.get("/pupils/{upn}")
-def case_page(
-    request: Request, web: WebDep, viewer: ViewerDep, session: SessionDep, upn: str
-) -> Response:
-    pupil = pupil_in_scope(session, viewer.scope, upn.strip().upper())
-    end_read(session)
-    record_case_view(web, viewer, pupil.urn, pupil.upn, {"page": "case"})
-    page = load_case_page(session, viewer.scope, pupil, web.today(), web.now())
-    context = {"title": f"{pupil.forename} {pupil.surname}", "case": page}
+def case_page(request: Request, web: WebDep, viewer: ViewerDep, upn: str) -> Response:
+    try:
+        record = read_case(
+            web.engine,
+            upn.strip().upper(),
+            scope_urn=viewer.scope.urn,
+            on=web.today(),
+            now=web.now(),
+            actor=viewer.email,
+            detail={"page": "case"},
+        )
+    except NotFound:
+        raise not_found("pupil") from None
+    pupil = record.pupil
+    context = {
+        "title": f"{pupil.forename} {pupil.surname}",
+        "case": build_case_page(record),
+        "definitions": definitions(load_policy(web.settings.policy_file)),
+    }
     return render(request, web, viewer, "pupil.html", context)
 
 

@@ -12,16 +12,21 @@ from fastapi import APIRouter, Form, Query, Request
 from sqlmodel import Session, col, or_, select
 from starlette.responses import RedirectResponse, Response
 
+from casework.core.labels import outcome_label, stage_label, task_label
 from casework.core.ladder.proposals import TaskKind
+from casework.core.ladder.stages import Stage
 from casework.core.permissions import (
     may_assign_tasks,
     may_complete_task,
     may_work_tasks,
     task_action,
 )
-from casework.db.tables import Pupil, School, Task, User
+from casework.core.wording import days_overdue
+from casework.db.tables import Task, User
 from casework.service.errors import Conflict, InvalidRequest, NotAllowed, NotFound, ServiceError
 from casework.service.tasks import actions as task_service
+from casework.service.tasks.view import read_task
+from casework.service.users import names_by_email
 from casework.web.deps import (
     SessionDep,
     Viewer,
@@ -33,8 +38,9 @@ from casework.web.deps import (
     get_in_scope,
     not_found,
 )
-from casework.web.pages import flash, humanise, render
+from casework.web.pages import flash, render
 from casework.web.queue import (
+    DUE_CHOICES,
     OPEN_STATUSES,
     QueueFilters,
     default_owner,
@@ -42,6 +48,7 @@ from casework.web.queue import (
     owner_choices,
     schools_in_scope,
 )
+from casework.web.workload import count_cards
 
 router = APIRouter()
 
@@ -55,6 +62,9 @@ def _may_complete(web: WebContext, viewer: Viewer, kind: str) -> bool:
     return may_complete_task(viewer.role, kind, widened)
 
 
+STAGE_IDS = frozenset(s.value for s in Stage)
+
+
 @router.get("/tasks")
 def task_queue(
     request: Request,
@@ -65,16 +75,29 @@ def task_queue(
     school: Annotated[str | None, Query(max_length=8)] = None,
     owner: Annotated[str | None, Query(max_length=32)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    stage: Annotated[str | None, Query(max_length=32)] = None,
+    due: Annotated[str | None, Query(max_length=16)] = None,
 ) -> Response:
     owner = owner if owner in owner_choices() else default_owner(viewer)
-    filters = QueueFilters(kind=kind or None, urn=school or None, owner=owner, page=page)
-    queue = load_queue(session, viewer, filters, web.today())
+    filters = QueueFilters(
+        kind=kind or None,
+        urn=school or None,
+        owner=owner,
+        page=page,
+        stage=stage if stage in STAGE_IDS else None,
+        due=due if due in DUE_CHOICES else None,
+    )
+    today = web.today()
+    queue = load_queue(session, viewer, filters, today)
     context = {
         "title": "My tasks",
         "queue": queue,
         "filters": filters,
         "kinds": [k.value for k in TaskKind],
         "owners": owner_choices(),
+        "stages": sorted(STAGE_IDS, key=stage_label),
+        "due_choices": DUE_CHOICES,
+        "cards": count_cards(session, web.engine, viewer, today),
         "schools": schools_in_scope(session, viewer.scope),
     }
     return render(request, web, viewer, "tasks.html", context)
@@ -102,22 +125,30 @@ def _task_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    pupil = session.get(Pupil, task.upn) if task.upn else None
-    school = session.get(School, task.urn)
+    end_read(session)
+    assert task.id is not None
+    try:
+        view = read_task(web.engine, task.id, scope_urn=viewer.scope.urn)
+    except NotFound:
+        raise not_found("task") from None
+    task = view.task
     is_open = task.status in OPEN_STATUSES
-    can_work = may_work_tasks(viewer.role)
+    # While PATHWAY_AS_OF shows a past day nothing can be changed, so no forms are offered.
+    can_work = may_work_tasks(viewer.role) and web.as_of is None
+    today = web.today()
     context = {
         "payment_for_la": is_open and can_work and not _may_complete(web, viewer, task.kind),
-        "title": humanise(task.kind),
+        "title": task_label(task.kind),
+        "view": view,
         "task": task,
-        "pupil": pupil,
-        "school": school,
+        "pupil": view.pupil,
+        "school": view.school,
         "is_open": is_open,
-        "is_overdue": is_open and (task.status == "overdue" or task.due_date < web.today()),
+        "overdue_by": days_overdue(task.due_date, today) if is_open else "",
         "can_ack": can_work and task.status in ("open", "overdue"),
-        "can_complete": is_open and _may_complete(web, viewer, task.kind),
-        "can_assign": is_open and may_assign_tasks(viewer.role),
-        "outcomes": tuple(task_service.OUTCOMES.get(task.kind, ())),
+        "can_complete": is_open and _may_complete(web, viewer, task.kind) and web.as_of is None,
+        "can_assign": is_open and may_assign_tasks(viewer.role) and web.as_of is None,
+        "outcomes": view.outcomes,
         "assignees": _assignees(session, task) if may_assign_tasks(viewer.role) else [],
         "error": error,
     }
@@ -206,7 +237,7 @@ def complete(
             )
         except (NotFound, NotAllowed, InvalidRequest) as exc:
             error = exc
-    done = f"Task completed: {humanise(outcome)}."
+    done = f"Task completed: {outcome_label(outcome)}."
     return _after_write(request, web, viewer, session, task_id, error, done)
 
 
@@ -251,5 +282,6 @@ def assign(
             )
         except (NotFound, NotAllowed, InvalidRequest) as exc:
             error = exc
-    done = f"Task assigned to {owner_email}."
+    name = names_by_email(web.engine, [owner_email]).get(owner_email, owner_email)
+    done = f"Task assigned to {name}."
     return _after_write(request, web, viewer, session, task_id, error, done)

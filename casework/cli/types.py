@@ -1,0 +1,40 @@
+"""Command-line value types with plain errors: dates as YYYY-MM-DD, and the lists of valid task
+kinds and outcomes that `--help` shows."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import typer
+
+from casework.core.ladder.outcomes import OUTCOMES
+from casework.core.ladder.proposals import TaskKind
+
+DATE_HINT = "use YYYY-MM-DD, for example 2025-09-08"
+DATE_METAVAR = "YYYY-MM-DD"
+
+
+def parse_day(value: str | date) -> date:
+    """A calendar date written YYYY-MM-DD; a plain error naming the format otherwise."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date: {DATE_HINT}") from None
+
+
+def parse_day_time(value: str | datetime) -> datetime:
+    """`parse_day` as a midnight datetime, for the options whose callers take `.date()`."""
+    if isinstance(value, datetime):
+        return value
+    return datetime.combine(parse_day(value), datetime.min.time(), UTC)
+
+
+KIND_CHOICES = ", ".join(k.value for k in TaskKind)
+
+
+def outcomes_help() -> str:
+    """Each task kind with the outcomes it records, one line each (for a command's epilog)."""
+    lines = [f"{kind}: {', '.join(values)}" for kind, values in OUTCOMES.items()]
+    return "\b\nOutcomes by task kind:\n" + "\n".join(f"  {line}" for line in lines)
