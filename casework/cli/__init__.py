@@ -8,6 +8,7 @@ from casework.cli import (  # noqa: F401  (each module registers its commands on
     decide,
     demo,
     imports,
+    leave,
     report,
     seed,
     serve,

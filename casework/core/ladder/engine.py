@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from casework.core.codes import CODES, LATE_PRESENT, PENALTY
-from casework.core.ladder import absence, legal, persistent_absence, recovery, returns, support  # noqa: F401
+from casework.core.ladder import (  # noqa: F401
+    absence,
+    leave,
+    legal,
+    persistent_absence,
+    recovery,
+    returns,
+    support,
+)
 from casework.core.ladder.guards import apply_guards
 from casework.core.ladder.persistent_absence import pupil_band
 from casework.core.ladder.proposals import Proposal

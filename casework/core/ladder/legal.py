@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from casework.core.codes import HOLIDAY_UNAUTHORISED, PENALTY
+from casework.core.ladder.leave import refused_leave_evidence
 from casework.core.ladder.proposals import (
     Channel,
     CloseStage,
@@ -87,10 +88,17 @@ def _threshold_step(view: PupilView, policy: Policy, all_holiday: bool) -> tuple
     return Stage.NOTICE_TO_IMPROVE, ""
 
 
+_THRESHOLD_STAGES = frozenset({Stage.NOTICE_TO_IMPROVE, Stage.PENALTY_NOTICE})
+
+
 def _threshold_sessions(view: PupilView, policy: Policy) -> tuple[date, list[SessionMark]]:
     legal = policy.legal
     since = view.calendar.school_week_start(view.on.school_date, legal.threshold_school_weeks)
-    last = max((d.requested_date for d in view.case.decisions), default=None)
+    # Only a threshold decision weighed sessions (rule 19): leave or prosecution restarts nothing.
+    last = max(
+        (d.requested_date for d in view.case.decisions if d.stage in _THRESHOLD_STAGES),
+        default=None,
+    )
     if last is not None and last >= since:
         since = last + timedelta(days=1)  # sessions already weighed by an earlier decision
     return since, [m for m in view.marks if m.school_date >= since and m.code in PENALTY]
@@ -130,14 +138,16 @@ def penalty_threshold(view: PupilView, policy: Policy) -> list[Proposal]:
     key = f"{view.upn}:{stage.value}:decision:{view.on.school_date.isoformat()}"
     if view.case.has(key):
         return []
+    refused, evidence = refused_leave_evidence(view, sessions)
     reason = (
         f"{len(sessions)} unauthorised sessions in the last "
-        f"{policy.legal.threshold_school_weeks} school weeks{why}"
+        f"{policy.legal.threshold_school_weeks} school weeks{why}{refused}"
     )
     context = {
         **_offence_context(sessions),
         "window_start": since.isoformat(),
         "all_holiday": str(all_holiday).lower(),
+        **evidence,
     }
     return [RequestDecision(stage, key, reason, context)]
 

@@ -29,6 +29,8 @@ class TaskKind(StrEnum):
     CME_ENQUIRY = "cme_enquiry"
     REGISTER_INCOMPLETE = "register_incomplete"
     LETTER_TO_POST = "letter_to_post"
+    TIMETABLE_REVIEW = "timetable_review"
+    TIMETABLE_ESCALATION = "timetable_escalation"
 
 
 class OwnerRole(StrEnum):
