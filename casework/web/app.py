@@ -28,6 +28,7 @@ from casework.web.routes import (
     auth,
     decisions,
     health,
+    leave,
     overview,
     pupils,
     reports,
@@ -138,7 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health.router)
     csrf = [Depends(require_csrf)]
-    for module in (auth, tasks, pupils, decisions, audit, overview, reports):
+    for module in (auth, tasks, pupils, leave, decisions, audit, overview, reports):
         app.include_router(module.router, dependencies=csrf)
     # Twilio's delivery receipts: checked by Twilio's signature, so no session and no CSRF token.
     app.include_router(receipts.router)

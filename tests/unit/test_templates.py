@@ -56,6 +56,20 @@ EXTRA_KEYS: dict[str, frozenset[str]] = {
     "school/register_incomplete": frozenset({"session", "missing_count"}),
     "notice_payment/reminder": frozenset({"amount", "pay_by_date_long", "notice_reference"}),
     "prosecution/warning": frozenset({"meeting_by_date_long"}),
+    "leave_of_absence/refusal": frozenset(
+        {
+            "applied_on_long",
+            "leave_from_long",
+            "leave_to_long",
+            "school_days",
+            "threshold_sessions",
+            "threshold_weeks",
+            "amount",
+            "reduced_amount",
+            "reduced_within_days",
+            "return_days",
+        }
+    ),
 }
 
 EN_ONLY = ("en",)
@@ -90,6 +104,8 @@ EXPECTED_FILES: dict[tuple[str, str], tuple[str, ...]] = {
     ("notice_payment/reminder", "email"): EN_PL,
     ("notice_payment/reminder", "letter"): EN_ONLY,
     ("prosecution/warning", "letter"): EN_ONLY,
+    ("leave_of_absence/refusal", "email"): EN_PL,
+    ("leave_of_absence/refusal", "letter"): EN_PL,
 }
 
 # Long but realistic: a 49-character school name and double-barrelled names.
@@ -121,6 +137,15 @@ SAMPLE: dict[str, str] = {
     "amount": "£160.00",
     "pay_by_date_long": "30 September 2025",
     "notice_reference": "PN-2025-004711",
+    "applied_on_long": "15 September 2025",
+    "leave_from_long": "29 September 2025",
+    "leave_to_long": "10 October 2025",
+    "school_days": "10",
+    "threshold_sessions": "10",
+    "threshold_weeks": "10",
+    "reduced_amount": "£80.00",
+    "reduced_within_days": "21",
+    "return_days": "10",
 }
 POLISH_NAMES = {
     "pupil_forename": "Małgorzata-Weronika",
@@ -210,7 +235,8 @@ def test_every_template_renders_with_a_full_context(
         assert 'href="_base/letter.css"' in r.html
         assert "Newcastle upon Tyne" in r.text
         assert SAMPLE["recipient_name"] in r.text
-        assert r.text.index("Dear") < r.text.index(r.subject)
+        greeting = {"en": "Dear", "pl": "Szanowni"}[language]
+        assert r.text.index(greeting) < r.text.index(r.subject)
 
 
 @pytest.mark.parametrize(("template", "channel", "language"), ALL_IDS)
