@@ -33,6 +33,8 @@ class School(SQLModel, table=True):
     phase: str
     am_register_closes: time
     pm_register_closes: time
+    phone: str = Field(default="", max_length=20)  # E.164; every family letter and text gives it
+    email: str = Field(default="", max_length=254)
 
 
 class CalendarEntry(SQLModel, table=True):
