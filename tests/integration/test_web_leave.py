@@ -21,6 +21,7 @@ from tests.web_factories import (
     create_contact,
     create_pupil,
     create_school,
+    create_stage_entry,
     create_user,
     sign_in,
     web_app,
@@ -139,3 +140,22 @@ def test_only_the_headteacher_may_decide_leave_and_an_auditor_may_not_record_it(
     assert answer.status_code == 403
     if role == "auditor":
         assert other.get(f"/pupils/{pupil.upn}/leave").status_code == 403
+
+
+def test_the_la_overview_lists_pupils_on_a_part_time_timetable_and_for_how_long(
+    site: tuple,
+) -> None:
+    engine, app = site
+    pupil = _pupil(engine)
+    create_stage_entry(
+        engine,
+        pupil,
+        stage="part_time_timetable",
+        key=f"{pupil.upn}:part_time_timetable:x",
+        entered_date=TODAY - timedelta(days=22),
+    )
+    client, _ = _client(engine, app, "la_officer", None)
+    page = client.get("/overview").text
+    assert "Pupils on a part-time timetable (1)" in page
+    assert f'href="/pupils/{pupil.upn}"' in page
+    assert "3 weeks" in page

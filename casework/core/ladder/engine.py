@@ -7,6 +7,7 @@ from casework.core.ladder import (  # noqa: F401
     absence,
     leave,
     legal,
+    part_time,
     persistent_absence,
     recovery,
     returns,

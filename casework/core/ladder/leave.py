@@ -84,6 +84,11 @@ def leave_windows(view: PupilView) -> Iterator[LeaveWindow]:
             yield found
 
 
+def needs_leave_marks(view: PupilView) -> bool:
+    """A leave stage still open: its rules look back to the leave's end (the long window)."""
+    return view.case.open_stage(Stage.LEAVE_OF_ABSENCE) is not None
+
+
 def during_granted_leave(view: PupilView) -> bool:
     """The sweep's own session falls inside leave the headteacher granted."""
     day = view.on.school_date

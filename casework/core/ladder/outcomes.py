@@ -34,6 +34,8 @@ OUTCOMES: Mapping[str, tuple[str, ...]] = {
     TaskKind.CME_ENQUIRY: ("located", "not_located"),
     TaskKind.REGISTER_INCOMPLETE: ("resolved",),
     TaskKind.LETTER_TO_POST: ("posted",),
+    TaskKind.TIMETABLE_REVIEW: ("continue", "full_time", "alternative_provision"),
+    TaskKind.TIMETABLE_ESCALATION: ("full_time", "alternative_provision"),
 }
 
 FollowUp = Callable[[PupilView, Policy, str], list[Proposal]]

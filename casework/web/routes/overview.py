@@ -20,6 +20,7 @@ from casework.core.ladder.stages import Stage
 from casework.db.tables import Decision, Pupil, StageEntry, Task
 from casework.web.deps import Scope, SessionDep, ViewerDep, WebDep
 from casework.web.pages import render
+from casework.web.part_time import part_time_pupils
 from casework.web.queue import OPEN_STATUSES, overdue_clause, schools_in_scope
 
 router = APIRouter()
@@ -107,5 +108,11 @@ def overview(request: Request, web: WebDep, viewer: ViewerDep, session: SessionD
         totals.decisions_waiting += row.decisions_waiting
         for band, n in row.bands.items():
             totals.bands[band] = totals.bands.get(band, 0) + n
-    context = {"title": "Overview", "rows": rows, "totals": totals, "band_names": BAND_STAGES}
+    context = {
+        "title": "Overview",
+        "rows": rows,
+        "totals": totals,
+        "band_names": BAND_STAGES,
+        "part_time": part_time_pupils(session, scope, web.today()),
+    }
     return render(request, web, viewer, "overview.html", context)

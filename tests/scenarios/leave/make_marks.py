@@ -11,12 +11,13 @@ HERE = Path(__file__).resolve().parent
 
 UPN = "E931400125012"
 BANK = {date(2025, 12, 25), date(2025, 12, 26)}
+HALF_TERM = (date(2025, 10, 25), date(2025, 11, 2))  # calendar.csv: term ends 24 Oct
 
 
 def school_days(start: date, end: date) -> list[date]:
     days, d = [], start
     while d <= end:
-        if d.weekday() < 5 and d not in BANK:
+        if d.weekday() < 5 and d not in BANK and not HALF_TERM[0] <= d <= HALF_TERM[1]:
             days.append(d)
         d += timedelta(days=1)
     return days
@@ -31,11 +32,24 @@ def marks(start: date, end: date, codes: dict[date, str]) -> str:
     return "\n".join(rows) + "\n"
 
 
+def part_time(start: date, end: date, last: date) -> str:
+    """Present in the mornings throughout; the afternoons coded C2 from `start` to `last`."""
+    rows = ["upn,urn,date,session,code,minutes_late,recorded_at"]
+    for d in school_days(start, end):
+        pm = "C2" if date(2025, 9, 15) <= d <= last else "\\"
+        rows += [f"{UPN},100001,{d},AM,/,,", f"{UPN},100001,{d},PM,{pm},,"]
+    return "\n".join(rows) + "\n"
+
+
 def span(start: date, end: date, code: str) -> dict[date, str]:
     return dict.fromkeys(school_days(start, end), code)
 
 
 SCENARIOS = {
+    # Afternoons C2 from 15 Sep to 7 Nov, full time after: reviewed, escalated, closed.
+    "part_time_timetable_reviewed_escalated_closed": part_time(
+        date(2025, 9, 3), date(2025, 11, 28), date(2025, 11, 7)
+    ),
     # Refused, taken anyway: two weeks of G from 29 Sep, back on 13 Oct.
     "refused_leave_taken_anyway": marks(
         date(2025, 9, 3), date(2025, 10, 17), span(date(2025, 9, 29), date(2025, 10, 10), "G")
