@@ -1,7 +1,7 @@
 """`pathway leave request|list`: a parent's application for leave of absence (DOMAIN rule 32).
 
-`pathway decide ... --kind leave_of_absence` decides one: `decide_leave_at_cli` is what the decide
-command calls for a leave decision (no legal-step factors are asked for).
+`pathway decide ... --kind leave_of_absence` (or `deletion_ground_i`) calls
+`decide_headteacher_decision`: no legal-step factors are asked for.
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ from sqlmodel import Session, col, select
 
 from casework.cli.actors import resolve_actor
 from casework.cli.app import app, now, policy, settings, today
+from casework.core.ladder.stages import Stage
 from casework.core.permissions import Role, may_work_tasks
 from casework.db.database import open_database
 from casework.db.tables import Decision, LeaveApplication, Pupil
 from casework.service.errors import ServiceError
 from casework.service.leave.applications import LeaveRequest, request_leave
 from casework.service.leave.decisions import decide_leave
+from casework.service.leave.deletion import decide_deletion
 
 leave_app = typer.Typer(help="Leave of absence: record a parent's application, list them.")
 app.add_typer(leave_app, name="leave")
@@ -83,14 +85,32 @@ def list_command(upn: Annotated[str | None, typer.Option("--upn")] = None) -> No
     print(f"{len(rows)} application(s)")
 
 
-def decide_leave_at_cli(
+def decide_headteacher_decision(
     decision: Decision, *, approve: bool, reason: str, day: date, as_email: str | None
 ) -> None:
-    """`pathway decide` on a leave decision: the headteacher grants or refuses it."""
+    """`pathway decide` on leave or a Ground I deletion: the school's headteacher decides."""
     engine = open_database(settings())
     actor = resolve_actor(
-        engine, as_email, decision.urn, lambda role: role == Role.HEADTEACHER.value, "decide leave"
+        engine, as_email, decision.urn, lambda role: role == Role.HEADTEACHER.value, "decide this"
     )
+    if decision.stage == Stage.DELETION_GROUND_I.value:
+        deleted = decide_deletion(
+            engine,
+            decision.id or 0,
+            approve=approve,
+            reason=reason,
+            actor=actor,
+            on=day,
+            now=now(),
+            policy=policy(),
+        )
+        verb = (
+            f"approved: deletion return sent to the LA, {deleted.stages_closed} stage(s) closed"
+            if approve
+            else "declined: the pupil stays on roll"
+        )
+        print(f"decision {deleted.decision_id} (deletion_ground_i) {verb}")
+        return
     outcome = decide_leave(
         engine,
         decision.id or 0,

@@ -13,6 +13,7 @@ from casework.core.ladder import (  # noqa: F401
     returns,
     support,
 )
+from casework.core.ladder.deletion import ladder_ended
 from casework.core.ladder.guards import apply_guards
 from casework.core.ladder.persistent_absence import pupil_band
 from casework.core.ladder.proposals import Proposal
@@ -79,7 +80,7 @@ def nothing_to_decide(view: PupilView, policy: Policy) -> bool:
 
 def decide(view: PupilView, policy: Policy) -> list[Proposal]:
     """Values in, decisions out: no I/O and no clock."""
-    if nothing_to_decide(view, policy):
+    if nothing_to_decide(view, policy) or ladder_ended(view):
         return []
     return decide_by_every_rule(view, policy)
 

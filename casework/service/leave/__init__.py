@@ -1,1 +1,2 @@
-"""Leave of absence (DOMAIN rule 32): the school office records, the headteacher decides."""
+"""The headteacher's own decisions (DOMAIN rules 32 and 34): leave of absence, which the school
+office records, and deletion from the roll under Ground I, which an enquiry asks for."""

@@ -44,8 +44,16 @@ class LeaveOutcome:
     letters: int  # refusal letters and emails queued
 
 
+# Not legal steps: the school's headteacher decides these, with a reason and no rule-27 factors.
+HEADTEACHER_DECISIONS = frozenset({Stage.LEAVE_OF_ABSENCE.value, Stage.DELETION_GROUND_I.value})
+
+
 def is_leave_decision(decision: Decision) -> bool:
     return decision.stage == Stage.LEAVE_OF_ABSENCE.value
+
+
+def is_headteacher_decision(decision: Decision) -> bool:
+    return decision.stage in HEADTEACHER_DECISIONS
 
 
 def check_headteacher(db: Session, actor: str, urn: str) -> None:
@@ -127,7 +135,7 @@ def _refusal(
     )
 
 
-def _record(
+def record_decision(
     decision: Decision, approve: bool, reason: str, actor: str, target: Target, now: datetime
 ) -> AuditDraft:
     status = DecisionStatus.APPROVED if approve else DecisionStatus.DECLINED
@@ -149,8 +157,7 @@ def _record(
             "decision_id": decision.id,
             "reason": reason,
             "key": decision.key,
-            "leave_from": decision.context.get("leave_from"),
-            "leave_to": decision.context.get("leave_to"),
+            **{k: v for k, v in decision.context.items() if k in ("leave_from", "leave_to")},
         },
     )
 
@@ -179,7 +186,7 @@ def decide_leave(
         if approve:
             _check_grant(application, on)
         target = Target(decision.urn, on, decision.upn, decision.case_id, actor=actor)
-        drafts = [_record(decision, approve, reason, actor, target, now)]
+        drafts = [record_decision(decision, approve, reason, actor, target, now)]
         application.status = GRANTED if approve else DECLINED
         letters: list[QueueMessage] = []
         if not approve:

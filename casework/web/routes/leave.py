@@ -17,10 +17,11 @@ from starlette.responses import RedirectResponse, Response
 from casework.core.ladder.stages import Stage
 from casework.core.permissions import Role, may_work_tasks
 from casework.core.policy import load_policy
-from casework.db.tables import Contact, Pupil
+from casework.db.tables import Contact, Decision, Pupil
 from casework.service.errors import InvalidRequest, NotAllowed, NotFound
 from casework.service.leave.applications import LeaveRequest, request_leave
-from casework.service.leave.decisions import decide_leave
+from casework.service.leave.decisions import HEADTEACHER_DECISIONS, decide_leave
+from casework.service.leave.deletion import decide_deletion
 from casework.web.deps import (
     SessionDep,
     Viewer,
@@ -45,7 +46,8 @@ def may_decide_leave(role: Role | str, user_urn: str | None, pupil_urn: str) -> 
 
 
 def is_leave(stage: str) -> bool:
-    return stage == Stage.LEAVE_OF_ABSENCE.value
+    """Leave or a Ground I deletion: the headteacher's decisions, not legal steps."""
+    return stage in HEADTEACHER_DECISIONS
 
 
 def _parents(session: Session, upn: str) -> list[Contact]:
@@ -136,12 +138,22 @@ def record_leave(
     return RedirectResponse(f"/pupils/{pupil.upn}", status_code=303)
 
 
+def _stage_of(web: WebContext, decision_id: int) -> str:
+    with Session(web.engine) as db:
+        decision = db.get(Decision, decision_id)
+    if decision is None:
+        raise not_found("decision")
+    return decision.stage
+
+
 def decide_leave_on_web(
     web: WebContext, viewer: Viewer, decision_id: int, approve: bool, reason: str
 ) -> str | None:
     """The headteacher's decision from the queue; the problem to show, or None when recorded."""
+    stage = _stage_of(web, decision_id)
+    decide = decide_deletion if stage == Stage.DELETION_GROUND_I.value else decide_leave
     try:
-        decide_leave(
+        decide(
             web.engine,
             decision_id,
             approve=approve,

@@ -46,6 +46,10 @@ def span(start: date, end: date, code: str) -> dict[date, str]:
 
 
 SCENARIOS = {
+    # Absent, no reason, from 15 Sep: the 20-day enquiry, not located, deleted under Ground I.
+    "deletion_under_ground_i": marks(
+        date(2025, 9, 3), date(2025, 10, 24), span(date(2025, 9, 15), date(2025, 10, 24), "N")
+    ),
     # Afternoons C2 from 15 Sep to 7 Nov, full time after: reviewed, escalated, closed.
     "part_time_timetable_reviewed_escalated_closed": part_time(
         date(2025, 9, 3), date(2025, 11, 28), date(2025, 11, 7)
