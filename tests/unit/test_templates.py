@@ -58,6 +58,17 @@ EXTRA_KEYS: dict[str, frozenset[str]] = {
     "school/register_incomplete": frozenset({"session", "missing_count"}),
     "notice_payment/reminder": frozenset({"amount", "pay_by_date_long", "notice_reference"}),
     "prosecution/warning": frozenset({"meeting_by_date_long"}),
+    "attendance_update/parent": frozenset(
+        {
+            "attendance_percent",
+            "attended_sessions",
+            "possible_sessions",
+            "sessions_missed",
+            "band",
+            "target_percent",
+            "period_end_long",
+        }
+    ),
     "leave_of_absence/refusal": frozenset(
         {
             "applied_on_long",
@@ -106,6 +117,9 @@ EXPECTED_FILES: dict[tuple[str, str], tuple[str, ...]] = {
     ("notice_payment/reminder", "email"): EN_PL,
     ("notice_payment/reminder", "letter"): EN_ONLY,
     ("prosecution/warning", "letter"): EN_ONLY,
+    ("attendance_update/parent", "sms"): EN_PL,
+    ("attendance_update/parent", "email"): EN_PL,
+    ("attendance_update/parent", "letter"): EN_PL,
     ("leave_of_absence/refusal", "email"): EN_PL,
     ("leave_of_absence/refusal", "letter"): EN_PL,
 }
@@ -150,6 +164,10 @@ SAMPLE: dict[str, str] = {
     "reduced_amount": "£80.00",
     "reduced_within_days": "21",
     "return_days": "10",
+    "attended_sessions": "168",
+    "band": "at_risk",
+    "target_percent": "95",
+    "period_end_long": "24 October 2025",
 }
 POLISH_NAMES = {
     "pupil_forename": "Małgorzata-Weronika",

@@ -55,7 +55,10 @@ def _notify_professionals(
         day = view.on.school_date.isoformat()
         events.append((f"{view.upn}:unexplained:{day}", "unexplained absence", None))
     for decision in proposed:
-        if isinstance(decision, EnterStage | RequestDecision):
+        if (
+            isinstance(decision, EnterStage | RequestDecision)
+            and decision.stage is not Stage.ATTENDANCE_UPDATE  # news for families, no escalation
+        ):
             events.append((decision.key, SPECS[decision.stage].title.lower(), decision.stage))
     for key, event, stage in events:
         for role, address in people:

@@ -46,6 +46,10 @@ def span(start: date, end: date, code: str) -> dict[date, str]:
 
 
 SCENARIOS = {
+    # Four days of illness in the first half term: the half-term update says 94.x%.
+    "half_term_update_to_each_parent": marks(
+        date(2025, 9, 3), date(2025, 11, 7), span(date(2025, 10, 6), date(2025, 10, 9), "I")
+    ),
     # Absent, no reason, from 15 Sep: the 20-day enquiry, not located, deleted under Ground I.
     "deletion_under_ground_i": marks(
         date(2025, 9, 3), date(2025, 10, 24), span(date(2025, 9, 15), date(2025, 10, 24), "N")
