@@ -195,7 +195,7 @@ def action_tables(actions: ActionCounts, *, overdue: bool) -> tuple[Table | Char
         ]
         axis = charts.count_axis([b.value for b in bars])
         parts.append(Chart(charts.horizontal_bars(bars, axis, title="Open cases by stage")))
-    parts += [_decisions_table(actions), _notices_table(actions)]
+    parts += [_decisions_table(actions), _notices_table(actions), _duties_table(actions)]
     if overdue:
         rows = [
             TableRow((kind.replace("_", " "), str(n)))
@@ -219,6 +219,28 @@ def _decisions_table(actions: ActionCounts) -> Table:
         "Legal steps proposed in the period, by status on the report date",
         ("Step", "Awaiting decision", "Approved", "Declined", "Total"),
         tuple(rows),
+    )
+
+
+def _duties_table(actions: ActionCounts) -> Table:
+    """DOMAIN rules 32-35: leave decided, part-time timetables, deletions, half-term updates."""
+    leave, deletion = Stage.LEAVE_OF_ABSENCE.value, Stage.DELETION_GROUND_I.value
+    d, entered = actions.decisions, actions.entered
+    rows = (
+        ("Leave of absence asked for", sum(n for (s, _), n in d.items() if s == leave)),
+        ("Leave granted", d.get((leave, "approved"), 0)),
+        ("Leave refused", d.get((leave, "declined"), 0)),
+        ("Pupils put on a part-time timetable", entered.get(Stage.PART_TIME_TIMETABLE.value, 0)),
+        ("Deletions from the roll under Ground I", d.get((deletion, "approved"), 0)),
+        (
+            "Pupils whose families got a half-term update",
+            entered.get(Stage.ATTENDANCE_UPDATE.value, 0),
+        ),
+    )
+    return Table(
+        "Leave, part-time timetables, deletions and updates in the period",
+        ("", "Count"),
+        tuple(TableRow((label, str(n))) for label, n in rows),
     )
 
 
