@@ -22,6 +22,7 @@ from tests.web_factories import (
     create_pupil,
     create_school,
     create_stage_entry,
+    create_task,
     create_user,
     sign_in,
     web_app,
@@ -159,3 +160,22 @@ def test_the_la_overview_lists_pupils_on_a_part_time_timetable_and_for_how_long(
     assert "Pupils on a part-time timetable (1)" in page
     assert f'href="/pupils/{pupil.upn}"' in page
     assert "3 weeks" in page
+
+
+def test_the_case_page_shows_the_enquiries_made(site: tuple) -> None:
+    engine, app = site
+    pupil = _pupil(engine)
+    create_task(
+        engine,
+        pupil,
+        kind="cme_enquiry",
+        status="completed",
+        outcome="not_located",
+        completed_date=TODAY,
+        note="Home visit 3 Oct, neighbours say family moved; LA checked admissions: no trace.",
+    )
+    client, _ = _client(engine, app, "headteacher", pupil.urn)
+    page = client.get(f"/pupils/{pupil.upn}").text
+    assert "Enquiries about where the pupil is" in page
+    assert "neighbours say family moved" in page
+    assert "Not located" in page

@@ -102,6 +102,46 @@ def _proposals(
     ]
 
 
+def _school_days(db: Session, pupil: Pupil, request: LeaveRequest) -> int:
+    calendar = load_calendar(db, pupil.urn, request.start)
+    days = len(calendar.school_days(request.start, request.end))
+    if days == 0:
+        raise InvalidRequest(
+            f"no school days fall between {request.start} and {request.end}: no leave is needed"
+        )
+    return days
+
+
+def _new_row(
+    db: Session,
+    pupil: Pupil,
+    request: LeaveRequest,
+    applicant: Contact,
+    recorded: tuple[str, datetime],
+) -> LeaveApplication:
+    """The application row (its case set by the caller); `recorded` is who and when."""
+    key = leave_key(pupil.upn, request.start, request.end)
+    if db.exec(select(LeaveApplication.id).where(LeaveApplication.key == key)).first():
+        raise InvalidRequest(
+            f"an application for leave from {request.start} to {request.end} is already "
+            f"recorded for pupil {pupil.upn}"
+        )
+    return LeaveApplication(
+        key=key,
+        case_id=0,
+        upn=pupil.upn,
+        urn=pupil.urn,
+        start_date=request.start,
+        end_date=request.end,
+        reason=request.reason.strip(),
+        applicant_contact_id=applicant.contact_id,
+        recorded_date=request.on,
+        recorded_by=recorded[0],
+        recorded_at=recorded[1],
+        in_advance=request.on < request.start,
+    )
+
+
 def request_leave(
     engine: Engine, request: LeaveRequest, *, actor: str, now: datetime
 ) -> LeaveRecorded:
@@ -111,44 +151,19 @@ def request_leave(
         pupil = db.get(Pupil, request.upn)
         if pupil is None:
             raise NotFound(f"no pupil {request.upn}")
-        calendar = load_calendar(db, pupil.urn, request.start)
-        days = len(calendar.school_days(request.start, request.end))
-        if days == 0:
-            raise InvalidRequest(
-                f"no school days fall between {request.start} and {request.end}: no leave is needed"
-            )
+        days = _school_days(db, pupil, request)
         applicant = _applicant(db, pupil.upn, request.applicant)
-        key = leave_key(pupil.upn, request.start, request.end)
-        if db.exec(select(LeaveApplication.id).where(LeaveApplication.key == key)).first():
-            raise InvalidRequest(
-                f"an application for leave from {request.start} to {request.end} is already "
-                f"recorded for pupil {pupil.upn}"
-            )
-        case_id = ensure_cases(db, [pupil.upn], pupil.urn, request.on, now)[pupil.upn]
-        row = LeaveApplication(
-            key=key,
-            case_id=case_id,
-            upn=pupil.upn,
-            urn=pupil.urn,
-            start_date=request.start,
-            end_date=request.end,
-            reason=reason,
-            applicant_contact_id=applicant.contact_id,
-            recorded_date=request.on,
-            recorded_at=now,
-            recorded_by=actor,
-            in_advance=request.on < request.start,
-        )
+        row = _new_row(db, pupil, request, applicant, (actor, now))
+        row.case_id = ensure_cases(db, [pupil.upn], pupil.urn, request.on, now)[pupil.upn]
         db.add(row)
         db.flush()
-        target = Target(pupil.urn, request.on, pupil.upn, case_id, actor=actor)
+        target = Target(pupil.urn, request.on, pupil.upn, row.case_id, actor=actor)
         drafts = apply_proposals(db, target, _proposals(request, reason, row, applicant, days), now)
         write_audit(db, drafts, now)
-        decision_id = next(
+        row.decision_id = next(
             int(d.detail["decision_id"]) for d in drafts if "decision_id" in d.detail
         )
-        row.decision_id = decision_id
-    return LeaveRecorded(row.id or 0, decision_id, days, row.in_advance)
+    return LeaveRecorded(row.id or 0, row.decision_id, days, row.in_advance)
 
 
 def application_of(db: Session, decision_id: int) -> LeaveApplication:
