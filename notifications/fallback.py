@@ -21,6 +21,7 @@ from sqlmodel import Session
 from casework.core.audit import AuditDraft, AuditKind
 from casework.core.labels import stage_label
 from casework.core.ladder.proposals import RecipientRole
+from casework.core.ladder.recipients import school_contact
 from casework.core.ladder.stages import SPECS
 from casework.db.tables import Contact, Pupil, School
 from casework.db.tables import Message as MessageRow
@@ -57,6 +58,7 @@ def _context(session: Session, message: MessageRow, contact: Contact) -> dict[st
         "pupil_forename": pupil.forename if pupil else "",
         "pupil_surname": pupil.surname if pupil else "",
         "school_name": school.name if school else "",
+        **school_contact(school.phone if school else "", school.email if school else ""),
         "school_date": message.school_date.isoformat(),
         "school_date_long": format_date(message.school_date, "d MMMM yyyy", locale="en_GB"),
     }

@@ -14,6 +14,7 @@ from casework.cli import (  # noqa: F401  (each module registers its commands on
     demo,
     dispatch,
     imports,
+    leave,
     privacy,
     report,
     seed,

@@ -16,12 +16,14 @@ from sqlmodel import Session
 
 from casework.cli.actors import resolve_actor
 from casework.cli.app import app, now, policy, settings, today
+from casework.cli.leave import decide_headteacher_decision
 from casework.cli.types import DATE_METAVAR, parse_day_time
 from casework.core.legal.penalties import WithdrawalGround, format_pence
 from casework.core.permissions import may_decide
 from casework.db.database import open_database
 from casework.db.tables import Decision
 from casework.service.errors import NotFound, ServiceError
+from casework.service.leave.decisions import is_headteacher_decision
 from casework.service.legal.context import notice_reference
 from casework.service.legal.decisions import (
     Choice,
@@ -209,6 +211,11 @@ def decide_command(
 
     def act() -> None:
         decision = _decision(engine, _resolve(engine, decision_id, upn, kind))
+        if is_headteacher_decision(decision):  # leave, deletion: no legal factors (rules 32, 34)
+            decide_headteacher_decision(
+                decision, approve=approve, reason=reason, day=day, as_email=as_
+            )
+            return
         # resolve_actor checks the school scope; may_decide then needs only the role.
         actor = resolve_actor(
             engine,

@@ -44,6 +44,8 @@ TASK_LABELS: Mapping[str, str] = {
     TaskKind.LETTER_TO_POST: "Letter to post",
     TaskKind.FIX_CONTACT: "Fix a parent's email or phone number",
     TaskKind.FAMILY_UNREACHABLE: "Find another way to reach the family",
+    TaskKind.TIMETABLE_REVIEW: "Review the part-time timetable",
+    TaskKind.TIMETABLE_ESCALATION: "Part-time timetable past its time limit",
     TaskKind.INTERVIEW_UNDER_CAUTION: "Interview under caution",
     TaskKind.LAY_INFORMATION: "Lay information at the magistrates' court",
     TaskKind.COURT_OUTCOME: "Record the court's decision",
@@ -52,6 +54,9 @@ TASK_LABELS: Mapping[str, str] = {
 
 OUTCOME_LABELS: Mapping[str, str] = {
     "reached": "Family reached",
+    "full_time": "Back to full-time",
+    "alternative_provision": "Alternative provision arranged",
+    "sick_or_unavoidable": "Sickness or an unavoidable cause",
     "not_reached": "Family still not reached",
     "attended": "Parent attended",
     "no_response": "No response",

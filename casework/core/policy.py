@@ -123,6 +123,16 @@ class LegalSection(_Section):
         return self
 
 
+class LeaveSection(_Section):
+    """DOMAIN rules 32-35: leave of absence, part-time timetables, regular updates."""
+
+    leave_return_school_days: int = Field(10, ge=1)  # rule 32 (reg 9(1)(h))
+    part_time_review_school_weeks: int = Field(2, ge=1)  # rule 33
+    part_time_max_school_weeks: int = Field(6, ge=1)  # rule 33
+    part_time_close_school_weeks: int = Field(2, ge=1)  # rule 33: weeks without C2 close it
+    parent_update: Literal["half_term", "off"] = "half_term"  # rule 35 (local choice)
+
+
 class TasksSection(_Section):
     overdue_escalates_to: str = "headteacher"
 
@@ -189,6 +199,7 @@ class Policy(_Section):
     absence: AbsenceSection = AbsenceSection()
     support: SupportSection = SupportSection()
     legal: LegalSection = LegalSection()
+    leave: LeaveSection = LeaveSection()
     tasks: TasksSection = TasksSection()
     messages: MessagesSection = MessagesSection()
     permissions: PermissionsSection = PermissionsSection()

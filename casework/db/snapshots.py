@@ -326,6 +326,8 @@ def load_school(
             calendar=calendar,
             case=cases.get(upn, CaseState()),
             on=on,
+            school_phone=school.phone,
+            school_email=school.email,
         )
         for upn, pupil in sorted(facts.items())
     ]

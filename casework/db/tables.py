@@ -33,6 +33,8 @@ class School(SQLModel, table=True):
     phase: str
     am_register_closes: time
     pm_register_closes: time
+    phone: str = Field(default="", max_length=20)  # E.164; every family letter and text gives it
+    email: str = Field(default="", max_length=254)
 
 
 class CalendarEntry(SQLModel, table=True):
@@ -285,6 +287,28 @@ class Decision(SQLModel, table=True):
     reason: str | None = None
     factors: dict[str, Any] = json_field()
     context: dict[str, Any] = json_field()
+
+
+class LeaveApplication(SQLModel, table=True):
+    """A parent's application for leave of absence (DOMAIN rule 32), decided by the headteacher
+    through its `leave_of_absence` decision; the granted days are expected as `C`."""
+
+    __tablename__ = "leave_applications"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=200)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    upn: str = Field(max_length=13, index=True)
+    urn: str = Field(max_length=8, index=True)
+    start_date: date
+    end_date: date
+    reason: str
+    applicant_contact_id: str | None = Field(default=None, max_length=40)
+    recorded_date: date  # the school date the school office recorded it
+    recorded_at: datetime
+    recorded_by: str
+    in_advance: bool  # recorded before its first day: only then may it be granted
+    status: str = Field(default="requested", max_length=16)  # requested | granted | declined
+    decision_id: int | None = Field(default=None, foreign_key="decisions.id")
 
 
 class PenaltyNotice(SQLModel, table=True):

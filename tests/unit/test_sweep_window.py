@@ -173,6 +173,8 @@ def test_a_view_over_other_marks_keeps_every_other_field() -> None:
         case=CaseState(stages=(make_stage(Stage.ATTENDANCE_CONCERN, "2025-09-08"),)),
         extra=MappingProxyType({"note": "x"}),
         prior=prior,
+        school_phone="+441865123456",
+        school_email="office@school.example.org",
     )
     for field in fields(PupilView):  # every field set away from its default, or the test is blind
         default = field.default_factory() if field.default_factory is not MISSING else field.default

@@ -31,6 +31,8 @@ BASE_KEYS = frozenset(
         "recipient_address",
         "reference",
         "stage_title",
+        "school_phone",
+        "school_email",
     }
 )
 
@@ -56,6 +58,31 @@ EXTRA_KEYS: dict[str, frozenset[str]] = {
     "school/register_incomplete": frozenset({"session", "missing_count"}),
     "notice_payment/reminder": frozenset({"amount", "pay_by_date_long", "notice_reference"}),
     "prosecution/warning": frozenset({"meeting_by_date_long"}),
+    "attendance_update/parent": frozenset(
+        {
+            "attendance_percent",
+            "attended_sessions",
+            "possible_sessions",
+            "sessions_missed",
+            "band",
+            "target_percent",
+            "period_end_long",
+        }
+    ),
+    "leave_of_absence/refusal": frozenset(
+        {
+            "applied_on_long",
+            "leave_from_long",
+            "leave_to_long",
+            "school_days",
+            "threshold_sessions",
+            "threshold_weeks",
+            "amount",
+            "reduced_amount",
+            "reduced_within_days",
+            "return_days",
+        }
+    ),
 }
 
 EN_ONLY = ("en",)
@@ -90,12 +117,19 @@ EXPECTED_FILES: dict[tuple[str, str], tuple[str, ...]] = {
     ("notice_payment/reminder", "email"): EN_PL,
     ("notice_payment/reminder", "letter"): EN_ONLY,
     ("prosecution/warning", "letter"): EN_ONLY,
+    ("attendance_update/parent", "sms"): EN_PL,
+    ("attendance_update/parent", "email"): EN_PL,
+    ("attendance_update/parent", "letter"): EN_PL,
+    ("leave_of_absence/refusal", "email"): EN_PL,
+    ("leave_of_absence/refusal", "letter"): EN_PL,
 }
 
 # Long but realistic: a 49-character school name and double-barrelled names.
 SAMPLE: dict[str, str] = {
     "pupil_forename": "Maximilian-Alexander",
     "pupil_surname": "Fitzgerald-Okonkwo",
+    "school_phone": "01865 123456",
+    "school_email": "office@st-bartholomews-primary.example.org",
     "school_name": "St Bartholomew's Church of England Primary School",
     "school_date": "2025-09-08",
     "school_date_long": "8 September 2025",
@@ -121,6 +155,19 @@ SAMPLE: dict[str, str] = {
     "amount": "£160.00",
     "pay_by_date_long": "30 September 2025",
     "notice_reference": "PN-2025-004711",
+    "applied_on_long": "15 September 2025",
+    "leave_from_long": "29 September 2025",
+    "leave_to_long": "10 October 2025",
+    "school_days": "10",
+    "threshold_sessions": "10",
+    "threshold_weeks": "10",
+    "reduced_amount": "£80.00",
+    "reduced_within_days": "21",
+    "return_days": "10",
+    "attended_sessions": "168",
+    "band": "at_risk",
+    "target_percent": "95",
+    "period_end_long": "24 October 2025",
 }
 POLISH_NAMES = {
     "pupil_forename": "Małgorzata-Weronika",
@@ -210,7 +257,8 @@ def test_every_template_renders_with_a_full_context(
         assert 'href="_base/letter.css"' in r.html
         assert "Newcastle upon Tyne" in r.text
         assert SAMPLE["recipient_name"] in r.text
-        assert r.text.index("Dear") < r.text.index(r.subject)
+        greeting = {"en": "Dear", "pl": "Szanowni"}[language]
+        assert r.text.index(greeting) < r.text.index(r.subject)
 
 
 @pytest.mark.parametrize(("template", "channel", "language"), ALL_IDS)
@@ -218,6 +266,9 @@ def test_each_missing_key_raises(template: str, channel: str, language: str) -> 
     keys = _used_keys(template, channel, language)
     if channel == "letter":
         keys |= BASE_KEYS - {"school_date"}  # the letter layout shows all but the ISO date
+    # The school's phone and email are shown when known: base_context always gives them ("" for
+    # a school with neither), and a context built without them still renders.
+    keys -= {"school_phone", "school_email"}
     assert keys
     for key in sorted(keys):
         context = _context(template, channel, language)
@@ -303,7 +354,8 @@ def test_sms_is_at_most_two_fragments_with_long_names(
     overrides = {"session": session} | (POLISH_NAMES if language == "pl" else {})
     context = _context(template, "sms", language, **overrides)
     text = render(template, "sms", language, context).text
-    assert sms_fragment_count(text) <= 2, (len(text), text)
+    # Polish is UCS-2 (67 characters a part): with the school's phone and email it takes 3.
+    assert sms_fragment_count(text) <= (2 if language == "en" else 3), (len(text), text)
     if language == "en":
         assert is_gsm7(text), "English SMS must stay GSM-7 (no curly quotes or dashes)"
 
@@ -313,7 +365,7 @@ def test_sms_with_long_names_really_is_long() -> None:
     context = _context("first_day_call/parent", "sms", "en")
     assert sms_fragment_count(render("first_day_call/parent", "sms", "en", context).text) == 2
     context = _context("first_day_call/parent", "sms", "pl", **POLISH_NAMES)
-    assert sms_fragment_count(render("first_day_call/parent", "sms", "pl", context).text) == 2
+    assert sms_fragment_count(render("first_day_call/parent", "sms", "pl", context).text) == 3
 
 
 @pytest.mark.parametrize(

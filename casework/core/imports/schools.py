@@ -1,18 +1,29 @@
-"""`schools.csv` rows: one school each, with the times its AM and PM registers close."""
+"""`schools.csv` rows: one school each, with the times its AM and PM registers close.
+
+`phone` and `email` (the school office's) are optional columns: when a file leaves one out, a
+school already stored keeps the value it had.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
 from enum import StrEnum
 
-from casework.core.imports.identifiers import check_la_code, check_urn
+from casework.core.imports.identifiers import (
+    check_la_code,
+    check_urn,
+    normalise_email,
+    normalise_mobile,
+)
 from casework.core.imports.rows import (
     CsvTable,
     Raw,
     RowProblem,
     Validated,
+    optional,
     parse_choice,
     parse_time,
     required,
@@ -20,6 +31,8 @@ from casework.core.imports.rows import (
 )
 
 COLUMNS = ("urn", "name", "la_code", "phase", "am_register_closes", "pm_register_closes")
+# Optional: the school office's phone and email, given in every letter and text to a family.
+OPTIONAL_COLUMNS = ("phone", "email")
 
 
 class Phase(StrEnum):
@@ -40,6 +53,8 @@ class SchoolRecord:
     phase: str
     am_register_closes: time
     pm_register_closes: time
+    phone: str = ""
+    email: str = ""
 
 
 def parse_school(raw: Raw) -> SchoolRecord:
@@ -54,11 +69,29 @@ def parse_school(raw: Raw) -> SchoolRecord:
         phase=parse_choice(raw, "phase", Phase).value,
         am_register_closes=am_close,
         pm_register_closes=pm_close,
+        phone=_contact(raw, "phone"),
+        email=_contact(raw, "email"),
     )
+
+
+def _contact(raw: Raw, name: str) -> str:
+    value = optional(raw, name)
+    if value is None:
+        return ""
+    return normalise_mobile(value, name) if name == "phone" else normalise_email(value, name)
 
 
 def validate_schools(
     table: CsvTable, existing: Mapping[str, SchoolRecord]
 ) -> Validated[SchoolRecord]:
     """Schools to insert or update; a school equal to the stored one is unchanged."""
-    return validate_keyed(table, parse_school, lambda s: s.urn, existing)
+    absent = [name for name in OPTIONAL_COLUMNS if name not in table.header]
+
+    def parse(raw: Raw) -> SchoolRecord:
+        record = parse_school(raw)
+        stored = existing.get(record.urn)
+        if stored is None or not absent:
+            return record
+        return dataclasses.replace(record, **{name: getattr(stored, name) for name in absent})
+
+    return validate_keyed(table, parse, lambda s: s.urn, existing)

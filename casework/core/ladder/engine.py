@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from casework.core.codes import CODES, LATE_PRESENT, PENALTY
-from casework.core.ladder import absence, legal, persistent_absence, recovery, returns, support  # noqa: F401
+from casework.core.ladder import (  # noqa: F401
+    absence,
+    leave,
+    legal,
+    part_time,
+    persistent_absence,
+    recovery,
+    returns,
+    support,
+    updates,
+)
+from casework.core.ladder.deletion import ladder_ended
 from casework.core.ladder.guards import apply_guards
 from casework.core.ladder.persistent_absence import pupil_band
 from casework.core.ladder.proposals import Proposal
 from casework.core.ladder.registry import RULES, Rule
 from casework.core.ladder.stages import CATALOGUE
+from casework.core.ladder.updates import update_due
 from casework.core.ladder.view import PupilView
 from casework.core.measures import Band
 from casework.core.policy import Policy
@@ -44,8 +56,8 @@ def nothing_to_decide(view: PupilView, policy: Policy) -> bool:
     marks, more than any rule counts. A property test holds this to the rules themselves.
     """
     case = view.case
-    if case.stages or case.decisions:
-        return False
+    if case.stages or case.decisions or update_due(view, policy):
+        return False  # the half-term update goes to every family
     current = view.current_mark
     if (
         current is None
@@ -77,6 +89,8 @@ def decide(view: PupilView, policy: Policy) -> list[Proposal]:
 
 def decide_by_every_rule(view: PupilView, policy: Policy) -> list[Proposal]:
     """`decide` without the screen: every enabled rule asked, then the guards."""
+    if ladder_ended(view):
+        return []  # deleted from the roll under Ground I (rule 34)
     proposed: list[Proposal] = []
     for rule in enabled_rules(policy):
         proposed.extend(rule(view, policy))

@@ -6,12 +6,15 @@
   is emailed to them; for a looked-after pupil, the Virtual School too (WTISA para 52, rule 9).
 - Severe absence puts every task of the pupil first in the queue (rule 16).
 - No action is proposed twice in one sweep.
+- Nobody is called about an absence inside leave the headteacher granted (rule 32): the
+  register's mark there is the school's to check (a data alert), not the family's to explain.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from casework.core.ladder.leave import during_granted_leave
 from casework.core.ladder.persistent_absence import SEVERE_PRIORITY, pupil_band
 from casework.core.ladder.proposals import (
     CloseStage,
@@ -48,11 +51,14 @@ def _notify_professionals(
     if not people:
         return
     events: list[tuple[str, str, Stage | None]] = []
-    if view.episode is not None:
+    if view.episode is not None and not during_granted_leave(view):
         day = view.on.school_date.isoformat()
         events.append((f"{view.upn}:unexplained:{day}", "unexplained absence", None))
     for decision in proposed:
-        if isinstance(decision, EnterStage | RequestDecision):
+        if (
+            isinstance(decision, EnterStage | RequestDecision)
+            and decision.stage is not Stage.ATTENDANCE_UPDATE  # news for families, no escalation
+        ):
             events.append((decision.key, SPECS[decision.stage].title.lower(), decision.stage))
     for key, event, stage in events:
         for role, address in people:
@@ -105,8 +111,22 @@ def _first_of_each_key(proposed: list[Proposal]) -> list[Proposal]:
     return unique
 
 
+_DAILY_FOLLOW_UP = frozenset({Stage.FIRST_DAY_CALL, Stage.HOME_VISIT})
+
+
+def _not_during_leave(proposed: list[Proposal]) -> list[Proposal]:
+    """Granted leave: the daily follow-up of absence (calls, messages, visits) is dropped."""
+    return [
+        d
+        for d in proposed
+        if not (isinstance(d, EnterStage | OpenTask | QueueMessage) and d.stage in _DAILY_FOLLOW_UP)
+    ]
+
+
 def apply_guards(view: PupilView, policy: Policy, proposed: list[Proposal]) -> list[Proposal]:
     """The proposals, filtered and completed by the statutory guards."""
     severe = pupil_band(view, policy) is Band.SEVERE
+    if during_granted_leave(view):
+        proposed = _not_during_leave(proposed)
     kept = [_prioritised(d, severe) for d in _first_of_each_key(proposed) if _allowed(d, view)]
     return kept + list(_notify_professionals(view, policy, kept))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date
 
 from casework.core.codes import HOLIDAY_UNAUTHORISED, PENALTY
+from casework.core.ladder.leave import refused_leave_evidence
 from casework.core.ladder.proposals import (
     Channel,
     CloseStage,
@@ -129,14 +130,16 @@ def penalty_threshold(view: PupilView, policy: Policy) -> list[Proposal]:
     key = f"{view.upn}:{stage.value}:decision:{view.on.school_date.isoformat()}"
     if view.case.has(key):
         return []
+    refused, evidence = refused_leave_evidence(view, sessions)
     reason = (
         f"{len(sessions)} unauthorised sessions in the last "
-        f"{policy.legal.threshold_school_weeks} school weeks{why}"
+        f"{policy.legal.threshold_school_weeks} school weeks{why}{refused}"
     )
     context = {
         **_offence_context(sessions),
         "window_start": since.isoformat(),
         "all_holiday": str(all_holiday).lower(),
+        **evidence,
     }
     return [RequestDecision(stage, key, reason, context)]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from casework.core.ladder.deletion import deletion_request
 from casework.core.ladder.proposals import CloseStage, OpenTask, OwnerRole, Proposal, TaskKind
 from casework.core.ladder.stages import Stage
 from casework.core.ladder.support import enter_team_around_family, offer_contract
@@ -32,7 +33,7 @@ OUTCOMES: Mapping[str, tuple[str, ...]] = {
     TaskKind.CONTRACT_OFFER: ("signed", "declined"),
     TaskKind.CONTRACT_REVIEW: ("kept", "breached"),
     TaskKind.NOTICE_PAYMENT: ("paid",),
-    TaskKind.CME_ENQUIRY: ("located", "not_located"),
+    TaskKind.CME_ENQUIRY: ("located", "not_located", "sick_or_unavoidable"),
     TaskKind.REGISTER_INCOMPLETE: ("resolved",),
     TaskKind.LETTER_TO_POST: ("posted",),
     TaskKind.FAMILY_UNREACHABLE: ("reached", "not_reached"),
@@ -41,6 +42,8 @@ OUTCOMES: Mapping[str, tuple[str, ...]] = {
     TaskKind.COURT_OUTCOME: COURT_OUTCOMES,
     TaskKind.PARENTING_ORDER_REVIEW: ("reviewed",),
     TaskKind.FIX_CONTACT: ("address_corrected", "no_other_address"),
+    TaskKind.TIMETABLE_REVIEW: ("continue", "full_time", "alternative_provision"),
+    TaskKind.TIMETABLE_ESCALATION: ("full_time", "alternative_provision"),
 }
 
 FollowUp = Callable[[PupilView, Policy, str], list[Proposal]]
@@ -136,6 +139,7 @@ FOLLOW_UPS: Mapping[tuple[str, str], FollowUp] = {
     (TaskKind.ATTENDANCE_MEETING, "not_attended"): _not_engaged,
     (TaskKind.SEVERE_ABSENCE_MEETING, "not_attended"): _not_engaged,
     (TaskKind.PLAN_REVIEW, "not_improving"): _not_improving,
+    (TaskKind.CME_ENQUIRY, "not_located"): deletion_request,  # rule 34: a person decides
 }
 
 

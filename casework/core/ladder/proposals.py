@@ -39,6 +39,8 @@ class TaskKind(StrEnum):
     COURT_OUTCOME = "court_outcome"
     PARENTING_ORDER_REVIEW = "parenting_order_review"
     FIX_CONTACT = "fix_contact"  # an email or number bounced: find the right one
+    TIMETABLE_REVIEW = "timetable_review"
+    TIMETABLE_ESCALATION = "timetable_escalation"
 
 
 class OwnerRole(StrEnum):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
+import phonenumbers
 from babel.dates import format_date
 
 from casework.core.ladder.proposals import Channel, ContactRef, QueueMessage, RecipientRole
@@ -19,10 +20,27 @@ def long_date(value: date) -> str:
     return str(format_date(value, "d MMMM yyyy", locale="en_GB"))
 
 
+def display_phone(e164: str) -> str:
+    """A stored E.164 number as a family dials it: +441865123456 -> 01865 123456."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, "GB")
+    except phonenumbers.NumberParseException:
+        return e164
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
+
+
+def school_contact(phone: str, email: str) -> dict[str, str]:
+    """The school office's phone and email as templates show them."""
+    return {"school_phone": display_phone(phone), "school_email": email}
+
+
 def base_context(view: PupilView, stage: Stage | None) -> dict[str, str]:
     """The keys every template receives (letter_templates/README.md)."""
     on = view.on.school_date
     return {
+        **school_contact(view.school_phone, view.school_email),
         "pupil_forename": view.pupil.forename,
         "pupil_surname": view.pupil.surname,
         "school_name": view.school_name,

@@ -20,6 +20,10 @@ class Stage(StrEnum):
     NOTICE_TO_IMPROVE = "notice_to_improve"
     PENALTY_NOTICE = "penalty_notice"
     PROSECUTION = "prosecution"
+    LEAVE_OF_ABSENCE = "leave_of_absence"
+    PART_TIME_TIMETABLE = "part_time_timetable"
+    DELETION_GROUND_I = "deletion_ground_i"
+    ATTENDANCE_UPDATE = "attendance_update"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,12 @@ CATALOGUE: tuple[StageSpec, ...] = (
     StageSpec(Stage.NOTICE_TO_IMPROVE, "Notice to Improve", optional=True, legal=True),
     StageSpec(Stage.PENALTY_NOTICE, "Penalty notice", optional=True, legal=True),
     StageSpec(Stage.PROSECUTION, "Prosecution", optional=True, legal=True),
+    # DOMAIN rules 32-35: statutory duties (leave, part-time timetables, deletion) and the
+    # regular update to parents, which is a local choice an LA may switch off.
+    StageSpec(Stage.LEAVE_OF_ABSENCE, "Leave of absence", optional=False, legal=False),
+    StageSpec(Stage.PART_TIME_TIMETABLE, "Part-time timetable", optional=False, legal=False),
+    StageSpec(Stage.DELETION_GROUND_I, "Deletion from the roll", optional=False, legal=False),
+    StageSpec(Stage.ATTENDANCE_UPDATE, "Attendance update", optional=True, legal=False),
 )
 
 SPECS: dict[Stage, StageSpec] = {spec.stage: spec for spec in CATALOGUE}

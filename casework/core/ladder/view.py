@@ -130,6 +130,9 @@ class PupilView:
     # None: `marks` is the whole history. Otherwise `marks` starts at prior.window_start and
     # the year's earlier marks arrive counted (casework.db.year_totals).
     prior: PriorTotals | None = None
+    # The school office, given in every letter and text to a family ("" when not known).
+    school_phone: str = ""
+    school_email: str = ""
 
     @property
     def upn(self) -> str:
@@ -147,6 +150,8 @@ class PupilView:
             self.on,
             self.extra,
             prior,
+            self.school_phone,
+            self.school_email,
         )
 
     @cached_property

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from casework.core.ladder.leave import needs_leave_marks
 from casework.core.ladder.legal import needs_marks_behind_window
+from casework.core.ladder.part_time import needs_part_time_marks
 from casework.core.ladder.persistent_absence import needs_lateness_marks
 from casework.core.ladder.recovery import could_recover
 from casework.core.ladder.view import PupilView, needs_whole_history
@@ -43,4 +45,6 @@ def reading_for(view: PupilView, policy: Policy) -> Reading:
         return Reading.WHOLE
     if needs_lateness_marks(view, policy) or could_recover(view, policy):
         return Reading.LONG
+    if needs_part_time_marks(view) or needs_leave_marks(view):
+        return Reading.LONG  # few pupils: the last C2, or the marks since a leave ended
     return Reading.SHORT

@@ -55,6 +55,7 @@ class ActionCounts:
     decisions: Counter[tuple[str, str]] = field(default_factory=Counter)  # (stage, status)
     notices: Counter[str] = field(default_factory=Counter)  # status
     overdue_tasks: Counter[str] = field(default_factory=Counter)  # task kind
+    entered: Counter[str] = field(default_factory=Counter)  # stage -> pupils entering in period
 
     def __add__(self, other: ActionCounts) -> ActionCounts:
         return ActionCounts(
@@ -63,6 +64,7 @@ class ActionCounts:
             self.decisions + other.decisions,
             self.notices + other.notices,
             self.overdue_tasks + other.overdue_tasks,
+            self.entered + other.entered,
         )
 
 
@@ -125,4 +127,12 @@ def count_actions(
             if start <= row.issued_date <= end and row.issued_date <= on
         ),
         overdue_tasks=Counter(row.kind for row in tasks if is_overdue_on(row, on)),
+        entered=Counter(
+            stage
+            for _upn, stage in {
+                (r.upn, r.stage)
+                for r in stages
+                if start <= r.entered_date <= end and r.entered_date <= on
+            }
+        ),
     )

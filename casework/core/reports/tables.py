@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from casework.core.labels import stage_label, task_label
-from casework.core.ladder.stages import CATALOGUE, LEGAL_STAGES
+from casework.core.ladder.stages import CATALOGUE, LEGAL_STAGES, Stage
 from casework.core.reports import charts
 from casework.core.reports.actions import ActionCounts
 from casework.core.reports.figures import Row
@@ -228,7 +228,11 @@ def action_tables(
         ]
         axis = charts.count_axis([b.value for b in bars if b.value is not None])
         parts.append(Chart(charts.horizontal_bars(bars, axis, title="Open cases by stage")))
-    parts += [_decisions_table(actions, min_cohort), _notices_table(actions, min_cohort)]
+    parts += [
+        _decisions_table(actions, min_cohort),
+        _notices_table(actions, min_cohort),
+        _duties_table(actions, min_cohort),
+    ]
     if overdue:
         tasks = count_cells(dict(sorted(actions.overdue_tasks.items())), min_cohort, None)
         rows = [TableRow((task_label(kind), text)) for kind, text in tasks.items()]
@@ -252,6 +256,30 @@ def _decisions_table(actions: ActionCounts, min_cohort: int) -> Table:
         "Legal steps proposed in the period, by status on the report date",
         ("Step", "Awaiting decision", "Approved", "Declined", "No longer needed", "Total"),
         tuple(rows),
+    )
+
+
+def _duties_table(actions: ActionCounts, min_cohort: int) -> Table:
+    """DOMAIN rules 32-35: leave decided, part-time timetables, deletions, half-term updates."""
+    leave, deletion = Stage.LEAVE_OF_ABSENCE.value, Stage.DELETION_GROUND_I.value
+    d, entered = actions.decisions, actions.entered
+    rows = (
+        ("Leave of absence asked for", sum(n for (s, _), n in d.items() if s == leave)),
+        ("Leave granted", d.get((leave, "approved"), 0)),
+        ("Leave refused", d.get((leave, "declined"), 0)),
+        ("Pupils put on a part-time timetable", entered.get(Stage.PART_TIME_TIMETABLE.value, 0)),
+        ("Deletions from the roll under Ground I", d.get((deletion, "approved"), 0)),
+        (
+            "Pupils whose families got a half-term update",
+            entered.get(Stage.ATTENDANCE_UPDATE.value, 0),
+        ),
+    )
+    # Counts of pupils like any other: small ones suppressed (issue 19).
+    cells = count_cells(dict(rows), min_cohort, None)
+    return Table(
+        "Leave, part-time timetables, deletions and updates in the period",
+        ("", "Count"),
+        tuple(TableRow((label, cells[label])) for label, _ in rows),
     )
 
 

@@ -37,6 +37,7 @@ from casework.web.deps import (
     not_found,
 )
 from casework.web.pages import flash, render, stage_title
+from casework.web.routes.leave import decide_leave_on_web, is_leave, may_decide_leave
 
 router = APIRouter()
 
@@ -66,6 +67,12 @@ class DecisionRow:
     gaps: list[str]  # rule 39: open or overdue support tasks, support never held
 
 
+def _may_decide(viewer: Viewer, decision: Decision) -> bool:
+    if is_leave(decision.stage):  # the headteacher's decision, not a legal step
+        return may_decide_leave(viewer.role, viewer.urn, decision.urn)
+    return may_decide(viewer.role, viewer.urn, decision.urn)
+
+
 def _gaps(session: Session, web: WebContext, decision: Decision) -> list[str]:
     policy = load_policy(web.settings.policy_file)
     try:
@@ -86,7 +93,7 @@ def _row(session: Session, web: WebContext, viewer: Viewer, decision_id: int) ->
         pupil=pupil,
         school_name=school.name if school else decision.urn,
         needs=needs_and_circumstances(pupil) if pupil else [],
-        may_decide=may_decide(viewer.role, viewer.urn, decision.urn),
+        may_decide=_may_decide(viewer, decision),
         gaps=_gaps(session, web, decision) if waiting else [],
     )
 
@@ -179,12 +186,18 @@ def record_decision(
     decision = get_in_scope(
         session, viewer.scope, Decision, col(Decision.id), decision_id, "decision"
     )
-    if not may_decide(viewer.role, viewer.urn, decision.urn):
+    if not _may_decide(viewer, decision):
         raise forbidden(
             "Only the school's headteacher or an LA officer can decide on a legal step."
         )
     end_read(session)
-    problem = form.problem() or _call_decide(web, viewer, decision_id, form)
+    problem = form.problem() or (
+        decide_leave_on_web(
+            web, viewer, decision_id, form.outcome == "approve", form.reason.strip()
+        )
+        if is_leave(decision.stage)
+        else _call_decide(web, viewer, decision_id, form)
+    )
     if problem is not None:
         return _page(
             request,

@@ -22,6 +22,7 @@ from casework.core.policy import load_policy
 from casework.db.tables import Decision, Pupil, StageEntry, Task
 from casework.web.deps import Scope, SessionDep, ViewerDep, WebDep
 from casework.web.pages import render
+from casework.web.part_time import part_time_pupils
 from casework.web.queue import OPEN_STATUSES, overdue_clause, schools_in_scope
 
 router = APIRouter()
@@ -115,5 +116,6 @@ def overview(request: Request, web: WebDep, viewer: ViewerDep, session: SessionD
         "totals": totals,
         "band_names": BAND_STAGES,
         "definitions": definitions(load_policy(web.settings.policy_file)),
+        "part_time": part_time_pupils(session, scope, web.today()),
     }
     return render(request, web, viewer, "overview.html", context)
