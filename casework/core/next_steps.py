@@ -13,6 +13,9 @@ from casework.core.ladder.proposals import TaskKind
 K = TaskKind
 
 NEXT_STEPS: Mapping[tuple[str, str], str] = {
+    (K.CME_ENQUIRY, "not_located"): (
+        "Asks the headteacher to decide on deleting the pupil from the roll (Ground I)."
+    ),
     (K.HOME_VISIT, "child_not_seen"): (
         "Opens a safeguarding review for the designated safeguarding lead, due today."
     ),
