@@ -69,7 +69,12 @@ def test_headteacher_approves_a_penalty_notice_with_a_reason(
         "Attendance plan, home visits, early help offer."
     )
     form.get_by_label("Did the family engage with that support?").fill("Not after October.")
+    form.get_by_label("SEND, EHCP or medical needs").fill("None known.")
+    form.get_by_label("Welfare and safeguarding considerations").fill("No concerns.")
+    form.get_by_label("Social care involvement").fill("None.")
     form.get_by_label("I have considered whether support was offered").check()
+    # Rule 39: the gaps in support are shown and the approval confirms them, gaps or none.
+    form.get_by_label("and confirm this step should go ahead").check()
     form.get_by_label("Approve: take this step").check()
     form.get_by_label("Reason (required)").fill("Threshold met and support was not engaged with.")
     save_screenshot(page, "decision_form")

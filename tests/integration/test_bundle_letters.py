@@ -82,7 +82,8 @@ def test_bundle_holds_every_family_letter_pdf_with_its_status(
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
     prosecution_id = requested(engine, "prosecution")
-    outcome = approve(engine, prosecution_id, date(2026, 1, 5), var_dir, factors=FACTORS)
+    # After the interview-under-caution invitations' time to respond (rule 36).
+    outcome = approve(engine, prosecution_id, date(2026, 1, 15), var_dir, factors=FACTORS)
     folder = Path(outcome.bundle_path)
     assert folder.parent == var_dir / "bundles"
     manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
@@ -91,7 +92,11 @@ def test_bundle_holds_every_family_letter_pdf_with_its_status(
     by_template: dict[str, list[dict[str, object]]] = {}
     for entry in letters:
         by_template.setdefault(str(entry["template"]), []).append(entry)
-    assert sorted(by_template) == ["legal/penalty_notice", "legal/prosecution_decision"]
+    assert sorted(by_template) == [
+        "legal/penalty_notice",
+        "legal/prosecution_decision",
+        "prosecution/warning",
+    ]
     notices = by_template["legal/penalty_notice"]
     prosecution = by_template["legal/prosecution_decision"]
     assert len(notices) == 2

@@ -30,8 +30,8 @@ def test_bundle_tasks_csv_neutralises_a_formula_note(sqlite_url: str, tmp_path: 
         db.execute(sa.update(Task).where(col(Task.upn) == UPN).values(note=NOTE))
     run_deadlines(engine, date(2025, 12, 17), policy=POLICY, now=NOW)
     factors = {"eso_considered": "not suitable", "contract_explored": "declined"}
-    approve(engine, requested(engine, "prosecution"), date(2026, 1, 5), tmp_path, factors=factors)
-    text = (tmp_path / "bundles" / f"{UPN}-2026-01-05" / "tasks.csv").read_text()
+    approve(engine, requested(engine, "prosecution"), date(2026, 1, 15), tmp_path, factors=factors)
+    text = (tmp_path / "bundles" / f"{UPN}-2026-01-15" / "tasks.csv").read_text()
     rows = list(csv.DictReader(io.StringIO(text)))
     notes = {row["note"] for row in rows if row.get("note")}
     assert notes == {"'" + NOTE}
