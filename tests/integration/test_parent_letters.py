@@ -109,6 +109,22 @@ PARENT_SAFE_KEYS = {
     "session",
     "child_address",
     "weeks",
+    # The half-term attendance update: the child's own figures against the school's target.
+    "attended_sessions",
+    "band",
+    "period_end_long",
+    "target_percent",
+    # Leave of absence: what the parent asked for and the law that applies to every family.
+    "applied_on_long",
+    "leave_from_long",
+    "leave_to_long",
+    "school_days",
+    "threshold_sessions",
+    "threshold_weeks",
+    "return_days",
+    # The school's own switchboard and office address, printed for the parent to reply to.
+    "school_phone",
+    "school_email",
 }
 
 
@@ -145,7 +161,8 @@ def test_each_parent_receives_only_their_own_letters(sqlite_url: str, tmp_path: 
     approve(engine, requested(engine), date(2025, 11, 17))
     run_deadlines(engine, date(2025, 12, 17), policy=POLICY, now=NOW)
     factors = {"eso_considered": "not suitable", "contract_explored": "declined"}
-    approve(engine, requested(engine, "prosecution"), date(2026, 1, 5), tmp_path, factors=factors)
+    on = date(2026, 1, 15)  # after the interview invitations' time to respond (rule 36)
+    approve(engine, requested(engine, "prosecution"), on, tmp_path, factors=factors)
     with Session(engine) as db:
         messages = list(db.exec(select(Message).where(Message.recipient_role == "parent")))
         notices = {n.contact_id: n for n in db.exec(select(PenaltyNotice))}

@@ -70,7 +70,7 @@ def test_second_decision_is_refused_with_who_decided_first(web: Browsers) -> Non
     decision = create_decision(web.engine, create_pupil(web.engine, school.urn))
     first, first_token, first_email = web.officer("headteacher", school.urn)
     second, second_token, _ = web.officer("headteacher", school.urn)
-    assert f'action="/decisions/{decision.id}"' in second.get("/decisions").text  # both see it
+    assert f'href="/decisions/{decision.id}"' in second.get("/decisions").text  # both see it
     assert _decline(first, first_token, decision.id or 0)[0] == 303
     status, page = _decline(second, second_token, decision.id or 0)
     assert status == 400

@@ -80,7 +80,8 @@ def test_the_office_records_an_application_and_the_headteacher_refuses_it(site: 
             select(LeaveApplication).where(LeaveApplication.upn == pupil.upn)
         ).one()
     head, head_token = _client(engine, app, "headteacher", pupil.urn)
-    queue = head.get("/decisions").text
+    assert f'href="/decisions/{application.decision_id}"' in head.get("/decisions").text
+    queue = head.get(f"/decisions/{application.decision_id}").text
     assert f'action="/decisions/{application.decision_id}"' in queue
     assert "Refuse the leave" in queue
     assert f'id="support_offered-{application.decision_id}"' not in queue  # no legal factors
