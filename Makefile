@@ -38,9 +38,12 @@ fonts: ## Install HarfBuzz's font subsetter for WeasyPrint when it is missing
 demo: $(STAMP) fonts ## Seed a small LA, import it, run the daily flows over several weeks, print a summary
 	$(VENV)/bin/pathway demo
 
+# One worker per core; a test file stays on one worker, so a module's Prefect server or browser
+# starts once. TEST_WORKERS=0 runs everything in this process.
+TEST_WORKERS ?= auto
 test: $(STAMP) ## Run the whole test suite (unit, scenarios, integration, browser)
 	bash tests/browser/ensure_chromium.sh
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP) ## ruff (lint + format check) and mypy
 	$(VENV)/bin/ruff check .

@@ -83,7 +83,7 @@ def provider_slot() -> AbstractContextManager[object]:
     retry_condition_fn=is_transient_send_error,
     persist_result=False,
 )
-def dispatch_batch_task(limit: int, recover_after_seconds: float | None = None) -> DispatchStats:
+def dispatch_batch_task(limit: int, recover_after_seconds: int | None = None) -> DispatchStats:
     """Settle a crashed run's leftovers, then claim and send up to `limit`; counts only."""
     runtime = open_runtime()
     stale = None if recover_after_seconds is None else timedelta(seconds=recover_after_seconds)
@@ -95,7 +95,7 @@ def dispatch_batch_task(limit: int, recover_after_seconds: float | None = None) 
 
 @flow(name="dispatch", persist_result=False, log_prints=False)
 def dispatch(
-    batch_size: int = 500, max_batches: int = 20, recover_after_seconds: float | None = None
+    batch_size: int = 500, max_batches: int = 20, recover_after_seconds: int | None = None
 ) -> DispatchSummary:
     """Send due messages and render queued letters, batch by batch, until a batch finds nothing."""
     summary = DispatchSummary()
