@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from casework.cli.app import app, settings
+from casework.cli.progress import StderrProgress
 from casework.db.audit_anchor import read_anchors
 from casework.db.database import open_database
 from casework.service.audit import trail as audit_service
@@ -54,7 +55,12 @@ def export_command(
     if fmt is ExportFormat.PDF:
         now = datetime.now(UTC)
         path = out or settings().var_dir / "audit" / f"audit-trail-{now:%Y%m%dT%H%M%SZ}.pdf"
-        typer.echo(audit_service.export_pdf(engine, path, now=now, **filters.as_kwargs()))
+        # Minutes for a whole trail: say so on stderr; stdout stays the path alone.
+        with StderrProgress(lines_off_terminal=True) as progress:
+            written = audit_service.export_pdf(
+                engine, path, now=now, progress=progress, **filters.as_kwargs()
+            )
+        typer.echo(written)
         return
     if out is None:
         audit_service.export(engine, fmt, sys.stdout, **filters.as_kwargs())
