@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from casework.cli.app import app, settings
+from casework.cli.help import PlainTyper
 from casework.cli.progress import StderrProgress
 from casework.db.audit_anchor import read_anchors
 from casework.db.database import open_database
@@ -17,7 +18,7 @@ from casework.service.audit import trail as audit_service
 from casework.service.audit.pdf import TrailFilters
 from casework.service.audit.trail import ExportFormat
 
-audit_app = typer.Typer(
+audit_app = PlainTyper(
     help="The audit trail: export it, verify nothing was altered.", rich_markup_mode=None
 )
 app.add_typer(audit_app, name="audit")
