@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from casework.core.calendar import RegisterSession
 from casework.core.policy import Policy
+from casework.service.progress import SILENT, Progress
 from casework.service.sweeping.sweep import SchoolSweepResult
 from casework.settings import Settings
 from flows.runtime import Runtime, configure_prefect_env, use_runtime
@@ -39,10 +40,17 @@ class PrefectOrchestrator:
             return daily_sweep(school_date=school_date.isoformat(), session=str(session))
 
     def simulate(
-        self, settings: Settings, engine: Engine, start: date, end: date, *, policy: Policy
+        self,
+        settings: Settings,
+        engine: Engine,
+        start: date,
+        end: date,
+        *,
+        policy: Policy,
+        progress: Progress = SILENT,
     ) -> list[SchoolSweepResult]:
         configure_prefect_env(settings)
         from flows.simulate import simulate as simulate_flow  # deferred, as above
 
-        with use_runtime(Runtime(settings, engine, policy)):
+        with use_runtime(Runtime(settings, engine, policy, progress=progress)):
             return simulate_flow(start=start.isoformat(), end=end.isoformat())

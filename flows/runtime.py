@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 
 from casework.core.policy import Policy, load_policy
 from casework.db.database import open_database
+from casework.service.progress import SILENT, Progress
 from casework.settings import Settings
 
 # STACK.md §3.1 and §9: these batch sizes cut Prefect server CPU per 1000 task runs about fourfold;
@@ -65,6 +66,7 @@ class Runtime:
     engine: Engine
     policy: Policy
     fixed_now: datetime | None = None
+    progress: Progress = SILENT  # the CLI's display for a replay; flows run alone hear nothing
 
     def now(self) -> datetime:
         return self.fixed_now or datetime.now(UTC)

@@ -22,8 +22,9 @@ def simulate_task(start: date, end: date) -> list[SchoolSweepResult]:
     """Sweep each school day from start to end, in order, then run its deadlines; counts only."""
     runtime = open_runtime()
     return simulate_school_days(
-        runtime.engine, start, end, policy=runtime.policy, now=runtime.now()
-    )
+        runtime.engine, start, end, policy=runtime.policy, now=runtime.now(),
+        progress=runtime.progress,
+    )  # fmt: skip
 
 
 @flow(name="simulate", persist_result=False, log_prints=False)

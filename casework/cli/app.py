@@ -8,16 +8,18 @@ from typing import Annotated
 
 import typer
 
+from casework.cli.help import PlainTyper
 from casework.core.policy import Policy, load_policy
 from casework.settings import Settings
 
-app = typer.Typer(
+app = PlainTyper(
     name="pathway",
     help="Attendance Pathway: graduated attendance support for schools and local authorities.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
-    # Plain help: each option with its real type (TEXT, INTEGER, YYYY-MM-DD) and flags bare.
+    # Plain help (casework.cli.help): each value by its real type (TEXT, INTEGER, YYYY-MM-DD,
+    # its choices), flags bare.
     rich_markup_mode=None,
 )
 

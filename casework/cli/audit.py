@@ -10,13 +10,15 @@ from typing import Annotated
 import typer
 
 from casework.cli.app import app, settings
+from casework.cli.help import PlainTyper
+from casework.cli.progress import StderrProgress
 from casework.db.audit_anchor import read_anchors
 from casework.db.database import open_database
 from casework.service.audit import trail as audit_service
 from casework.service.audit.pdf import TrailFilters
 from casework.service.audit.trail import ExportFormat
 
-audit_app = typer.Typer(
+audit_app = PlainTyper(
     help="The audit trail: export it, verify nothing was altered.", rich_markup_mode=None
 )
 app.add_typer(audit_app, name="audit")
@@ -54,7 +56,12 @@ def export_command(
     if fmt is ExportFormat.PDF:
         now = datetime.now(UTC)
         path = out or settings().var_dir / "audit" / f"audit-trail-{now:%Y%m%dT%H%M%SZ}.pdf"
-        typer.echo(audit_service.export_pdf(engine, path, now=now, **filters.as_kwargs()))
+        # Minutes for a whole trail: say so on stderr; stdout stays the path alone.
+        with StderrProgress(lines_off_terminal=True) as progress:
+            written = audit_service.export_pdf(
+                engine, path, now=now, progress=progress, **filters.as_kwargs()
+            )
+        typer.echo(written)
         return
     if out is None:
         audit_service.export(engine, fmt, sys.stdout, **filters.as_kwargs())

@@ -15,12 +15,13 @@ from typing import Annotated
 import typer
 
 from casework.cli.app import settings
+from casework.cli.help import PlainTyper
 from casework.db.database import open_database
 from casework.service.errors import NotFound
 from casework.service.importing.ctf import CtfImportResult, import_ctf
 from casework.service.importing.ctf_export import export_ctf
 
-export_app = typer.Typer(help="Export records in a standard format.", no_args_is_help=True)
+export_app = PlainTyper(help="Export records in a standard format.", no_args_is_help=True)
 
 SHOWN = 20
 

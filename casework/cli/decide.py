@@ -16,8 +16,14 @@ from sqlmodel import Session
 
 from casework.cli.actors import resolve_actor
 from casework.cli.app import app, now, policy, settings, today
+from casework.cli.help import PlainTyper
 from casework.cli.leave import decide_headteacher_decision
-from casework.cli.types import DATE_METAVAR, parse_day_time
+from casework.cli.types import (
+    DATE_METAVAR,
+    DECISION_KIND_CHOICES,
+    DecisionKind,
+    parse_day_time,
+)
 from casework.core.legal.penalties import WithdrawalGround, format_pence
 from casework.core.permissions import may_decide
 from casework.db.database import open_database
@@ -36,7 +42,7 @@ from casework.service.legal.payments import run_notice_deadlines
 from casework.service.legal.steps import DecisionOutcome, clock_of
 from casework.service.legal.withdrawal import withdraw_notice
 
-notices_app = typer.Typer(
+notices_app = PlainTyper(
     help="Penalty notices: list, legal decisions waiting, withdraw, deadlines.",
     rich_markup_mode=None,
 )
@@ -131,8 +137,8 @@ Approve = Annotated[bool, typer.Option("--approve", help="Approve the legal step
 Decline = Annotated[bool, typer.Option("--decline", help="Decline it.")]
 Reason = Annotated[str, typer.Option("--reason", help="Why; kept in the record.")]
 Kind = Annotated[
-    str | None,
-    typer.Option("--kind", help="notice_to_improve, penalty_notice or prosecution (with --upn)."),
+    DecisionKind | None,
+    typer.Option("--kind", metavar="KIND", help=f"With --upn: one of {DECISION_KIND_CHOICES}."),
 ]
 Factors = Annotated[
     list[str] | None,

@@ -6,7 +6,7 @@ from sqlalchemy.engine import Engine
 
 from casework.core.measure_definitions import definitions
 from casework.core.policy import Policy
-from casework.service.demo.synthetic_la import BANDS, DemoPlan, outbox_figures, school_figures
+from casework.service.demo.synthetic_la import DemoPlan, outbox_figures, school_figures
 from casework.settings import Settings
 
 
@@ -14,12 +14,16 @@ def print_report(engine: Engine, plan: DemoPlan, policy: Policy, settings: Setti
     print()
     print(f"== Summary as of {plan.end} ==")
     meaning = definitions(policy)
-    print("Bands are measured from the register as of that day, as the daily sweep does:")
-    for name in ("persistent_absence", "severe_absence", "at_risk", "minimum_sessions"):
+    print("Absence is measured from the register as of that day, as the overview and reports do:")
+    for name in ("persistent_absence", "severe_absence"):
         print(f"  {name.replace('_', ' ')}: {meaning[name]}")
-    for row in school_figures(engine, plan.end, policy):
+    for row in school_figures(engine, plan.end, settings.tz):
         print(f"\n{row.name} (URN {row.urn})")
-        print("  pupils per band:  " + ", ".join(f"{b} {row.bands.get(b, 0)}" for b in BANDS))
+        a = row.absence
+        print(
+            f"  absence:          persistent {a.persistent} of {a.pupils} pupils "
+            f"(of whom severe {a.severe})"
+        )
         print(
             "  stages entered:   "
             + (", ".join(f"{stage} {n}" for stage, n in sorted(row.stages.items())) or "none")

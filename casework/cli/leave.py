@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from casework.cli.actors import resolve_actor
 from casework.cli.app import app, now, policy, settings, today
+from casework.cli.help import PlainTyper
 from casework.core.ladder.stages import Stage
 from casework.core.permissions import Role, may_work_tasks
 from casework.db.database import open_database
@@ -23,7 +24,7 @@ from casework.service.leave.applications import LeaveRequest, request_leave
 from casework.service.leave.decisions import decide_leave
 from casework.service.leave.deletion import decide_deletion
 
-leave_app = typer.Typer(help="Leave of absence: record a parent's application, list them.")
+leave_app = PlainTyper(help="Leave of absence: record a parent's application, list them.")
 app.add_typer(leave_app, name="leave")
 
 On = Annotated[

@@ -9,6 +9,7 @@ import typer
 
 from casework.cli.actors import CLI_ACTOR
 from casework.cli.app import app, now, policy, settings, today
+from casework.cli.help import PlainTyper
 from casework.core.retention import RecordType
 from casework.db.database import open_database
 from casework.service.errors import ServiceError
@@ -39,7 +40,7 @@ def sar(
     typer.echo(f"{result.files} files written; open {result.folder / 'index.html'}")
 
 
-retention_app = typer.Typer(help="Retention periods from the policy file.", no_args_is_help=True)
+retention_app = PlainTyper(help="Retention periods from the policy file.", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
 
 

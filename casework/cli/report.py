@@ -8,10 +8,11 @@ from typing import Annotated
 import typer
 
 from casework.cli.app import app, policy, settings, today
+from casework.cli.help import PlainTyper
 from casework.cli.types import DATE_METAVAR, parse_day
 from casework.service.errors import ServiceError
 
-report_app = typer.Typer(
+report_app = PlainTyper(
     help="Attendance reports (HTML and PDF) for governors and the LA.",
     no_args_is_help=True,
     rich_markup_mode=None,

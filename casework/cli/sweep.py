@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from casework.cli.app import app, now, policy, settings, today
+from casework.cli.progress import StderrProgress
 from casework.cli.types import DATE_METAVAR, parse_day_time
 from casework.core.calendar import RegisterSession
 from casework.db.audit_anchor import anchor_head
@@ -77,9 +78,10 @@ def simulate(
     if end < start:
         raise typer.BadParameter("--to is before --from")
     engine = open_database(settings())
-    results = run_simulate_orchestrated(
-        settings(), engine, start.date(), end.date(), policy=policy()
-    )
+    with StderrProgress() as progress:  # a bar on a terminal only: stdout is the summary
+        results = run_simulate_orchestrated(
+            settings(), engine, start.date(), end.date(), policy=policy(), progress=progress
+        )
     anchor_head(engine)
     print_summary(results)
     by_stage = Counter(r.urn for r in results if r.created)

@@ -12,7 +12,9 @@ from sqlmodel import Session
 
 from casework.cli.actors import resolve_actor
 from casework.cli.app import now, policy, settings, today
+from casework.cli.help import PlainTyper
 from casework.cli.types import DATE_METAVAR, KIND_CHOICES, outcomes_help, parse_day_time
+from casework.core.ladder.proposals import TaskKind
 from casework.core.permissions import may_complete_task, may_work_tasks, task_action
 from casework.db.database import open_database
 from casework.db.tables import Task
@@ -25,7 +27,7 @@ from casework.service.tasks.actions import (
     list_tasks,
 )
 
-tasks_app = typer.Typer(
+tasks_app = PlainTyper(
     help="Caseworker tasks: list, acknowledge, complete, assign.", rich_markup_mode=None
 )
 
@@ -34,7 +36,8 @@ TaskId = Annotated[
 ]
 Upn = Annotated[str | None, typer.Option("--upn", metavar="UPN", help="Pupil UPN (with --kind).")]
 Kind = Annotated[
-    str | None, typer.Option("--kind", metavar="KIND", help=f"Task kind, one of: {KIND_CHOICES}.")
+    TaskKind | None,
+    typer.Option("--kind", metavar="KIND", help=f"Task kind, one of: {KIND_CHOICES}."),
 ]
 On = Annotated[
     datetime | None,

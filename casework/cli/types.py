@@ -4,11 +4,13 @@ kinds and outcomes that `--help` shows."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 
 import typer
 
 from casework.core.ladder.outcomes import OUTCOMES
 from casework.core.ladder.proposals import TaskKind
+from casework.core.ladder.stages import Stage
 
 DATE_HINT = "use YYYY-MM-DD, for example 2025-09-08"
 DATE_METAVAR = "YYYY-MM-DD"
@@ -32,6 +34,20 @@ def parse_day_time(value: str | datetime) -> datetime:
 
 
 KIND_CHOICES = ", ".join(k.value for k in TaskKind)
+
+
+class DecisionKind(StrEnum):
+    """The stages a person decides on (`pathway decide --kind`): the legal steps, leave of
+    absence and a Ground I deletion."""
+
+    NOTICE_TO_IMPROVE = Stage.NOTICE_TO_IMPROVE.value
+    PENALTY_NOTICE = Stage.PENALTY_NOTICE.value
+    PROSECUTION = Stage.PROSECUTION.value
+    LEAVE_OF_ABSENCE = Stage.LEAVE_OF_ABSENCE.value
+    DELETION_GROUND_I = Stage.DELETION_GROUND_I.value
+
+
+DECISION_KIND_CHOICES = ", ".join(k.value for k in DecisionKind)
 
 
 def outcomes_help() -> str:

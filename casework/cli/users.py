@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from casework.cli.actors import CLI_ACTOR
 from casework.cli.app import app, settings
+from casework.cli.help import PlainTyper
 from casework.core.permissions import ROLE_TITLES, Role
 from casework.db.database import open_database
 from casework.service.accounts import (
@@ -26,7 +27,7 @@ from casework.service.errors import ServiceError
 from casework.service.login_throttle import clear_lockout
 from casework.service.users import add_user
 
-users_app = typer.Typer(
+users_app = PlainTyper(
     help="Accounts for the web app and for --as.", no_args_is_help=True, rich_markup_mode=None
 )
 app.add_typer(users_app, name="users")

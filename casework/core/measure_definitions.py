@@ -9,9 +9,51 @@ attendance plan until the recovery period has passed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
+from casework.core.measures import AttendanceMeasures
 from casework.core.policy import Policy
+
+
+@dataclass(frozen=True, slots=True)
+class AbsenceCount:
+    """Pupils measured over one period, and how many of them are persistently or severely absent.
+
+    A severely absent pupil is persistently absent too (50 % is past 10 %), so `severe` is part
+    of `persistent`, never added to it.
+    """
+
+    pupils: int = 0  # pupils with at least one possible session in the period
+    persistent: int = 0
+    severe: int = 0
+
+    def __add__(self, other: AbsenceCount) -> AbsenceCount:
+        return AbsenceCount(
+            self.pupils + other.pupils,
+            self.persistent + other.persistent,
+            self.severe + other.severe,
+        )
+
+
+def pupil_absence(m: AttendanceMeasures) -> AbsenceCount:
+    """One pupil's place in the counts: DOMAIN.md rule 3, judged exactly on their own sessions.
+
+    No minimum of sessions applies: rule 5's `min_possible_sessions` holds back band-driven
+    stages (letters, meetings), not the measure, so a report and a page count the same pupils.
+    """
+    if m.possible == 0:
+        return AbsenceCount()  # not on roll in the period: counted nowhere
+    return AbsenceCount(1, int(m.is_persistent), int(m.is_severe))
+
+
+def count_absence(measures: Iterable[AttendanceMeasures]) -> AbsenceCount:
+    """The persistent-absence number (and severe) for a group: every page, report and summary
+    that shows one counts it here, from measures over the same period."""
+    total = AbsenceCount()
+    for m in measures:
+        total += pupil_absence(m)
+    return total
 
 
 def definitions(policy: Policy) -> Mapping[str, str]:
@@ -21,7 +63,8 @@ def definitions(policy: Policy) -> Mapping[str, str]:
         "attendance": "Sessions attended (present or approved educational activity) as a share "
         "of the sessions possible, from the first school day of the academic year.",
         "persistent_absence": "A pupil who missed 10% or more of their possible sessions "
-        "(authorised and unauthorised absence), the DfE's persistent absence.",
+        "(authorised and unauthorised absence) from the start of the academic year to the date "
+        "shown, the DfE's persistent absence.",
         "severe_absence": "A pupil who missed 50% or more of their possible sessions.",
         "at_risk": f"A pupil below {bands.concern_below_percent}% attendance but not yet "
         "persistently absent (this LA's own line).",

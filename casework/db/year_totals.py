@@ -23,10 +23,16 @@ from casework.core.calendar import (
     SchoolCalendar,
     SweepPoint,
     academic_year_start,
+    monday_of,
 )
 from casework.core.codes import ILLNESS
 from casework.core.marks import MarkVersion, SessionMark, visible_marks
-from casework.core.measures import PriorTotals, add_measures, measures_from_codes
+from casework.core.measures import (
+    AttendanceMeasures,
+    PriorTotals,
+    add_measures,
+    measures_from_codes,
+)
 from casework.db.driver_rows import as_date, driver_rows, memo_result
 from casework.db.tables import Mark
 from casework.db.weekly_tallies import first_counted_week, latest_versions, tallied_prior
@@ -239,3 +245,20 @@ def _joined(window_start: date, *parts: PriorTotals | None) -> PriorTotals:
         sum(p.illness_days for p in found),
         tuple(m for p in found for m in p.unresolved_n),
     )
+
+
+def year_to_date(
+    session: Session, urn: str, on: date, at: datetime
+) -> dict[str, AttendanceMeasures]:
+    """Each pupil's measures at the school from the academic year's start to `on` inclusive,
+    from the latest version of each mark recorded by `at`: the tallies for the whole weeks
+    before `on`'s week (exact, as the sweep reads them), the marks for the rest."""
+    year_start = academic_year_start(on)
+    window_start = max(monday_of(on), year_start)
+    before, _stale = year_prior(session, urn, year_start, window_start, at, None)
+    week = prior_totals(session, urn, window_start, on + timedelta(days=1), at)
+    out = {upn: prior.measures for upn, prior in before.items()}
+    for upn, prior in week.items():
+        held = out.get(upn)
+        out[upn] = prior.measures if held is None else add_measures(held, prior.measures)
+    return out

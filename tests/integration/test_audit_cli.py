@@ -59,3 +59,60 @@ class TestCli:
         """An unparseable --from is a usage error, not a traceback."""
         result = self.invoke(cli_env, "audit", "export", "--format", "csv", "--from", "03/03/25")
         assert result.exit_code == 2
+
+
+TERMINAL = {"TTY_COMPATIBLE": "1"}  # rich (and so the CLI's progress) then draws as on a TTY
+
+
+class TestExportProgress:
+    """A whole-trail PDF takes minutes: its phases go to stderr, and stdout stays the path alone."""
+
+    @pytest.fixture
+    def cli_env(self, sqlite_url: str, tmp_path: Path) -> dict[str, str]:
+        append(get_engine(sqlite_url), 5)
+        return {"PATHWAY_DATABASE_URL": sqlite_url, "PATHWAY_VAR_DIR": str(tmp_path / "var")}
+
+    def invoke(self, env: dict[str, str], *args: str) -> Any:
+        from casework.cli.app import app
+
+        return CliRunner().invoke(app, list(args), env=env)
+
+    def test_pdf_export_names_each_phase_on_stderr_when_stderr_is_not_a_terminal(
+        self, cli_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        """Off a terminal (a log): one plain line per phase on stderr, the path alone on stdout."""
+        out = tmp_path / "trail.pdf"
+        result = self.invoke(cli_env, "audit", "export", "--format", "pdf", "--out", str(out))
+        assert result.exit_code == 0, result.output
+        assert result.stdout == f"{out}\n"
+        assert result.stderr.splitlines() == [
+            "reading the audit trail …",
+            "verifying the whole audit chain …",
+            "laying out 5 entries as a PDF (the longest part) …",
+        ]
+        assert out.read_bytes().startswith(b"%PDF")
+
+    def test_pdf_export_draws_a_bar_on_stderr_when_stderr_is_a_terminal(
+        self, cli_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        """On a terminal: a transient bar on stderr; stdout byte-identical to the plain run."""
+        out = tmp_path / "trail.pdf"
+        plain = self.invoke(cli_env, "audit", "export", "--format", "pdf", "--out", str(out))
+        tty = self.invoke(
+            {**cli_env, **TERMINAL}, "audit", "export", "--format", "pdf", "--out", str(out)
+        )
+        assert tty.exit_code == 0, tty.output
+        assert tty.stdout_bytes == plain.stdout_bytes == f"{out}\n".encode()
+        assert "\x1b[" in tty.stderr  # drawn with terminal controls
+        assert "reading the audit trail …" not in tty.stderr  # not the log lines
+
+    def test_text_exports_stay_silent_on_stderr_when_on_a_terminal(
+        self, cli_env: dict[str, str]
+    ) -> None:
+        """jsonl and csv stream at once: no progress, stdout the same with or without a TTY."""
+        for fmt in ("jsonl", "csv"):
+            plain = self.invoke(cli_env, "audit", "export", "--format", fmt)
+            tty = self.invoke({**cli_env, **TERMINAL}, "audit", "export", "--format", fmt)
+            assert tty.exit_code == 0, tty.output
+            assert tty.stdout_bytes == plain.stdout_bytes
+            assert tty.stderr_bytes == plain.stderr_bytes == b""

@@ -473,8 +473,9 @@ class TestOverview:
         row = re.search(rf"URN {school.urn}</small></th>(.*?)</tr>", page, re.S)
         assert row is not None
         cells = re.findall(r"<td[^>]*>(?:<a [^>]*>)?(\d+)", row.group(1))
-        # pupils, severe, persistent, at risk, open tasks, overdue, decisions waiting
-        assert cells == ["2", "1", "1", "0", "2", "1", "1"]
+        # pupils, persistent and severe absence measured (no marks: none), then the caseload:
+        # severe plan, attendance plan, concern; open tasks, overdue, decisions waiting
+        assert cells == ["2", "0", "0", "1", "1", "0", "2", "1", "1"]
 
 
 class TestBothDatabases:

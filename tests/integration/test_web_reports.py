@@ -75,3 +75,29 @@ def test_reports_need_login_when_anonymous(app_with_reports: TestClient) -> None
     response = app_with_reports.get("/reports", follow_redirects=False)
     assert response.status_code in (302, 303)
     assert "/login" in response.headers["location"]
+
+
+def test_html_report_opens_in_the_browser_when_a_pdf_downloads(
+    app_with_reports: TestClient, tmp_path: Path
+) -> None:
+    """The HTML report is served inline as UTF-8 HTML, with a policy that lets its own inline
+    styles apply and runs no script; the PDF stays an attachment."""
+    name = "la-2025-08-01-2025-11-19"
+    (tmp_path / "reports" / f"{name}.html").write_text(
+        "<!doctype html><style>h1{color:#0b0c0c}</style><h1>Attendance – LA</h1>",
+        encoding="utf-8",
+    )
+    client = app_with_reports
+    sign_in(client, USERS["la"][0])
+    html = client.get(f"/reports/{name}.html")
+    assert html.status_code == 200
+    assert html.headers["content-type"] == "text/html; charset=utf-8"
+    assert html.headers["content-disposition"].startswith("inline;")
+    policy = html.headers["content-security-policy"]
+    assert "style-src 'unsafe-inline'" in policy
+    assert "script-src" not in policy
+    assert "default-src 'none'" in policy
+    assert "Attendance – LA" in html.text
+    pdf = client.get(f"/reports/{name}.pdf")
+    assert pdf.headers["content-disposition"].startswith("attachment;")
+    assert f"{name}.html" in client.get("/reports").text

@@ -4,13 +4,15 @@ Every figure is a count; a rate is a (numerator, denominator) pair and is turned
 for display, rounded half up with integer arithmetic (DOMAIN.md rules 2-3: no float thresholds).
 Attendance and absence rates are session-weighted (sessions attended / possible sessions across
 the pupils, as the DfE publishes them); persistent and severe absence rates are pupils over
-pupils, each pupil judged on their own sessions with `AttendanceMeasures.is_persistent`.
+pupils, each pupil judged on their own sessions with `measure_definitions.pupil_absence`, the one
+definition every page and summary uses.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from casework.core.measure_definitions import pupil_absence
 from casework.core.measures import AttendanceMeasures
 
 
@@ -51,16 +53,17 @@ class Totals:
     @classmethod
     def of(cls, m: AttendanceMeasures) -> Totals:
         """One pupil; a pupil with no possible sessions in the period is counted nowhere."""
-        if m.possible == 0:
+        counted = pupil_absence(m)
+        if not counted.pupils:
             return cls()
         return cls(
-            1,
+            counted.pupils,
             m.possible,
             m.attended,
             m.authorised,
             m.unauthorised,
-            int(m.is_persistent),
-            int(m.is_severe),
+            counted.persistent,
+            counted.severe,
         )
 
     def __add__(self, other: Totals) -> Totals:

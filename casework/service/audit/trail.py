@@ -24,6 +24,9 @@ from casework.db.audit_anchor import Anchor, latest_by_seq
 from casework.db.audit_log import chain_start, read_records
 from casework.service.audit.anchor_check import AnchorBreak, check_against_anchors
 from casework.service.audit.pdf import TrailFilters, render_trail_pdf
+from casework.service.progress import SILENT, Progress
+
+PROGRESS_EVERY = 1_000  # entries read between two moves of a progress display
 
 
 class ExportFormat(StrEnum):
@@ -133,20 +136,35 @@ def export(
     from_date: date | None = None,
     to_date: date | None = None,
     now: datetime | None = None,
+    progress: Progress = SILENT,
 ) -> int:
     """Write the matching entries to `out` (text for jsonl/csv, binary for pdf); returns the count.
 
     Filtered exports keep each entry's real seq and hashes, so a gap in seq is visibly filtering.
+    A PDF of the whole trail can take minutes: `progress` hears each phase.
     """
     fmt = ExportFormat(fmt)
     records = stream_records(engine, urn=urn, upn=upn, from_date=from_date, to_date=to_date)
     if fmt is not ExportFormat.PDF:
         return _write_text(records, fmt, out)
-    entries = list(records)
+    progress.phase("reading the audit trail")
+    entries = _read_all(records, progress)
     filters = TrailFilters(urn=urn, upn=upn, from_date=from_date, to_date=to_date)
+    progress.phase("verifying the whole audit chain")
     report = verify_report(engine)
+    progress.phase(f"laying out {len(entries)} entries as a PDF (the longest part)")
     out.write(render_trail_pdf(entries, filters, _verification_line(report), now or _now()))
     return len(entries)
+
+
+def _read_all(records: Iterator[dict[str, Any]], progress: Progress) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
+    for record in records:
+        entries.append(record)
+        if len(entries) % PROGRESS_EVERY == 0:
+            progress.advance(PROGRESS_EVERY)
+    progress.advance(len(entries) % PROGRESS_EVERY)
+    return entries
 
 
 def export_pdf(
@@ -158,6 +176,7 @@ def export_pdf(
     from_date: date | None = None,
     to_date: date | None = None,
     now: datetime | None = None,
+    progress: Progress = SILENT,
 ) -> Path:
     """Render the matching trail as a PDF at `path` (folders created); returns the path."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -171,6 +190,7 @@ def export_pdf(
             from_date=from_date,
             to_date=to_date,
             now=now,
+            progress=progress,
         )
     return path
 

@@ -11,17 +11,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from casework.core.calendar import RegisterSession
-from casework.core.ladder.persistent_absence import pupil_band
-from casework.core.measures import Band
-from casework.core.policy import Policy
-from casework.db.snapshots import load_school
+from casework.core.measure_definitions import AbsenceCount
 from casework.db.tables import Letter, Message, School, StageEntry, Task
+from casework.service.absence import school_absence
 from casework.service.importing.files import KINDS, ImportResult, import_file
 from casework.settings import Settings
 
@@ -39,7 +37,7 @@ class DemoPlan:
 class SchoolFigures:
     urn: str
     name: str
-    bands: Counter[str] = field(default_factory=Counter)
+    absence: AbsenceCount = field(default_factory=AbsenceCount)
     stages: Counter[str] = field(default_factory=Counter)
     tasks: int = 0
     messages: Counter[str] = field(default_factory=Counter)
@@ -84,15 +82,14 @@ def _total(db: Session, stmt: Any) -> int:
     return int(db.execute(stmt).scalar_one())
 
 
-def school_figures(engine: Engine, on: date, policy: Policy) -> list[SchoolFigures]:
-    """Pupils per band, stages entered, tasks opened and messages by channel, per school."""
+def school_figures(engine: Engine, on: date, tz: ZoneInfo) -> list[SchoolFigures]:
+    """Persistent and severe absence year to date on `on` (counted as the overview and the
+    reports count them), stages entered, tasks opened and messages by channel, per school."""
     figures = []
     with Session(engine) as db:
         for school in db.scalars(sa.select(School).order_by(col(School.urn))):
             row = SchoolFigures(school.urn, school.name)
-            snapshot = load_school(db, school.urn, on, RegisterSession.PM)
-            for view in snapshot.pupils if snapshot else []:
-                row.bands[pupil_band(view, policy).value] += 1
+            row.absence = school_absence(db, school.urn, on, tz)
             row.stages = _count(db, col(StageEntry.stage), school.urn, StageEntry)
             row.messages = _count(db, col(Message.channel), school.urn, Message)
             row.tasks = _total(db, sa.select(sa.func.count()).where(col(Task.urn) == school.urn))
@@ -109,9 +106,6 @@ def outbox_figures(engine: Engine) -> tuple[Counter[str], int]:
         statuses = Counter({str(status): int(n) for status, n in rows})
         letters = _total(db, sa.select(sa.func.count()).where(col(Letter.path).is_not(None)))
     return statuses, letters
-
-
-BANDS = [b.value for b in Band]
 
 
 def utc_now() -> datetime:

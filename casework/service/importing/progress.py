@@ -6,7 +6,6 @@ written. The bar is transient: it disappears when the import ends, leaving the s
 
 from __future__ import annotations
 
-import sys
 from types import TracebackType
 
 from rich.console import Console
@@ -32,8 +31,9 @@ class ImportProgress:
 
     @classmethod
     def for_rows(cls, rows: int) -> ImportProgress:
-        """Enabled for files of at least BIG_FILE_ROWS rows when stderr is a terminal."""
-        return cls(rows >= BIG_FILE_ROWS and sys.stderr.isatty())
+        """Enabled for files of at least BIG_FILE_ROWS rows when stderr is a terminal (as rich
+        judges it: a TTY, or `TTY_COMPATIBLE=1`, like the CLI's other progress bars)."""
+        return cls(rows >= BIG_FILE_ROWS and Console(stderr=True).is_terminal)
 
     def __enter__(self) -> ImportProgress:
         if self._progress is not None:

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from casework.core.calendar import RegisterSession
 from casework.core.policy import Policy
+from casework.service.progress import SILENT, Progress
 from casework.service.sweeping.sweep import SchoolSweepResult, run_sweep, simulate
 from casework.settings import Settings
 
@@ -40,7 +41,14 @@ class Orchestrator(Protocol):
     ) -> list[SchoolSweepResult]: ...
 
     def simulate(
-        self, settings: Settings, engine: Engine, start: date, end: date, *, policy: Policy
+        self,
+        settings: Settings,
+        engine: Engine,
+        start: date,
+        end: date,
+        *,
+        policy: Policy,
+        progress: Progress = SILENT,
     ) -> list[SchoolSweepResult]: ...
 
 
@@ -100,8 +108,12 @@ def run_simulate_orchestrated(
     *,
     policy: Policy,
     mode: Mode | None = None,
+    progress: Progress = SILENT,
 ) -> list[SchoolSweepResult]:
-    """Every school day's AM and PM sweep from start to end, as one flow run or in-process."""
+    """Every school day's AM and PM sweep from start to end, as one flow run or in-process;
+    `progress` hears each day done."""
     if not uses_prefect(settings, mode):
-        return simulate(engine, start, end, policy=policy)
-    return load_orchestrator().simulate(settings, engine, start, end, policy=policy)
+        return simulate(engine, start, end, policy=policy, progress=progress)
+    return load_orchestrator().simulate(
+        settings, engine, start, end, policy=policy, progress=progress
+    )

@@ -27,6 +27,7 @@ from casework.db.snapshots import SchoolSnapshot, load_calendar, load_school, op
 from casework.db.tables import School, SweepRun
 from casework.db.weekly_tallies import first_counted_week, keep_span_totals, refresh_tallies
 from casework.service.errors import NotFound
+from casework.service.progress import SILENT, Progress
 from casework.service.proposals import (
     Target,
     apply_many,
@@ -257,7 +258,13 @@ def run_sweep(
 
 
 def simulate(
-    engine: Engine, start: date, end: date, *, policy: Policy, now: datetime | None = None
+    engine: Engine,
+    start: date,
+    end: date,
+    *,
+    policy: Policy,
+    now: datetime | None = None,
+    progress: Progress = SILENT,
 ) -> list[SchoolSweepResult]:
     """Every school day in the range as the live system runs it (DESIGN.md `pathway simulate`):
     the AM sweep, the PM sweep, each as if its register had just closed, then that day's
@@ -265,9 +272,11 @@ def simulate(
 
     Args:
         now: when the actions are recorded (audit `at` is always real time); default: the clock.
+        progress: hears one step per calendar day of the range.
     """
     now = now or datetime.now(UTC)
     results: list[SchoolSweepResult] = []
+    progress.phase(f"simulating {start} to {end}", total=(end - start).days + 1)
     day = start
     while day <= end:
         swept: list[SchoolSweepResult] = []
@@ -276,5 +285,6 @@ def simulate(
         if swept:  # some school's day: its deadlines run once its registers have been swept
             run_deadlines(engine, day, policy=policy, now=now)
         results += swept
+        progress.advance()
         day += timedelta(days=1)
     return results

@@ -1,8 +1,10 @@
-"""`GET /overview`: per school in scope, pupils in each attendance band, open and overdue tasks.
+"""`GET /overview`: per school in scope, persistent and severe absence, the caseload at each
+stage of concern, open and overdue tasks.
 
-Bands are read from the open support stages the sweep has entered (severe absence plan,
-attendance plan, attendance concern), so the page costs a few grouped counts, not a re-measure
-of every pupil.
+Persistent and severe absence are measured year to date as of the page's date with the one
+definition the reports use (`casework.service.absence`), from the weekly tallies the sweep keeps.
+The caseload is read from the open support stages the sweep has entered (severe absence plan,
+attendance plan, attendance concern): a few grouped counts.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from sqlmodel import Session, col, select
 from starlette.responses import Response
 
 from casework.core.ladder.stages import Stage
-from casework.core.measure_definitions import definitions
+from casework.core.measure_definitions import AbsenceCount, definitions
 from casework.core.policy import load_policy
 from casework.db.tables import Decision, Pupil, StageEntry, Task
+from casework.service.absence import absence_by_school
 from casework.web.deps import Scope, SessionDep, ViewerDep, WebDep
 from casework.web.pages import render
 from casework.web.part_time import part_time_pupils
@@ -39,6 +42,7 @@ class SchoolRow:
     urn: str
     name: str
     pupils: int = 0
+    absence: AbsenceCount = field(default_factory=AbsenceCount)
     bands: dict[str, int] = field(default_factory=dict)
     open_tasks: int = 0
     overdue_tasks: int = 0
@@ -67,7 +71,7 @@ def _band_counts(session: Session, scope: Scope) -> dict[str, dict[str, int]]:
 
 @router.get("/overview")
 def overview(request: Request, web: WebDep, viewer: ViewerDep, session: SessionDep) -> Response:
-    scope = viewer.scope
+    scope, today = viewer.scope, web.today()
     open_tasks = select(Task.urn, sa.func.count()).where(col(Task.status).in_(OPEN_STATUSES))
     counts = {
         "pupils": _grouped(
@@ -77,7 +81,7 @@ def overview(request: Request, web: WebDep, viewer: ViewerDep, session: SessionD
         "overdue_tasks": _grouped(
             session,
             scope,
-            open_tasks.where(overdue_clause(web.today())).group_by(Task.urn),
+            open_tasks.where(overdue_clause(today)).group_by(Task.urn),
             Task.urn,
         ),
         "decisions_waiting": _grouped(
@@ -90,17 +94,20 @@ def overview(request: Request, web: WebDep, viewer: ViewerDep, session: SessionD
         ),
     }
     bands = _band_counts(session, scope)
+    schools = schools_in_scope(session, scope)
+    absence = absence_by_school(session, [s.urn for s in schools], today, web.settings.tz)
     rows = [
         SchoolRow(
             urn=school.urn,
             name=school.name,
             pupils=counts["pupils"].get(school.urn, 0),
+            absence=absence[school.urn],
             bands=bands.get(school.urn, {}),
             open_tasks=counts["open_tasks"].get(school.urn, 0),
             overdue_tasks=counts["overdue_tasks"].get(school.urn, 0),
             decisions_waiting=counts["decisions_waiting"].get(school.urn, 0),
         )
-        for school in schools_in_scope(session, scope)
+        for school in schools
     ]
     totals = SchoolRow(urn="", name="All schools")
     for row in rows:
@@ -108,6 +115,7 @@ def overview(request: Request, web: WebDep, viewer: ViewerDep, session: SessionD
         totals.open_tasks += row.open_tasks
         totals.overdue_tasks += row.overdue_tasks
         totals.decisions_waiting += row.decisions_waiting
+        totals.absence += row.absence
         for band, n in row.bands.items():
             totals.bands[band] = totals.bands.get(band, 0) + n
     context = {
@@ -116,6 +124,6 @@ def overview(request: Request, web: WebDep, viewer: ViewerDep, session: SessionD
         "totals": totals,
         "band_names": BAND_STAGES,
         "definitions": definitions(load_policy(web.settings.policy_file)),
-        "part_time": part_time_pupils(session, scope, web.today()),
+        "part_time": part_time_pupils(session, scope, today),
     }
     return render(request, web, viewer, "overview.html", context)

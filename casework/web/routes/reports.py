@@ -2,6 +2,7 @@
 
 A school user sees their own school's governors' reports; the LA-wide report is for LA-wide users.
 Names are checked against the pattern the report builder uses, so no path can leave the folder.
+An HTML report opens in the browser (inline); a PDF downloads.
 """
 
 from __future__ import annotations
@@ -19,6 +20,12 @@ from casework.web.pages import render
 
 router = APIRouter()
 
+# The report is one self-contained page: its styles inline, its charts inline SVG. It runs no
+# script and loads nothing, so it gets a policy of its own that allows exactly that.
+REPORT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
+)
 REPORT_NAME = re.compile(r"^(?:governors-(?P<urn>\d{6,8})|la)-[0-9A-Za-z_-]+\.(?:html|pdf)$")
 
 
@@ -58,5 +65,12 @@ def download_report(name: str, web: WebDep, viewer: ViewerDep) -> Response:
     path = web.settings.reports_dir / name
     if report is None or not path.is_file():
         raise HTTPException(status_code=404)
-    media = "application/pdf" if report.kind == "pdf" else "text/html"
-    return FileResponse(path, media_type=media, filename=name)
+    if report.kind == "pdf":
+        return FileResponse(path, media_type="application/pdf", filename=name)
+    return FileResponse(
+        path,
+        media_type="text/html; charset=utf-8",
+        filename=name,
+        content_disposition_type="inline",
+        headers={"content-security-policy": REPORT_CSP},
+    )
