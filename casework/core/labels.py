@@ -89,6 +89,7 @@ OUTCOME_LABELS: Mapping[str, str] = {
     "signed": "Contract signed",
     "declined": "Contract declined",
     "kept": "Contract kept",
+    "ended": "Contract ended (kept)",
     "breached": "Contract breached",
     "paid": "Paid",
     "located": "Child located",

@@ -34,6 +34,12 @@ NEXT_STEPS: Mapping[tuple[str, str], str] = {
     (K.CONTRACT_OFFER, "declined"): (
         "Closes the attendance contract stage; the refusal is kept as evidence."
     ),
+    (K.CONTRACT_REVIEW, "kept"): "Opens the contract's next review.",
+    (K.CONTRACT_REVIEW, "ended"): "Closes the attendance contract as kept; no more reviews.",
+    (K.CONTRACT_REVIEW, "breached"): (
+        "Closes the attendance contract, keeping the breach as evidence, and asks for a decision "
+        "on the next legal step (a Notice to Improve, or a penalty notice if one was given)."
+    ),
     (K.ATTENDANCE_MEETING, "not_attended"): (
         "Offers an attendance contract: support was not engaged with."
     ),

@@ -1,14 +1,21 @@
 """What a caseworker's recorded outcome sets going: the outcome side of the ladder (pure).
 
 Child not seen -> safeguarding review the same day (rule 8); consent given -> the form (rule 14);
-needs identified -> Team Around the Family (rule 15); contract signed -> a review (rule 18);
-support not engaged with -> an attendance contract is offered (rule 18).
+needs identified -> Team Around the Family (rule 15); contract signed -> reviews, a breach -> the
+next legal decision (rule 18, casework.core.ladder.contract); support not engaged with -> an
+attendance contract is offered (rule 18).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from casework.core.ladder.contract import (
+    contract_breached,
+    contract_ended,
+    first_review,
+    next_review,
+)
 from casework.core.ladder.deletion import deletion_request
 from casework.core.ladder.proposals import CloseStage, OpenTask, OwnerRole, Proposal, TaskKind
 from casework.core.ladder.stages import Stage
@@ -31,7 +38,7 @@ OUTCOMES: Mapping[str, tuple[str, ...]] = {
     TaskKind.SEVERE_ABSENCE_MEETING: ("plan_agreed", "not_attended"),
     TaskKind.LATENESS_MEETING: ("held", "not_attended"),
     TaskKind.CONTRACT_OFFER: ("signed", "declined"),
-    TaskKind.CONTRACT_REVIEW: ("kept", "breached"),
+    TaskKind.CONTRACT_REVIEW: ("kept", "ended", "breached"),
     TaskKind.NOTICE_PAYMENT: ("paid",),
     TaskKind.CME_ENQUIRY: ("located", "not_located", "sick_or_unavoidable"),
     TaskKind.REGISTER_INCOMPLETE: ("resolved",),
@@ -92,21 +99,6 @@ def _taf(view: PupilView, policy: Policy, task_key: str) -> list[Proposal]:
     )
 
 
-def _contract_review(view: PupilView, policy: Policy, task_key: str) -> list[Proposal]:
-    due = view.calendar.add_school_weeks(
-        view.on.school_date, policy.support.contract_review_school_weeks
-    )
-    return [
-        OpenTask(
-            TaskKind.CONTRACT_REVIEW,
-            f"{task_key}:review",
-            due,
-            OwnerRole.ATTENDANCE_OFFICER,
-            Stage.PARENTING_CONTRACT,
-        )
-    ]
-
-
 def _not_engaged(view: PupilView, policy: Policy, task_key: str) -> list[Proposal]:
     return offer_contract(view, policy, "support not engaged with")
 
@@ -132,7 +124,10 @@ FOLLOW_UPS: Mapping[tuple[str, str], FollowUp] = {
         Stage.STRENGTHS_AND_NEEDS, "form completed: no needs identified"
     ),
     (TaskKind.TAF_REVIEW, "close"): _close(Stage.TEAM_AROUND_FAMILY, "closed at review"),
-    (TaskKind.CONTRACT_OFFER, "signed"): _contract_review,
+    (TaskKind.CONTRACT_OFFER, "signed"): first_review,
+    (TaskKind.CONTRACT_REVIEW, "kept"): next_review,
+    (TaskKind.CONTRACT_REVIEW, "ended"): contract_ended,
+    (TaskKind.CONTRACT_REVIEW, "breached"): contract_breached,  # opens the next legal decision
     (TaskKind.CONTRACT_OFFER, "declined"): _close(
         Stage.PARENTING_CONTRACT, "attendance contract declined (recorded as evidence)"
     ),
