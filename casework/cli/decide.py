@@ -132,7 +132,13 @@ Decline = Annotated[bool, typer.Option("--decline", help="Decline it.")]
 Reason = Annotated[str, typer.Option("--reason", help="Why; kept in the record.")]
 Kind = Annotated[
     str | None,
-    typer.Option("--kind", help="notice_to_improve, penalty_notice or prosecution (with --upn)."),
+    typer.Option(
+        "--kind",
+        help=(
+            "notice_to_improve, penalty_notice, prosecution or education_supervision_order "
+            "(with --upn)."
+        ),
+    ),
 ]
 Factors = Annotated[
     list[str] | None,

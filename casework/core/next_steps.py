@@ -49,6 +49,11 @@ NEXT_STEPS: Mapping[tuple[str, str], str] = {
     (K.PLAN_REVIEW, "not_improving"): (
         "Offers an attendance contract: absence is not improving at review."
     ),
+    (K.ESO_HEARING, "made"): (
+        "Records the order with the supervisor's directions (write them in the note) and opens "
+        "its review three months before it ends."
+    ),
+    (K.ESO_HEARING, "refused"): "Records the refusal and closes the Education Supervision Order.",
     (K.NOTICE_PAYMENT, "paid"): "Records the penalty notice as paid; reminders stop.",
     (K.LETTER_TO_POST, "posted"): "Records the letter as posted today.",
     (K.FIX_CONTACT, "address_corrected"): (

@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
 
+from tests.support.pathway_cli import Cli as PathwayCli
+from tests.support.pathway_cli import flags
+
 DATA = Path(__file__).resolve().parent / "court_journey"
-PATHWAY = Path(sys.executable).with_name("pathway")
 UPN = "B931400125201"
 MUM, DAD = f"{UPN}-1", f"{UPN}-2"
 FACTORS = [
@@ -42,52 +40,17 @@ COURT_FACTORS = [
 ]
 
 
-class Cli:
-    """`pathway` in a subprocess against a fresh SQLite database and var folder."""
-
-    def __init__(self, work: Path) -> None:
-        self.work = work
-        self.db = work / "pathway.db"
-        self.var = work / "var"
-        self.var.mkdir()
-        self.env = dict(
-            os.environ,
-            PATHWAY_DATABASE_URL=f"sqlite:///{self.db}",
-            PATHWAY_VAR_DIR=str(self.var),
-        )
-
-    def run(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run(
-            [str(PATHWAY), *args],
-            env=self.env,
-            cwd=self.work,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
-        if ok:
-            assert proc.returncode == 0, f"pathway {' '.join(args)}: {proc.stdout}{proc.stderr}"
-        return proc
+class Cli(PathwayCli):
+    """The court journey's pupil, named once."""
 
     def decide(self, kind: str, on: str, reason: str, factors: list[str]) -> str:
-        flags = [part for factor in factors for part in ("--factor", factor)]
         args = ["decide", "--upn", UPN, "--kind", kind, "--approve", "--reason", reason]
-        return self.run(*args, "--on", on, *flags, "--confirm-gaps").stdout
+        return self.run(*args, "--on", on, *flags("--factor", factors), "--confirm-gaps").stdout
 
     def complete(self, kind: str, outcome: str, on: str, *extra: str, ok: bool = True) -> str:
         args = ["tasks", "complete", "--upn", UPN, "--kind", kind, "--outcome", outcome]
         proc = self.run(*args, "--on", on, *extra, ok=ok)
         return proc.stdout + proc.stderr
-
-    def audit(self) -> list[dict[str, Any]]:
-        out = self.run("audit", "export", "--upn", UPN, "--format", "jsonl").stdout
-        return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-
-    def query(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
-        with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True) as con:
-            return con.execute(sql, params).fetchall()
 
 
 def _pdf_text(path: Path) -> str:
@@ -106,8 +69,7 @@ def _interview_ids(cli: Cli) -> dict[str, int]:
 
 
 def _walk_to_the_court(cli: Cli) -> None:
-    for kind in ("schools", "calendar", "pupils", "contacts", "marks"):
-        cli.run("import", kind, str(DATA / f"{kind}.csv"))
+    cli.import_folder(DATA)
     cli.run("simulate", "--from", "2025-11-10", "--to", "2025-11-14")  # the first absences
     cli.decide("notice_to_improve", "2025-11-17", "Support offered, not engaged with", FACTORS)
     cli.run("simulate", "--from", "2025-11-17", "--to", "2025-11-25")  # the breach on the 25th
@@ -142,7 +104,7 @@ def test_first_absence_to_a_parenting_order_with_every_letter_in_the_bundle(
     """Rules 7-8, 19-26, 36-37 end to end; the last bundle holds the court steps and letters."""
     cli = Cli(tmp_path)
     _walk_to_the_court(cli)
-    trail = cli.audit()
+    trail = cli.audit(UPN)
 
     def kinds(kind: str, **detail: object) -> list[dict[str, Any]]:
         return [

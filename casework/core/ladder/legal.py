@@ -48,8 +48,15 @@ def is_of_compulsory_school_age(view: PupilView) -> bool:
 
 
 def has_pending_legal_decision(view: PupilView) -> bool:
-    """A legal decision is waiting for a person: nothing may ask for another meanwhile."""
-    return any(d.status == REQUESTED and d.stage in LEGAL_STAGES for d in view.case.decisions)
+    """A legal decision is waiting for a person: nothing may ask for another meanwhile.
+
+    An ESO decision waits beside a prosecution decision (rule 38): it holds nothing back."""
+    return any(
+        d.status == REQUESTED
+        and d.stage in LEGAL_STAGES
+        and d.stage is not Stage.EDUCATION_SUPERVISION_ORDER
+        for d in view.case.decisions
+    )
 
 
 def offence_context(sessions: list[SessionMark]) -> dict[str, str]:

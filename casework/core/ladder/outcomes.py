@@ -22,6 +22,7 @@ from casework.core.ladder.stages import Stage
 from casework.core.ladder.support import enter_team_around_family, offer_contract
 from casework.core.ladder.view import PupilView
 from casework.core.legal.court import COURT_OUTCOMES
+from casework.core.legal.eso import ESO_OUTCOMES
 from casework.core.policy import Policy
 
 OUTCOMES: Mapping[str, tuple[str, ...]] = {
@@ -48,6 +49,8 @@ OUTCOMES: Mapping[str, tuple[str, ...]] = {
     TaskKind.LAY_INFORMATION: ("laid",),  # rule 37
     TaskKind.COURT_OUTCOME: COURT_OUTCOMES,
     TaskKind.PARENTING_ORDER_REVIEW: ("reviewed",),
+    TaskKind.ESO_HEARING: ESO_OUTCOMES,  # rule 38
+    TaskKind.ESO_REVIEW: ("reviewed",),
     TaskKind.FIX_CONTACT: ("address_corrected", "no_other_address"),
     TaskKind.TIMETABLE_REVIEW: ("continue", "full_time", "alternative_provision"),
     TaskKind.TIMETABLE_ESCALATION: ("full_time", "alternative_provision"),
