@@ -151,6 +151,7 @@ def complete_command(
             now=now(),
             note=note,
             policy=policy(),
+            var_dir=settings().var_dir,
         )
         return f"task {task} completed: {outcome}"
 

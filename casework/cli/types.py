@@ -37,12 +37,13 @@ KIND_CHOICES = ", ".join(k.value for k in TaskKind)
 
 
 class DecisionKind(StrEnum):
-    """The stages a person decides on (`pathway decide --kind`): the legal steps, leave of
-    absence and a Ground I deletion."""
+    """The stages a person decides on (`pathway decide --kind`): the legal steps, an education
+    supervision order, leave of absence and a Ground I deletion."""
 
     NOTICE_TO_IMPROVE = Stage.NOTICE_TO_IMPROVE.value
     PENALTY_NOTICE = Stage.PENALTY_NOTICE.value
     PROSECUTION = Stage.PROSECUTION.value
+    EDUCATION_SUPERVISION_ORDER = Stage.EDUCATION_SUPERVISION_ORDER.value
     LEAVE_OF_ABSENCE = Stage.LEAVE_OF_ABSENCE.value
     DELETION_GROUND_I = Stage.DELETION_GROUND_I.value
 

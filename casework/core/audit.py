@@ -46,6 +46,8 @@ class AuditKind(StrEnum):
     NOTICE_WITHDRAWN = "notice.withdrawn"
     INFORMATION_LAID = "court.information_laid"  # rule 37
     COURT_OUTCOME = "court.outcome"  # rule 37
+    ESO_MADE = "eso.made"  # rule 38: the order, its end and the supervisor's directions
+    ESO_REFUSED = "eso.refused"  # rule 38
     NOTICE_POSTED = "notice.posted"  # posted after its issue day: receipt and periods move
     REFERRAL_MADE = "referral.made"
     DATA_ALERT = "data.alert"

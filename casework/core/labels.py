@@ -50,6 +50,8 @@ TASK_LABELS: Mapping[str, str] = {
     TaskKind.LAY_INFORMATION: "Lay information at the magistrates' court",
     TaskKind.COURT_OUTCOME: "Record the court's decision",
     TaskKind.PARENTING_ORDER_REVIEW: "Review the parenting order",
+    TaskKind.ESO_HEARING: "Record the family court's answer on the ESO",
+    TaskKind.ESO_REVIEW: "Review the Education Supervision Order before it ends",
 }
 
 OUTCOME_LABELS: Mapping[str, str] = {
@@ -67,6 +69,8 @@ OUTCOME_LABELS: Mapping[str, str] = {
     "adjourned": "Adjourned",
     "withdrawn": "Withdrawn",
     "reviewed": "Reviewed",
+    "made": "Order made",
+    "refused": "Order refused",
     "reason_given": "Reason given",
     "no_reason_given": "No reason given",
     "no_answer": "No answer",
@@ -89,6 +93,7 @@ OUTCOME_LABELS: Mapping[str, str] = {
     "signed": "Contract signed",
     "declined": "Contract declined",
     "kept": "Contract kept",
+    "ended": "Contract ended (kept)",
     "breached": "Contract breached",
     "paid": "Paid",
     "located": "Child located",
@@ -141,6 +146,8 @@ AUDIT_LABELS: Mapping[str, str] = {
     AuditKind.DECISION_CLOSED: "Decision closed (no longer needed)",
     AuditKind.INFORMATION_LAID: "Information laid at court",
     AuditKind.COURT_OUTCOME: "Court outcome recorded",
+    AuditKind.ESO_MADE: "Education Supervision Order made",
+    AuditKind.ESO_REFUSED: "Education Supervision Order refused",
     AuditKind.NOTICE_POSTED: "Penalty notice posted",
     AuditKind.USER_ADDED: "Account added",
     AuditKind.USER_DISABLED: "Account disabled",

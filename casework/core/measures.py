@@ -158,7 +158,7 @@ class PriorTotals:
 
     window_start: date
     measures: AttendanceMeasures
-    illness_days: int  # school days with an illness session
+    illness_sessions: int  # sessions coded I (DOMAIN rule 10 counts illness in sessions)
     unresolved_n: tuple[SessionMark, ...]  # slots whose visible mark is still N
     # G N O U sessions of each school week (its Monday) between the legal threshold's start and
     # window_start, whatever the academic year: the legal count reaches back past the window.
@@ -252,9 +252,10 @@ def count_codes(
     return sum(1 for m in marks if m.code in codes and _in_range(m.school_date, since, until))
 
 
-def illness_days(marks: Sequence[SessionMark], since: date) -> int:
-    """School days since `since` with at least one illness (I) session, cumulative."""
-    return len({m.school_date for m in marks if m.code in ILLNESS and m.school_date >= since})
+def illness_sessions(marks: Sequence[SessionMark], since: date) -> int:
+    """Sessions since `since` coded illness (I), cumulative: DOMAIN rule 10 counts illness in
+    sessions (15 days = 30 sessions), so a morning off ill is half a day, not a day."""
+    return sum(1 for m in marks if m.code in ILLNESS and m.school_date >= since)
 
 
 def unresolved_n(

@@ -34,6 +34,12 @@ NEXT_STEPS: Mapping[tuple[str, str], str] = {
     (K.CONTRACT_OFFER, "declined"): (
         "Closes the attendance contract stage; the refusal is kept as evidence."
     ),
+    (K.CONTRACT_REVIEW, "kept"): "Opens the contract's next review.",
+    (K.CONTRACT_REVIEW, "ended"): "Closes the attendance contract as kept; no more reviews.",
+    (K.CONTRACT_REVIEW, "breached"): (
+        "Closes the attendance contract, keeping the breach as evidence, and asks for a decision "
+        "on the next legal step (a Notice to Improve, or a penalty notice if one was given)."
+    ),
     (K.ATTENDANCE_MEETING, "not_attended"): (
         "Offers an attendance contract: support was not engaged with."
     ),
@@ -43,6 +49,11 @@ NEXT_STEPS: Mapping[tuple[str, str], str] = {
     (K.PLAN_REVIEW, "not_improving"): (
         "Offers an attendance contract: absence is not improving at review."
     ),
+    (K.ESO_HEARING, "made"): (
+        "Records the order with the supervisor's directions (write them in the note) and opens "
+        "its review three months before it ends."
+    ),
+    (K.ESO_HEARING, "refused"): "Records the refusal and closes the Education Supervision Order.",
     (K.NOTICE_PAYMENT, "paid"): "Records the penalty notice as paid; reminders stop.",
     (K.LETTER_TO_POST, "posted"): "Records the letter as posted today.",
     (K.FIX_CONTACT, "address_corrected"): (

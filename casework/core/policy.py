@@ -103,6 +103,9 @@ class LegalSection(_Section):
     payment_reminder_days_before: int = Field(7, ge=0)
     iuc_response_school_days: int = Field(10, ge=1)
     court_outcome_due_weeks: int = Field(8, ge=1)
+    eso_months: int = Field(12, ge=1)  # rule 38: an ESO lasts a year (Children Act 1989 Sch 3)
+    eso_review_months_before: int = Field(3, ge=1)  # rule 38: the review before it ends
+    eso_hearing_due_weeks: int = Field(8, ge=1)  # local choice: chase the court's answer
     # Rule 40: who signs a notice decided from the command line without --as.
     authorised_officer_name: str = Field("J. Smith", min_length=1)
     authorised_officer_title: str = Field("Attendance Enforcement Officer", min_length=1)

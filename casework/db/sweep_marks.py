@@ -51,7 +51,7 @@ class _Window:
         prior = PriorTotals(
             prior.window_start,
             prior.measures,
-            prior.illness_days,
+            prior.illness_sessions,
             prior.unresolved_n,
             penalty_weeks=tuple((week, n) for week, n, _ in behind if n),
             late_weeks=tuple((week, n) for week, _, n in behind if n),
@@ -146,7 +146,7 @@ def _earlier(
         priors[upn] = PriorTotals(
             start,
             less_measures(prior.measures, measures),
-            prior.illness_days - ill,
+            prior.illness_sessions - ill,
             tuple(m for m in prior.unresolved_n if m.school_date < start),
         )
     marks = visible_window(session, calendar.urn, start, on, pupils)

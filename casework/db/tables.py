@@ -137,7 +137,7 @@ class MarkCounts(SQLModel):
     authorised: int
     unauthorised: int
     late: int  # L or U
-    illness_days: int  # days with an I session
+    illness_sessions: int  # sessions coded I (rule 10 counts illness in sessions)
     n_sessions: int  # sessions whose latest mark is N
     recorded_max: datetime  # the newest version of any mark counted
 

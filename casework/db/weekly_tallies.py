@@ -39,7 +39,7 @@ _COUNTS = tuple(name for name in MarkCounts.model_fields if name != "recorded_ma
 _MEASURED = len(fields(AttendanceMeasures))
 if _COUNTS[:_MEASURED] != tuple(f.name for f in fields(AttendanceMeasures)):
     raise ImportError("MarkCounts must begin with AttendanceMeasures' fields, in their order")
-_ILLNESS_DAYS, _N_SESSIONS = _COUNTS.index("illness_days"), _COUNTS.index("n_sessions")
+_ILLNESS_SESSIONS, _N_SESSIONS = _COUNTS.index("illness_sessions"), _COUNTS.index("n_sessions")
 
 
 def _codes(*classes: CodeClass) -> list[str]:
@@ -88,7 +88,6 @@ def _week_counts(latest: sa.Subquery, dialect: str) -> sa.Select[Any]:
         return sa.func.sum(sa.case((code.in_(list(codes)), 1), else_=0))
 
     week = _monday(latest.c.school_date, dialect)
-    illness_day = sa.case((code.in_(sorted(ILLNESS)), latest.c.school_date), else_=None)
     late = sorted(c for c, info in CODES.items() if info.is_late)
     return sa.select(
         latest.c.upn,
@@ -99,7 +98,7 @@ def _week_counts(latest: sa.Subquery, dialect: str) -> sa.Select[Any]:
         sessions(_codes(CodeClass.AUTHORISED)),
         sessions(_codes(CodeClass.UNAUTHORISED)),
         sessions(late),
-        sa.func.count(sa.distinct(illness_day)),
+        sessions(sorted(ILLNESS)),
         sessions(["N"]),
         sa.func.max(latest.c.recorded_at),
     ).group_by(latest.c.upn, week)
@@ -332,7 +331,7 @@ def tallied_prior(
         upn: PriorTotals(
             window_start,
             AttendanceMeasures(*s[:_MEASURED]),
-            s[_ILLNESS_DAYS],
+            s[_ILLNESS_SESSIONS],
             tuple(open_n.get(upn, ())),
         )
         for upn, s in sums.items()
@@ -367,7 +366,7 @@ def week_sums(
         sa.select(
             w.upn,
             *(sa.func.sum(w[name]) for name in measured),
-            sa.func.sum(w.illness_days),
+            sa.func.sum(w.illness_sessions),
             sa.func.max(w.recorded_max) > at,
         )
         .where(

@@ -126,10 +126,10 @@ def prior_totals(
     codes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     illness: dict[str, int] = defaultdict(int)
     open_n: dict[str, list[SessionMark]] = defaultdict(list)
-    for upn, code, day, session_, sessions, days in session.execute(query, values):
+    for upn, code, day, session_, sessions in session.execute(query, values):
         codes[upn][code] += sessions
         if code in ILLNESS:
-            illness[upn] += days  # one illness code (I): its distinct days are the days ill
+            illness[upn] += sessions  # rule 10: illness is counted in sessions
         if day is not None:
             open_n[upn].append(SessionMark(as_date(day), RegisterSession(session_), code))
     return {
@@ -165,7 +165,6 @@ def _prior_query(dialect: str, some_pupils: bool) -> sa.Select[Any]:
         n_date,
         n_session,
         sa.func.count(),
-        sa.func.count(sa.distinct(latest.c.school_date)),
     ).group_by(latest.c.upn, latest.c.code, n_date, n_session)
 
 
@@ -242,7 +241,7 @@ def _joined(window_start: date, *parts: PriorTotals | None) -> PriorTotals:
     return PriorTotals(
         window_start,
         measures,
-        sum(p.illness_days for p in found),
+        sum(p.illness_sessions for p in found),
         tuple(m for p in found for m in p.unresolved_n),
     )
 

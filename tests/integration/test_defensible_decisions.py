@@ -5,6 +5,7 @@ considered" fresh, recipients recorded, notices signed by a person, late-recorde
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -325,7 +326,15 @@ class TestCourt:
             complete_task(
                 engine, laying, outcome="laid", actor="cli", on=date(2026, 5, 15), now=NOW
             )
-        complete_task(engine, laying, outcome="laid", actor="cli", on=date(2026, 1, 12), now=NOW)
+        complete_task(
+            engine,
+            laying,
+            outcome="laid",
+            actor="cli",
+            on=date(2026, 1, 12),
+            now=NOW,
+            var_dir=tmp_path,
+        )
         court = _task_id(engine, "court_outcome")
         complete_task(
             engine,
@@ -335,6 +344,7 @@ class TestCourt:
             on=date(2026, 3, 2),
             now=NOW,
             note="fine_pence=20000 parenting_order=yes term_months=6",
+            var_dir=tmp_path,
         )
         laid = entries(engine, AuditKind.INFORMATION_LAID)
         assert [e.detail["laid_date"] for e in laid] == ["2026-01-12"]
@@ -343,6 +353,16 @@ class TestCourt:
         with Session(engine) as db:
             review = db.exec(select(Task).where(Task.kind == "parenting_order_review")).one()
         assert review.due_date == date(2026, 9, 2)
+        bundles = entries(engine, AuditKind.BUNDLE_CREATED)
+        assert [e.detail.get("after") for e in bundles] == [None, "laid", "court1"]
+        court_json = Path(str(bundles[-1].detail["path"])) / "court.json"
+        steps = json.loads(court_json.read_text("utf-8"))
+        assert [i["outcome"] for i in steps["interviews"]] == ["declined the interview"] * 2
+        assert steps["laid"] == [{"laid_date": "2026-01-12", "lay_by_date": "2026-05-14"}]
+        assert steps["hearings"][0]["parenting_order"] == "yes, 6 months"
+        assert steps["order_reviews"] == [{"due": "2026-09-02", "status": "open"}]
+        first = json.loads((Path(str(bundles[0].detail["path"])) / "court.json").read_text())
+        assert (first["laid"], first["hearings"]) == ([], [])  # the first bundle is kept as made
 
 
 def test_the_demo_walks_a_notice_to_prosecution_with_every_factor(

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from casework.core.imports.marks import MarkRecord
-from casework.db.session import unit_of_work
+from casework.db.migrate import upgrade
+from casework.db.session import get_engine, unit_of_work
 from casework.db.tables import Mark, MarkDayDirty, MarkWeek
 from casework.db.weekly_tallies import first_counted_week, keep_span_totals, refresh_tallies
 from casework.db.year_totals import prior_totals, year_prior
@@ -143,3 +145,54 @@ def test_the_bulk_import_records_its_days_and_leaves_the_trigger_in_place(engine
     later = date(2025, 9, 10)
     _store(engine, [mark_row(UPNS[0], later, "AM", "N", datetime(2025, 9, 10, 9, tzinfo=UTC))])
     assert _dirty_days(engine) == {(URN, later)}
+
+
+def _mornings_ill(days: list[date]) -> list[Mark]:
+    """I in the morning, present in the afternoon: half a day of illness each day."""
+    return [
+        mark_row(UPNS[2], day, session, code, datetime(2025, 9, 1, 9, tzinfo=UTC))
+        for day in days
+        for session, code in (("AM", "I"), ("PM", "\\"))
+    ]
+
+
+def test_stored_tallies_count_illness_in_sessions_not_days(engine: Engine) -> None:
+    """Rule 10: five mornings off ill are five sessions of illness (2.5 days), not five days."""
+    days = _school_days(date(2025, 9, 8), 5)
+    _store(engine, _mornings_ill(days))
+    with unit_of_work(engine) as db:
+        refresh_tallies(db, URN, date(2025, 9, 15))
+        week = db.get(MarkWeek, (URN, date(2025, 9, 8), UPNS[2]))
+        assert week is not None
+        assert (week.possible, week.authorised, week.illness_sessions) == (10, 5, 5)
+        at = datetime(2025, 9, 15, 8, tzinfo=UTC)
+        tallied, _ = year_prior(db, URN, YEAR_START, date(2025, 9, 15), at, None)
+        exact = prior_totals(db, URN, YEAR_START, date(2025, 9, 15), at)
+    assert tallied[UPNS[2]].illness_sessions == exact[UPNS[2]].illness_sessions == 5
+
+
+def test_the_migration_recounts_tallies_stored_in_days(tmp_path: Path) -> None:
+    """0016: weeks counted the old way (days with any I) are dropped and their days recounted."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0015")
+    engine = get_engine(url)
+    days = _school_days(date(2025, 9, 8), 5)
+    _store(engine, _mornings_ill(days))
+    with engine.begin() as con:  # as 0015's sweeps left it: tallied, in days, nothing dirty
+        con.execute(sa.text("DELETE FROM mark_days_dirty"))
+        con.execute(
+            sa.text(
+                "INSERT INTO mark_weeks VALUES (:urn, '2025-09-08', :upn, 10, 5, 0, 5, 0, 0, 5, 0,"
+                " '2025-09-01 09:00:00.000000')"
+            ),
+            {"urn": URN, "upn": UPNS[2]},
+        )
+    upgrade(url)
+    assert _dirty_days(engine) == {(URN, day) for day in days}
+    with unit_of_work(engine) as db:
+        assert db.execute(sa.select(sa.func.count()).select_from(MarkWeek)).scalar() == 0
+        refresh_tallies(db, URN, date(2025, 9, 15))
+        week = db.get(MarkWeek, (URN, date(2025, 9, 8), UPNS[2]))
+        assert week is not None
+        assert week.illness_sessions == 5
+    engine.dispose()

@@ -363,6 +363,24 @@ class TestDecisions:
         assert f'id="contract_explored-{prosecution.id}"' in page
         assert "eso_considered" not in client.get(f"/decisions/{penalty.id}").text
 
+    def test_eso_decision_page_says_what_applying_sets_going(self, site: Site) -> None:
+        """Rule 38: an ESO decision is a page like the others, with its own effects and no
+        prosecution time limit (an application to the family court lays no information)."""
+        school = site.school()
+        pupil = create_pupil(site.engine, school.urn)
+        context = {"period_start": "2025-11-10", "period_end": "2025-11-14", "sessions": "10"}
+        context["last_absence_date"] = "2025-11-14"
+        eso = create_decision(
+            site.engine, pupil, stage="education_supervision_order", context=context
+        )
+        client, _, _ = site.client("la_officer", None)
+        response = client.get(f"/decisions/{eso.id}")
+        assert response.status_code == 200
+        assert "Education Supervision Order" in response.text
+        assert "applies to the family court" in response.text
+        assert "Unpaid penalty notices are marked for prosecution" not in response.text
+        assert f'id="eso_considered-{eso.id}"' not in response.text
+
     def test_decision_page_offers_no_form_to_an_auditor(self, site: Site) -> None:
         school = site.school()
         decision = create_decision(site.engine, create_pupil(site.engine, school.urn))

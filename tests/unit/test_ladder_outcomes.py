@@ -15,10 +15,11 @@ from casework.core.ladder.proposals import (
     OwnerRole,
     Proposal,
     RecipientRole,
+    RequestDecision,
     TaskKind,
 )
 from casework.core.ladder.stages import Stage
-from casework.core.ladder.view import CaseState
+from casework.core.ladder.view import CaseState, DecisionState
 from casework.core.policy import Policy
 from tests.ladder_factories import (
     DEFAULT_POLICY,
@@ -180,6 +181,116 @@ class TestContractOutcomes:
         assert outcome(TaskKind.ATTENDANCE_MEETING, "not_attended", policy=policy) == []
 
 
+OFFER = "X931400226001:parenting_contract:2025-09-08:offer"
+CONTRACT = make_stage(Stage.PARENTING_CONTRACT, "2025-09-08")
+ABSENT = "2025-09-22 N, 2025-09-23 N, 2025-09-24 O, 2025-10-01 AM G"  # 7 unauthorised sessions
+
+
+def review(
+    result: str,
+    key: str,
+    *,
+    absences: str = ABSENT,
+    case: CaseState | None = None,
+    policy: Policy = DEFAULT_POLICY,
+    **pupil: Any,
+) -> list[Proposal]:
+    """Complete the contract review `key` with `result` on Mon 13 Oct 2025 (PM)."""
+    register = make_register("2025-09-03", "2025-10-13", overrides=absences)
+    view = make_view(register, "Mon 2025-10-13 PM", case=case or make_case(CONTRACT), **pupil)
+    return follow_up(view, policy, TaskKind.CONTRACT_REVIEW, result, key)
+
+
+def approved_nti(decided: str) -> DecisionState:
+    return DecisionState(
+        Stage.NOTICE_TO_IMPROVE,
+        "X:notice_to_improve:decision",
+        "approved",
+        D(decided),
+        D(decided),
+        {},
+    )
+
+
+class TestContractReviews:
+    @pytest.mark.parametrize(
+        ("key", "next_key"),
+        [(f"{OFFER}:review", f"{OFFER}:review:2"), (f"{OFFER}:review:2", f"{OFFER}:review:3")],
+    )
+    def test_next_review_follows_when_the_contract_is_kept(self, key: str, next_key: str) -> None:
+        """Rule 18: a contract kept at a review runs on to its next review, n school weeks on."""
+        tasks = of_type(review("kept", key), OpenTask)
+        assert [(t.kind, t.key, t.due_date) for t in tasks] == [
+            (TaskKind.CONTRACT_REVIEW, next_key, D("2025-11-17"))  # 4 school weeks over half term
+        ]
+        assert closed(review("kept", key)) == []
+
+    def test_first_review_keyed_on_the_offer_when_signed(self) -> None:
+        """The first review's key is the offer's key plus `:review` (later ones number on)."""
+        view = make_view(make_register("2025-09-03", "2025-09-15"), "Mon 2025-09-15 PM")
+        tasks = of_type(
+            follow_up(view, DEFAULT_POLICY, TaskKind.CONTRACT_OFFER, "signed", OFFER), OpenTask
+        )
+        assert [t.key for t in tasks] == [f"{OFFER}:review"]
+
+    def test_contract_closed_as_kept_when_the_reviewer_ends_it(self) -> None:
+        """`ended` closes the contract, kept, with no further review and no decision."""
+        decisions = review("ended", f"{OFFER}:review:3")
+        assert closed(decisions) == [Stage.PARENTING_CONTRACT]
+        assert "review 3: kept" in of_type(decisions, CloseStage)[0].reason
+        assert of_type(decisions, OpenTask) == []
+        assert of_type(decisions, RequestDecision) == []
+
+
+class TestContractBreach:
+    def test_breach_closes_the_contract_and_asks_for_a_notice_to_improve(self) -> None:
+        """Rules 18-20: a breach is recorded as evidence and opens the next legal decision."""
+        decisions = review("breached", f"{OFFER}:review:2")
+        assert closed(decisions) == [Stage.PARENTING_CONTRACT]
+        assert "breached on 2025-10-13 (recorded as evidence)" in decisions[0].reason
+        (asked,) = of_type(decisions, RequestDecision)
+        assert asked.stage is Stage.NOTICE_TO_IMPROVE
+        assert asked.key == f"{OFFER}:review:2:breach:decision"
+        assert "review 2" in asked.reason
+        assert "7 unauthorised session(s)" in asked.reason
+        assert (asked.context["period_start"], asked.context["period_end"]) == (
+            "2025-09-22",
+            "2025-10-01",
+        )
+        assert asked.context["source"] == "contract_breach"
+
+    def test_breach_asks_for_a_penalty_notice_when_a_notice_to_improve_was_given(self) -> None:
+        """Rule 20: after a Notice to Improve the next step is a penalty notice."""
+        case = make_case(CONTRACT, decisions=[approved_nti("2025-09-10")])
+        (asked,) = of_type(review("breached", f"{OFFER}:review", case=case), RequestDecision)
+        assert asked.stage is Stage.PENALTY_NOTICE
+        assert "already given on 2025-09-10" in asked.reason
+
+    @pytest.mark.parametrize(
+        ("absences", "pupil"),
+        [
+            ("", {}),  # no unauthorised absence to weigh
+            (ABSENT, {"date_of_birth": D("2021-03-14")}),  # below compulsory school age
+        ],
+    )
+    def test_breach_recorded_without_a_decision_when_no_legal_step_can_follow(
+        self, absences: str, pupil: dict[str, Any]
+    ) -> None:
+        """Rule 23: only a CSA pupil with unauthorised absence reaches a legal decision."""
+        decisions = review("breached", f"{OFFER}:review", absences=absences, **pupil)
+        assert closed(decisions) == [Stage.PARENTING_CONTRACT]
+        assert of_type(decisions, RequestDecision) == []
+
+    def test_no_second_decision_while_another_legal_decision_waits(self) -> None:
+        """Rule 19: while a legal decision waits for a person nothing asks for another."""
+        waiting = DecisionState(
+            Stage.PENALTY_NOTICE, "X:pn", "requested", D("2025-10-10"), None, {}
+        )
+        case = make_case(CONTRACT, decisions=[waiting])
+        decisions = review("breached", f"{OFFER}:review", case=case)
+        assert of_type(decisions, RequestDecision) == []
+
+
 class TestOutcomeCatalogue:
     def test_every_follow_up_is_for_an_outcome_the_task_accepts(self) -> None:
         """The follow-up table names only outcomes a caseworker can record for that kind."""
@@ -191,7 +302,7 @@ class TestOutcomeCatalogue:
         [
             (TaskKind.CALL_PARENT, "reason_given"),
             (TaskKind.ATTENDANCE_MEETING, "plan_agreed"),
-            (TaskKind.CONTRACT_REVIEW, "kept"),
+            (TaskKind.TAF_MEETING, "held"),
         ],
     )
     def test_nothing_follows_when_outcome_has_no_follow_up(

@@ -11,6 +11,7 @@ from casework.core.ladder.engine import decide
 from casework.core.ladder.proposals import DataAlert, MakeReferral, OpenTask, OwnerRole, TaskKind
 from casework.core.marks import SessionMark
 from tests.ladder_factories import (
+    CALENDAR,
     DEFAULT_POLICY,
     UPN,
     alerts,
@@ -184,18 +185,42 @@ class TestIllnessReturn:
                     "2025-10-09",
                 ]
             )
-            + ", 2025-10-13 AM I"
-        )  # a morning off ill counts as a day of illness
+            + ", 2025-10-13 I"
+        )  # 30 sessions: the 30th is the afternoon of Mon 13 October
         marks = make_register("2025-09-03", "2025-10-13", overrides=illness)
         swept = run_sweeps(marks, "2025-10-09", "2025-10-13")
-        assert when(swept, lambda ds: "illness" in referrals(ds)) == ["2025-10-13 AM"]
+        assert when(swept, lambda ds: "illness" in referrals(ds)) == ["2025-10-13 PM"]
+
+    def test_no_return_when_fifteen_mornings_ill_are_only_seven_and_a_half_days(self) -> None:
+        """Rule 10 counts illness in sessions: 15 days of I in the morning and / in the
+        afternoon are 15 sessions (7.5 days), not 15 days."""
+        mornings = ", ".join(
+            f"{day.isoformat()} AM I"
+            for day in CALENDAR.school_days(D("2025-09-08"), D("2025-09-26"))
+        )
+        marks = make_register("2025-09-03", "2025-09-26", overrides=mornings)
+        assert mornings.count(" AM I") == 15
+        swept = run_sweeps(marks, "2025-09-08", "2025-09-26")
+        assert when(swept, lambda ds: "illness" in referrals(ds)) == []
+
+    def test_return_when_thirty_half_days_of_illness_are_reached(self) -> None:
+        """30 sessions of I make 15 days, whichever halves of the day they fall in."""
+        halves = ", ".join(
+            f"{day.isoformat()} {'AM' if n % 2 else 'PM'} I"
+            for n, day in enumerate(CALENDAR.school_days(D("2025-09-08"), D("2025-10-17")))
+        )
+        marks = make_register("2025-09-03", "2025-10-17", overrides=halves)
+        assert halves.count(" I") == 30
+        swept = run_sweeps(marks, "2025-10-16", "2025-10-17")
+        assert when(swept, lambda ds: "illness" in referrals(ds)) == ["2025-10-17 AM"]
 
     def test_days_follow_policy_when_illness_referral_days_changes(self) -> None:
-        """`absence.illness_referral_days` sets the count."""
+        """`absence.illness_referral_days` sets the count: 5 days are 10 sessions."""
         marks = days_of("I", "2025-09-15", "2025-09-19")
         policy = make_policy(absence={"illness_referral_days": 5})
-        assert "illness" in referrals(decide(make_view(marks, "2025-09-19 AM"), policy))
-        assert "illness" not in referrals(decide(make_view(marks, "2025-09-19 AM"), DEFAULT_POLICY))
+        assert "illness" not in referrals(decide(make_view(marks, "2025-09-19 AM"), policy))
+        assert "illness" in referrals(decide(make_view(marks, "2025-09-19 PM"), policy))
+        assert "illness" not in referrals(decide(make_view(marks, "2025-09-19 PM"), DEFAULT_POLICY))
 
     def test_nothing_when_case_already_holds_this_years_return(self) -> None:
         """Emit only on change: one illness return a year."""

@@ -15,7 +15,7 @@ from casework.core.measures import (
     band,
     consecutive_school_days,
     count_codes,
-    illness_days,
+    illness_sessions,
     measure,
     measure_school,
     unexplained_episode,
@@ -249,11 +249,11 @@ class TestRuns:
         assert count_codes(marks, LATE_PRESENT, D("2025-09-08")) == 5
         assert count_codes(marks, LATE_PRESENT, D("2025-09-08"), D("2025-09-09")) == 3
 
-    def test_illness_days_are_cumulative_when_not_continuous(self) -> None:
-        """Days with any I session count once each, continuous or not."""
+    def test_illness_sessions_are_cumulative_when_not_continuous(self) -> None:
+        """Rule 10: illness is counted in sessions (a morning off ill is half a day)."""
         marks = make_marks("2025-09-04 I, 2025-09-08 AM I, 2025-09-09 /, 2025-09-10 PM I")
-        assert illness_days(marks, D("2025-09-05")) == 2
-        assert illness_days(marks, D("2025-09-01")) == 3
+        assert illness_sessions(marks, D("2025-09-05")) == 2
+        assert illness_sessions(marks, D("2025-09-01")) == 4
 
 
 class TestUnresolvedN:

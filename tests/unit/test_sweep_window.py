@@ -26,7 +26,7 @@ from casework.core.ladder.window import (
     reading_for,
 )
 from casework.core.marks import SessionMark
-from casework.core.measures import PriorTotals, illness_days, measure
+from casework.core.measures import PriorTotals, illness_sessions, measure
 from casework.core.policy import load_policy
 from tests.ladder_factories import CALENDAR, case_after, make_stage, make_view, sweep_at
 
@@ -64,7 +64,7 @@ def _counted(view: PupilView, window_start: date) -> PupilView:
     prior = PriorTotals(
         window_start,
         measure(before),
-        illness_days(before, year_start),
+        illness_sessions(before, year_start),
         tuple(m for m in before if m.code == "N"),
         tuple(sorted(penalty.items())),
         tuple(sorted(late.items())),
@@ -138,7 +138,7 @@ def _decide_every_day(marks: list[SessionMark]) -> Counter[str]:
         windowed, reading = _windowed(view)
         readings[reading] += 1
         assert windowed.measures == view.measures
-        assert windowed.illness_days == view.illness_days
+        assert windowed.illness_sessions == view.illness_sessions
         decisions = decide(view, POLICY)
         assert decide(windowed, POLICY) == decisions, day
         case = case_after(case, decisions, day)

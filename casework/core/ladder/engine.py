@@ -19,6 +19,7 @@ from casework.core.ladder.guards import apply_guards
 from casework.core.ladder.persistent_absence import pupil_band
 from casework.core.ladder.proposals import Proposal
 from casework.core.ladder.registry import RULES, Rule
+from casework.core.ladder.returns import illness_referral_sessions
 from casework.core.ladder.stages import CATALOGUE
 from casework.core.ladder.updates import update_due
 from casework.core.ladder.view import PupilView
@@ -67,7 +68,7 @@ def nothing_to_decide(view: PupilView, policy: Policy) -> bool:
         return False
     if pupil_band(view, policy) is not Band.NONE:
         return False
-    if view.illness_days >= policy.absence.illness_referral_days:
+    if view.illness_sessions >= illness_referral_sessions(policy):
         return False
     if view.prior is not None and view.prior.unresolved_n:
         return False  # an N from earlier in the year, still unresolved

@@ -48,11 +48,18 @@ def is_of_compulsory_school_age(view: PupilView) -> bool:
 
 
 def has_pending_legal_decision(view: PupilView) -> bool:
-    """A legal decision is waiting for a person: nothing may ask for another meanwhile."""
-    return any(d.status == REQUESTED and d.stage in LEGAL_STAGES for d in view.case.decisions)
+    """A legal decision is waiting for a person: nothing may ask for another meanwhile.
+
+    An ESO decision waits beside a prosecution decision (rule 38): it holds nothing back."""
+    return any(
+        d.status == REQUESTED
+        and d.stage in LEGAL_STAGES
+        and d.stage is not Stage.EDUCATION_SUPERVISION_ORDER
+        for d in view.case.decisions
+    )
 
 
-def _offence_context(sessions: list[SessionMark]) -> dict[str, str]:
+def offence_context(sessions: list[SessionMark]) -> dict[str, str]:
     return {
         "sessions": str(len(sessions)),
         "period_start": sessions[0].school_date.isoformat(),
@@ -76,7 +83,7 @@ def _recent_notice_to_improve(view: PupilView, policy: Policy) -> DecisionState 
     )
 
 
-def _threshold_step(view: PupilView, policy: Policy, all_holiday: bool) -> tuple[Stage, str]:
+def threshold_step(view: PupilView, policy: Policy, all_holiday: bool) -> tuple[Stage, str]:
     """Which legal step the threshold asks a person about, and why (DOMAIN rule 20)."""
     if all_holiday:
         return Stage.PENALTY_NOTICE, ", all term-time holiday (support is not appropriate)"
@@ -89,7 +96,7 @@ def _threshold_step(view: PupilView, policy: Policy, all_holiday: bool) -> tuple
     return Stage.NOTICE_TO_IMPROVE, ""
 
 
-def _threshold_sessions(view: PupilView, policy: Policy) -> tuple[date, list[SessionMark]]:
+def threshold_sessions(view: PupilView, policy: Policy) -> tuple[date, list[SessionMark]]:
     legal = policy.legal
     window = view.calendar.school_week_start(view.on.school_date, legal.threshold_school_weeks)
     since = count_from(window, view.case.decisions)
@@ -122,11 +129,11 @@ def penalty_threshold(view: PupilView, policy: Policy) -> list[Proposal]:
     """>= 10 sessions of G N O U in the last 10 school weeks: ask a person to decide."""
     if not _threshold_watched(view):
         return []
-    since, sessions = _threshold_sessions(view, policy)
+    since, sessions = threshold_sessions(view, policy)
     if len(sessions) < policy.legal.threshold_sessions:
         return []
     all_holiday = all(m.code in HOLIDAY_UNAUTHORISED for m in sessions)
-    stage, why = _threshold_step(view, policy, all_holiday)
+    stage, why = threshold_step(view, policy, all_holiday)
     key = f"{view.upn}:{stage.value}:decision:{view.on.school_date.isoformat()}"
     if view.case.has(key):
         return []
@@ -136,7 +143,7 @@ def penalty_threshold(view: PupilView, policy: Policy) -> list[Proposal]:
         f"{policy.legal.threshold_school_weeks} school weeks{why}{refused}"
     )
     context = {
-        **_offence_context(sessions),
+        **offence_context(sessions),
         "window_start": since.isoformat(),
         "all_holiday": str(all_holiday).lower(),
         **evidence,
@@ -156,7 +163,7 @@ def _breach_offence(
 ) -> dict[str, str]:
     """Rules 20 and 24: the penalty notice names the sessions the Notice to Improve warned
     about as well as the breach, from the first of them to the last."""
-    offence = _offence_context(breaches)
+    offence = offence_context(breaches)
     warned = next(
         (d for d in view.case.decisions if f"{d.key}:stage" == entry.key and d.context), None
     )

@@ -1,20 +1,28 @@
 """What a caseworker's recorded outcome sets going: the outcome side of the ladder (pure).
 
 Child not seen -> safeguarding review the same day (rule 8); consent given -> the form (rule 14);
-needs identified -> Team Around the Family (rule 15); contract signed -> a review (rule 18);
-support not engaged with -> an attendance contract is offered (rule 18).
+needs identified -> Team Around the Family (rule 15); contract signed -> reviews, a breach -> the
+next legal decision (rule 18, casework.core.ladder.contract); support not engaged with -> an
+attendance contract is offered (rule 18).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from casework.core.ladder.contract import (
+    contract_breached,
+    contract_ended,
+    first_review,
+    next_review,
+)
 from casework.core.ladder.deletion import deletion_request
 from casework.core.ladder.proposals import CloseStage, OpenTask, OwnerRole, Proposal, TaskKind
 from casework.core.ladder.stages import Stage
 from casework.core.ladder.support import enter_team_around_family, offer_contract
 from casework.core.ladder.view import PupilView
 from casework.core.legal.court import COURT_OUTCOMES
+from casework.core.legal.eso import ESO_OUTCOMES
 from casework.core.policy import Policy
 
 OUTCOMES: Mapping[str, tuple[str, ...]] = {
@@ -31,7 +39,7 @@ OUTCOMES: Mapping[str, tuple[str, ...]] = {
     TaskKind.SEVERE_ABSENCE_MEETING: ("plan_agreed", "not_attended"),
     TaskKind.LATENESS_MEETING: ("held", "not_attended"),
     TaskKind.CONTRACT_OFFER: ("signed", "declined"),
-    TaskKind.CONTRACT_REVIEW: ("kept", "breached"),
+    TaskKind.CONTRACT_REVIEW: ("kept", "ended", "breached"),
     TaskKind.NOTICE_PAYMENT: ("paid",),
     TaskKind.CME_ENQUIRY: ("located", "not_located", "sick_or_unavoidable"),
     TaskKind.REGISTER_INCOMPLETE: ("resolved",),
@@ -41,6 +49,8 @@ OUTCOMES: Mapping[str, tuple[str, ...]] = {
     TaskKind.LAY_INFORMATION: ("laid",),  # rule 37
     TaskKind.COURT_OUTCOME: COURT_OUTCOMES,
     TaskKind.PARENTING_ORDER_REVIEW: ("reviewed",),
+    TaskKind.ESO_HEARING: ESO_OUTCOMES,  # rule 38
+    TaskKind.ESO_REVIEW: ("reviewed",),
     TaskKind.FIX_CONTACT: ("address_corrected", "no_other_address"),
     TaskKind.TIMETABLE_REVIEW: ("continue", "full_time", "alternative_provision"),
     TaskKind.TIMETABLE_ESCALATION: ("full_time", "alternative_provision"),
@@ -92,21 +102,6 @@ def _taf(view: PupilView, policy: Policy, task_key: str) -> list[Proposal]:
     )
 
 
-def _contract_review(view: PupilView, policy: Policy, task_key: str) -> list[Proposal]:
-    due = view.calendar.add_school_weeks(
-        view.on.school_date, policy.support.contract_review_school_weeks
-    )
-    return [
-        OpenTask(
-            TaskKind.CONTRACT_REVIEW,
-            f"{task_key}:review",
-            due,
-            OwnerRole.ATTENDANCE_OFFICER,
-            Stage.PARENTING_CONTRACT,
-        )
-    ]
-
-
 def _not_engaged(view: PupilView, policy: Policy, task_key: str) -> list[Proposal]:
     return offer_contract(view, policy, "support not engaged with")
 
@@ -132,7 +127,10 @@ FOLLOW_UPS: Mapping[tuple[str, str], FollowUp] = {
         Stage.STRENGTHS_AND_NEEDS, "form completed: no needs identified"
     ),
     (TaskKind.TAF_REVIEW, "close"): _close(Stage.TEAM_AROUND_FAMILY, "closed at review"),
-    (TaskKind.CONTRACT_OFFER, "signed"): _contract_review,
+    (TaskKind.CONTRACT_OFFER, "signed"): first_review,
+    (TaskKind.CONTRACT_REVIEW, "kept"): next_review,
+    (TaskKind.CONTRACT_REVIEW, "ended"): contract_ended,
+    (TaskKind.CONTRACT_REVIEW, "breached"): contract_breached,  # opens the next legal decision
     (TaskKind.CONTRACT_OFFER, "declined"): _close(
         Stage.PARENTING_CONTRACT, "attendance contract declined (recorded as evidence)"
     ),

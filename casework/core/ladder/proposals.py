@@ -38,6 +38,8 @@ class TaskKind(StrEnum):
     LAY_INFORMATION = "lay_information"
     COURT_OUTCOME = "court_outcome"
     PARENTING_ORDER_REVIEW = "parenting_order_review"
+    ESO_HEARING = "eso_hearing"  # rule 38: the family court's answer to the application
+    ESO_REVIEW = "eso_review"  # rule 38: 3 months before the order ends
     FIX_CONTACT = "fix_contact"  # an email or number bounced: find the right one
     TIMETABLE_REVIEW = "timetable_review"
     TIMETABLE_ESCALATION = "timetable_escalation"

@@ -18,6 +18,8 @@ from casework.core.ladder.view import PupilView
 from casework.core.measures import unresolved_n
 from casework.core.policy import Policy
 
+SESSIONS_A_DAY = 2  # AM and PM
+
 
 def run_start(calendar: SchoolCalendar, last_day: date, days: int) -> date:
     """The first school day of a run of `days` school days ending on `last_day`."""
@@ -46,13 +48,21 @@ def unauthorised_run_return(view: PupilView, policy: Policy) -> list[Proposal]:
 
 @rule(Stage.LA_REFERRAL)
 def illness_return(view: PupilView, policy: Policy) -> list[Proposal]:
-    """15 days of illness this year, continuous or cumulative: sickness return (s19 duty)."""
-    days = view.illness_days
-    if days < policy.absence.illness_referral_days:
+    """15 days of illness this year, continuous or cumulative: sickness return (s19 duty).
+
+    Counted in sessions (rule 10): 15 days = 30 sessions coded I, so 15 mornings ill and
+    afternoons present are 7.5 days, not 15."""
+    sessions = view.illness_sessions
+    if sessions < illness_referral_sessions(policy):
         return []
-    return referral(
-        view, policy, "illness", str(view.year_start.year), f"{days} school days of illness"
-    )
+    days = f"{sessions / SESSIONS_A_DAY:g}"
+    why = f"{days} school days of illness ({sessions} sessions)"
+    return referral(view, policy, "illness", str(view.year_start.year), why)
+
+
+def illness_referral_sessions(policy: Policy) -> int:
+    """The policy's days of illness as sessions: two a school day."""
+    return policy.absence.illness_referral_days * SESSIONS_A_DAY
 
 
 @rule(Stage.LA_REFERRAL)

@@ -20,6 +20,7 @@ class Stage(StrEnum):
     NOTICE_TO_IMPROVE = "notice_to_improve"
     PENALTY_NOTICE = "penalty_notice"
     PROSECUTION = "prosecution"
+    EDUCATION_SUPERVISION_ORDER = "education_supervision_order"
     LEAVE_OF_ABSENCE = "leave_of_absence"
     PART_TIME_TIMETABLE = "part_time_timetable"
     DELETION_GROUND_I = "deletion_ground_i"
@@ -48,6 +49,13 @@ CATALOGUE: tuple[StageSpec, ...] = (
     StageSpec(Stage.NOTICE_TO_IMPROVE, "Notice to Improve", optional=True, legal=True),
     StageSpec(Stage.PENALTY_NOTICE, "Penalty notice", optional=True, legal=True),
     StageSpec(Stage.PROSECUTION, "Prosecution", optional=True, legal=True),
+    # Rule 38: weighed beside a prosecution (EA 1996 s447), instead of it or before it.
+    StageSpec(
+        Stage.EDUCATION_SUPERVISION_ORDER,
+        "Education Supervision Order",
+        optional=True,
+        legal=True,
+    ),
     # DOMAIN rules 32-35: statutory duties (leave, part-time timetables, deletion) and the
     # regular update to parents, which is a local choice an LA may switch off.
     StageSpec(Stage.LEAVE_OF_ABSENCE, "Leave of absence", optional=False, legal=False),

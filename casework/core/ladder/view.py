@@ -18,7 +18,7 @@ from casework.core.measures import (
     PriorTotals,
     add_measures,
     consecutive_school_days,
-    illness_days,
+    illness_sessions,
     measure,
     unexplained_episode,
 )
@@ -169,10 +169,10 @@ class PupilView:
         return add_measures(self.prior.measures, window)
 
     @cached_property
-    def illness_days(self) -> int:
-        """School days of this academic year with an illness session (DOMAIN rule 10)."""
-        window = illness_days(self.marks, self.year_start)
-        return window if self.prior is None else self.prior.illness_days + window
+    def illness_sessions(self) -> int:
+        """Sessions of this academic year coded illness (DOMAIN rule 10)."""
+        window = illness_sessions(self.marks, self.year_start)
+        return window if self.prior is None else self.prior.illness_sessions + window
 
     @property
     def n_marks(self) -> Sequence[SessionMark]:

@@ -6,9 +6,9 @@ amendment; the chronology from the audit trail; every letter and message with it
 status; meeting and visit records; the decisions with their reasons; the penalty notices),
 `certificate_s566.pdf` on its own for signing, the same evidence as data files
 (`register_extract.csv`, `chronology.jsonl` — verifiable with the audit chain's rule —
-`messages/`, `tasks.csv`, `decisions.json`), every letter sent to the family as a PDF under
-`letters/` (casework.service.legal.bundle_letters), and `manifest.json`: the sha256 of every
-file (`files`) and each family letter with its PDF and delivery status (`letters`). The
+`messages/`, `tasks.csv`, `decisions.json`, `court.json`), every letter sent to the family as a
+PDF under `letters/` (casework.service.legal.bundle_letters), and `manifest.json`: the sha256 of
+every file (`files`) and each family letter with its PDF and delivery status (`letters`). The
 `bundle.created` audit entry carries the PDF's and the manifest's sha256. Layouts:
 letter_templates/legal/bundle.html.j2.
 """
@@ -115,6 +115,7 @@ def _write_data(folder: Path, data: dict[str, Any]) -> None:
         _csv(data["tasks"], list(data["tasks"][0]) if data["tasks"] else ["id"]),
     )
     _write(folder / "decisions.json", json.dumps(data["decisions"], indent=2, sort_keys=True))
+    _write(folder / "court.json", json.dumps(data["court"], indent=2, sort_keys=True))
     for m in data["messages"]:
         suffix = "html" if m["channel"] == "letter" else "txt"
         _write(folder / "messages" / f"{m['id']:06d}-{m['channel']}.{suffix}", m["body"])
@@ -132,10 +133,14 @@ def _manifest(folder: Path, letters: list[dict[str, Any]]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _folder(var_dir: Path, upn: str, on: date, decision_id: int | None) -> Path:
-    folder = var_dir / "bundles" / f"{upn}-{on.isoformat()}"
+def _folder(var_dir: Path, upn: str, on: date, decision_id: int | None, label: str) -> Path:
+    name = f"{upn}-{on.isoformat()}" + (f"-{label}" if label else "")
+    folder = var_dir / "bundles" / name
     if folder.exists():  # a second prosecution decision about the pupil on the same day
-        folder = folder.with_name(f"{folder.name}-d{decision_id}")
+        folder = folder.with_name(f"{name}-d{decision_id}")
+    n = 2
+    while folder.exists():  # a bundle is never overwritten: its sha256 is in the trail
+        folder, n = folder.with_name(f"{name}-d{decision_id}-{n}"), n + 1
     return folder
 
 
@@ -146,10 +151,14 @@ def create_bundle(
     var_dir: Path,
     target: Target,
     policy: Policy,
+    label: str = "",
 ) -> Bundle:
-    """Write the bundle for an approved prosecution; returns it with its `bundle.created` entry."""
+    """Write the bundle for an approved prosecution; returns it with its `bundle.created` entry.
+
+    `label` names a bundle re-made after a court step (casework.service.legal.bundle_refresh).
+    """
     data = gather(db, decision, view, target.school_date, policy)
-    folder = _folder(var_dir, decision.upn, target.school_date, decision.id)
+    folder = _folder(var_dir, decision.upn, target.school_date, decision.id, label)
     letters = bundle_letters(db, decision.upn, var_dir, folder)
     env = _environment()
     by_message = {entry["message_id"]: entry for entry in letters}
@@ -177,6 +186,7 @@ def create_bundle(
             "manifest_sha256": manifest_sha,
             "files": len(json.loads((folder / "manifest.json").read_text("utf-8"))["files"]),
             "letters": len(letters),
+            **({"after": label} if label else {}),
         },
     )
     return Bundle(folder, pdf, sha256, audit)

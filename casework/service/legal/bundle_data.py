@@ -2,7 +2,8 @@
 
 DOMAIN Part 2 §9.2: the register for the year to date with every amendment, the chronology
 from the audit trail, every letter and message with its delivery status, the casework tasks
-(meetings, visits) with outcomes, the decisions with reasons and factors, the penalty notices.
+(meetings, visits) with outcomes, the decisions with reasons and factors, the penalty notices,
+the court steps (casework.service.legal.bundle_court).
 Returned as plain data for the bundle layout and the bundle's data files.
 """
 
@@ -23,6 +24,7 @@ from casework.core.measures import measure
 from casework.core.policy import Policy
 from casework.db.audit_log import iter_entries, to_export
 from casework.db.tables import Decision, Mark, Message, PenaltyNotice, Task
+from casework.service.legal.bundle_court import court_steps
 from casework.service.legal.context import notice_reference, offence_dates
 from casework.settings import LONDON
 from notifications.messages import formatted_status
@@ -220,7 +222,7 @@ def _case_facts(decision: Decision, view: PupilView, on: date, policy: Policy) -
         "la_name": policy.la.name,
         "decision_id": decision.id,
         "decided_by": decision.decided_by or "",
-        "decided_on": on.isoformat(),
+        "decided_on": (decision.decided_date or on).isoformat(),
         "reason": decision.reason or "",
         "period": {"start": first.isoformat(), "end": last.isoformat(), "sessions": sessions},
         "extract_from": academic_year_start(first).isoformat(),
@@ -241,6 +243,7 @@ def gather(
         {**r, "summary": _detail_line(r["detail"]), "at_short": r["at"][:16].replace("T", " ")}
         for r in _chronology(db, upn)
     ]
+    names = {c.contact_id: c.name for c in view.pupil.contacts}
     return {
         **facts,
         "register": slots,
@@ -251,5 +254,6 @@ def gather(
         "messages": _messages(db, upn),
         "tasks": _tasks(db, upn),
         "decisions": _decisions(db, upn),
-        "notices": _notices(db, upn, {c.contact_id: c.name for c in view.pupil.contacts}),
+        "notices": _notices(db, upn, names),
+        "court": court_steps(db, decision, chronology, names),
     }

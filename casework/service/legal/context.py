@@ -177,6 +177,18 @@ def check_decider(db: Session, actor: str, urn: str) -> None:
         )
 
 
+def check_la_officer(db: Session, actor: str) -> None:
+    """Rule 38: only an LA officer decides on applying for an Education Supervision Order."""
+    if actor == CLI_ACTOR:
+        return
+    user = db.exec(select(User).where(User.email == actor.strip().lower())).first()
+    if user is None or not user.active or Role(user.role) is not Role.LA_OFFICER:
+        raise NotAllowed(
+            f"{actor} may not decide on an Education Supervision Order: an LA officer must "
+            "(the LA applies to the family court)"
+        )
+
+
 def load_view(db: Session, urn: str, upn: str, on: date) -> PupilView:
     """The pupil as the ladder sees them at the end of school date `on`."""
     snapshot = load_school(db, urn, on, RegisterSession.PM, only_upn=upn)

@@ -31,6 +31,7 @@ from casework.core.legal.approval import (
     interview_problems,
     prosecution_problems,
 )
+from casework.core.legal.eso import eso_problems
 from casework.core.lifecycle import DecisionStatus
 from casework.core.policy import Policy, load_policy
 from casework.db.session import unit_of_work
@@ -42,7 +43,7 @@ from casework.service.legal.approval import (
     recipients_for,
     refuse_on,
 )
-from casework.service.legal.context import check_decider, load_view
+from casework.service.legal.context import check_decider, check_la_officer, load_view
 from casework.service.legal.interviews import interviews_of
 from casework.service.legal.steps import (
     EFFECTS,
@@ -100,6 +101,8 @@ def _check_approval(act: LegalAct, choice: Choice, factors: dict[str, str]) -> d
             prosecution_problems(clock_of(act.decision), facts.on, len(parents))
             + interview_problems(interviews_of(act.view, act.decision.key), facts.on)
         )
+    if act.decision.stage == Stage.EDUCATION_SUPERVISION_ORDER.value:
+        refuse_on(eso_problems(act.view.pupil))  # rule 38: never for a looked-after pupil
     if act.decision.stage == Stage.PENALTY_NOTICE.value:
         chosen = recipients_for(act.view, choice.recipients)
         ids = [c.contact_id for c in chosen.receive]
@@ -170,6 +173,8 @@ def _open(
     if decision is None or decision.stage not in {s.value for s in LEGAL_STAGES}:
         raise NotFound(f"no decision {decision_id}")
     check_decider(db, actor, decision.urn)
+    if decision.stage == Stage.EDUCATION_SUPERVISION_ORDER.value:
+        check_la_officer(db, actor)
     if decision.status != DecisionStatus.REQUESTED.value:
         raise Conflict(decision_taken(decision))
     pupil = db.get(Pupil, decision.upn)

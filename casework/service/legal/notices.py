@@ -23,6 +23,7 @@ from casework.core.audit import AuditDraft, AuditKind
 from casework.core.ladder.proposals import EnterStage, OpenTask, OwnerRole, Proposal, TaskKind
 from casework.core.ladder.stages import Stage
 from casework.core.ladder.view import ContactFacts, PupilView
+from casework.core.legal.eso import eso_request
 from casework.core.legal.penalties import (
     NoticeTerms,
     PriorNotice,
@@ -274,6 +275,8 @@ def _stage_and_follow_up(
             policy=policy,
         )
         proposals += [request, *invitations(view, policy, request, result.barred)]
+        eso = eso_request(view.pupil, view.on.school_date, request)  # rule 38
+        proposals += [eso] if eso is not None else []
     return proposals
 
 

@@ -24,8 +24,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from casework.core.audit import AuditDraft, AuditKind
-from casework.core.ladder.proposals import CloseStage
+from casework.core.ladder.proposals import CloseStage, Proposal
 from casework.core.ladder.stages import Stage
+from casework.core.legal.eso import eso_request
 from casework.core.legal.penalties import NoticeTerms, format_pence, payment_due
 from casework.core.lifecycle import (
     DECISION_MOVES,
@@ -249,7 +250,9 @@ def _expire(
     except NotFound:
         return drafts + apply_proposals(db, target, [request], now)  # left the roll: by hand
     contacts = [n.contact_id for n in notices]
-    asked = [request, *invitations(view, policy, request, contacts)]
+    asked: list[Proposal] = [request, *invitations(view, policy, request, contacts)]
+    eso = eso_request(view.pupil, on, request)  # rule 38: considered before prosecuting
+    asked += [eso] if eso is not None else []
     return drafts + apply_proposals(db, target, asked, now)
 
 

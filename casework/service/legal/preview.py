@@ -72,6 +72,8 @@ class ApprovalPlan:
 
 def time_limit(decision: Decision, policy: Policy) -> date | None:
     """The last day to lay an information for the offence (6 months from the last absence)."""
+    if decision.stage == "education_supervision_order":
+        return None  # an application to the family court, not an information laid
     if decision.context.get("lay_by_date"):
         return date.fromisoformat(str(decision.context["lay_by_date"]))
     last = decision.context.get("last_absence_date")
@@ -164,6 +166,13 @@ def _effects(decision: Decision, policy: Policy, letters: int) -> list[str]:
             "One penalty notice is issued to each parent below, at the amount the law allows.",
             "Each notice is posted as a letter; a payment task opens for the LA attendance "
             "officer, due on the last day to pay.",
+        ]
+    if decision.stage == "education_supervision_order":
+        return [
+            "The LA applies to the family court for an Education Supervision Order; each parent "
+            "below is written to.",
+            "A task opens for the LA officer to record the court's answer: made, with the "
+            "supervisor's directions, or refused.",
         ]
     return [
         "Unpaid penalty notices are marked for prosecution; each parent below is written to.",

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import Session
 
 from casework.core.audit import AuditDraft
-from casework.core.ladder.proposals import EnterStage, Proposal
+from casework.core.ladder.proposals import EnterStage, OpenTask, OwnerRole, Proposal, TaskKind
 from casework.core.ladder.recipients import base_context, long_date
 from casework.core.ladder.stages import Stage
 from casework.core.ladder.view import PupilView
@@ -224,7 +224,27 @@ def _decline_prosecution(act: LegalAct) -> DecisionOutcome:
     )
 
 
+def _apply_for_eso(act: LegalAct) -> DecisionOutcome:
+    """Rule 38: the LA applies for an ESO; each parent is told; the court's answer is awaited."""
+    decision, on = act.decision, act.target.school_date
+    letter = {**_offence_letter(act, Stage.EDUCATION_SUPERVISION_ORDER)}
+    reason = f"application for an Education Supervision Order approved (decision {decision.id})"
+    template = "legal/education_supervision_order"
+    _enter_stage(act, Stage.EDUCATION_SUPERVISION_ORDER, reason, template, letter)
+    hearing = OpenTask(
+        TaskKind.ESO_HEARING,
+        f"{decision.key}:hearing",
+        on + timedelta(weeks=act.policy.legal.eso_hearing_due_weeks),
+        OwnerRole.LA_OFFICER,
+        Stage.EDUCATION_SUPERVISION_ORDER,
+        context={"decision_key": decision.key},
+    )
+    act.drafts += apply_proposals(act.db, act.target, [hearing], act.now)
+    return DecisionOutcome(decision.id or 0, decision.stage, True)
+
+
 EFFECTS: dict[tuple[str, bool], Callable[[LegalAct], DecisionOutcome]] = {
+    (Stage.EDUCATION_SUPERVISION_ORDER.value, True): _apply_for_eso,
     (Stage.NOTICE_TO_IMPROVE.value, True): _improvement_period,
     (Stage.PENALTY_NOTICE.value, True): _penalty_notices,
     (Stage.PROSECUTION.value, True): _prosecute,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,10 +28,12 @@ from casework.db.snapshots import load_school
 from casework.db.tables import Task
 from casework.service.authority import check_actor
 from casework.service.errors import Conflict, InvalidRequest, NotFound
+from casework.service.legal.bundle_refresh import REMADE_AFTER, remake_bundle
 from casework.service.locking import assigned_meanwhile, claim, move_task, task_taken
 from casework.service.proposals import Target, apply_proposals, write_audit
 from casework.service.tasks.detail import task_detail
 from casework.service.tasks.hooks import COMPLETION_HOOKS
+from casework.settings import Settings
 
 OUTCOMES: Mapping[str, tuple[str, ...]] = {str(k): v for k, v in _OUTCOMES.items()}
 
@@ -89,8 +92,12 @@ def complete_task(
     now: datetime,
     note: str = "",
     policy: Policy | None = None,
+    var_dir: Path | None = None,
 ) -> None:
-    """Record the outcome; what it sets going is decided and written in the same transaction."""
+    """Record the outcome; what it sets going is decided and written in the same transaction.
+
+    A court step re-makes the prosecution's evidence bundle under `var_dir` (default: the
+    settings' var folder), so the bundle holds the step."""
     policy = policy or load_policy()
     with unit_of_work(engine) as db:
         task = _get(db, task_id)
@@ -107,11 +114,14 @@ def complete_task(
         task.outcome, task.completed_at, task.completed_date = outcome, now, on
         task.note = note
         drafts = [_audit(task, AuditKind.TASK_COMPLETED, actor, on, outcome=outcome)]
-        policy = policy or load_policy()
         hook = COMPLETION_HOOKS.get(task.kind)
         if hook is not None:
             drafts += hook(db, task, outcome, actor, on, now, policy)
         drafts += _follow_ups(db, task, outcome, actor, on, now, policy)
+        if task.kind in REMADE_AFTER:
+            write_audit(db, drafts, now)  # the re-made bundle's chronology holds this step
+            folder = var_dir or Settings().var_dir
+            drafts = remake_bundle(db, task, actor, on, policy, folder)
         write_audit(db, drafts, now)
 
 

@@ -16,6 +16,7 @@ from casework.core.ladder.proposals import TaskKind
 from casework.core.policy import Policy
 from casework.db.tables import Task
 from casework.service.legal.court import record_court_outcome, record_laying
+from casework.service.legal.eso import record_eso_outcome
 from casework.service.legal.payments import record_payment
 from casework.service.legal.posting import record_posting
 
@@ -26,4 +27,5 @@ COMPLETION_HOOKS: Mapping[str, CompletionHook] = {
     TaskKind.LETTER_TO_POST.value: record_posting,  # rule 22: a notice posted late
     TaskKind.LAY_INFORMATION.value: record_laying,  # rule 37: within the 6-month limit
     TaskKind.COURT_OUTCOME.value: record_court_outcome,  # rule 37
+    TaskKind.ESO_HEARING.value: record_eso_outcome,  # rule 38: made (directions) or refused
 }

@@ -234,6 +234,7 @@ def complete(
                 on=web.today(),
                 now=web.now(),
                 note=note.strip(),
+                var_dir=web.settings.var_dir,
             )
         except (NotFound, NotAllowed, InvalidRequest) as exc:
             error = exc
