@@ -13,6 +13,7 @@ from casework.cli.app import app, settings
 from casework.cli.help import PlainTyper
 from casework.cli.progress import StderrProgress
 from casework.db.audit_anchor import read_anchors
+from casework.db.audit_checkpoint import checkpoint_path
 from casework.db.database import open_database
 from casework.service.audit import trail as audit_service
 from casework.service.audit.pdf import TrailFilters
@@ -72,11 +73,29 @@ def export_command(
     typer.echo(f"{count} entries written to {out}")
 
 
+Incremental = Annotated[
+    bool,
+    typer.Option(
+        "--incremental",
+        help=(
+            "Read only the entries after the head the last verification found intact (first "
+            "confirming it still carries that hash). An edit before it that left the stored "
+            "hashes alone shows only to the full check, the default."
+        ),
+    ),
+]
+
+
 @audit_app.command("verify")
-def verify_command() -> None:
+def verify_command(incremental: Incremental = False) -> None:
     """Check the whole audit chain and its anchor; exit 1 naming what was altered or cut off."""
     path = settings().audit_anchor_path
-    report = audit_service.verify_report(open_database(settings()), read_anchors(path))
+    report = audit_service.verify_and_checkpoint(
+        open_database(settings()),
+        read_anchors(path),
+        checkpoint_path(path),
+        full=not incremental,
+    )
     if report.broken is not None:
         typer.echo(f"audit chain BROKEN at seq {report.broken.seq}: {report.broken.reason}")
         raise typer.Exit(code=1)
@@ -85,4 +104,9 @@ def verify_command() -> None:
         raise typer.Exit(code=1)
     if not report.anchors and report.entries:
         typer.echo(f"warning: no anchor at {path}: a cut-off tail would not show")
-    typer.echo(f"audit chain OK: {report.entries} entries, {report.anchors} anchored heads agree")
+    checked = f"{report.entries} entries"
+    if report.since is not None:
+        checked += f" after seq {report.since.seq} (verified intact at {report.since.at})"
+    elif incremental:
+        checked += " (no earlier verification to start from: the whole chain was read)"
+    typer.echo(f"audit chain OK: {checked}, {report.anchors} anchored heads agree")

@@ -46,6 +46,13 @@ def chain_start(engine: sa.Engine) -> tuple[int, str]:
     return (0, GENESIS_HASH) if row is None else (int(row.seq), str(row.hash))
 
 
+def stored_hash(engine: sa.Engine, seq: int) -> str | None:
+    """The hash stored on entry `seq`, or None when there is no such entry."""
+    with engine.connect() as conn:
+        found = conn.execute(sa.select(_TABLE.c.hash).where(_TABLE.c.seq == seq)).scalar()
+    return None if found is None else str(found)
+
+
 def _chain_head(session: Session) -> tuple[int, str]:
     row = session.execute(
         sa.select(_TABLE.c.seq, _TABLE.c.hash).order_by(_TABLE.c.seq.desc()).limit(1)

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from casework.core.audit import record_hash
 from casework.db.audit_anchor import read_anchors, register_anchor
+from casework.db.audit_checkpoint import checkpoint_path, read_checkpoint
 from casework.db.audit_log import append_entries
 from casework.db.session import get_engine, unit_of_work
 from casework.service.audit import trail as audit_service
@@ -168,5 +169,86 @@ class TestVerifyCommand:
             forged = runner.invoke(app, ["audit", "verify"], env=env)
             assert forged.exit_code == 1
             assert "rewritten at or before seq 2: entry seq 2 has hash " in forged.stdout
+        finally:
+            register_anchor(engine, None)
+
+
+class TestIncrementalVerify:
+    """After a verification finds the chain intact, the next reads only what came after it."""
+
+    def test_only_the_entries_after_the_last_verified_head_are_read(
+        self, anchored: tuple[Engine, Path]
+    ) -> None:
+        engine, path = anchored
+        checkpoint = checkpoint_path(path)
+        first = audit_service.verify_and_checkpoint(
+            engine, read_anchors(path), checkpoint, full=False
+        )
+        assert (first.is_intact, first.entries, first.since) == (True, ENTRIES, None)
+        assert read_checkpoint(checkpoint) is not None
+        append(engine, 2, start=50)
+        later = audit_service.verify_and_checkpoint(
+            engine, read_anchors(path), checkpoint, full=False
+        )
+        assert later.is_intact
+        assert later.since is not None and later.since.seq == ENTRIES
+        assert later.entries == 2  # seq 7 and 8 only
+        stored = read_checkpoint(checkpoint)
+        assert stored is not None and stored.seq == ENTRIES + 2
+
+    def test_a_rewrite_rehashed_through_the_verified_head_is_named(
+        self, anchored: tuple[Engine, Path]
+    ) -> None:
+        engine, path = anchored
+        checkpoint = checkpoint_path(path)
+        audit_service.verify_and_checkpoint(engine, [], checkpoint, full=True)
+        rewrite_and_rehash(engine, 2)
+        report = audit_service.verify_and_checkpoint(engine, [], checkpoint, full=False)
+        assert report.anchor_break is not None
+        assert report.anchor_break.seq == ENTRIES
+        assert report.anchor_break.reason.startswith(
+            f"rewritten at or before seq {ENTRIES}: entry seq {ENTRIES} has hash "
+        )
+        assert read_checkpoint(checkpoint) == report.since  # a broken chain moves nothing on
+
+    def test_an_edit_behind_the_head_shows_to_the_full_check_only(
+        self, anchored: tuple[Engine, Path]
+    ) -> None:
+        """The trade the incremental check makes, and why the full one stays the default."""
+        engine, path = anchored
+        checkpoint = checkpoint_path(path)
+        audit_service.verify_and_checkpoint(engine, [], checkpoint, full=True)
+        raw(engine, "UPDATE audit_entries SET actor = 'forger@la.example' WHERE seq = 3")
+        assert audit_service.verify_and_checkpoint(engine, [], checkpoint, full=False).is_intact
+        full = audit_service.verify_and_checkpoint(engine, [], checkpoint, full=True)
+        assert full.broken is not None and full.broken.seq == 3
+
+    def test_a_cut_below_the_verified_head_is_named_a_truncation(
+        self, anchored: tuple[Engine, Path]
+    ) -> None:
+        engine, path = anchored
+        checkpoint = checkpoint_path(path)
+        audit_service.verify_and_checkpoint(engine, [], checkpoint, full=True)
+        raw(engine, f"DELETE FROM audit_entries WHERE seq >= {ENTRIES - 1}")
+        report = audit_service.verify_and_checkpoint(engine, [], checkpoint, full=False)
+        assert report.anchor_break is not None
+        assert report.anchor_break.reason.startswith(f"truncated: entry seq {ENTRIES}, verified")
+
+    def test_the_command_says_where_it_started(self, sqlite_url: str, tmp_path: Path) -> None:
+        from casework.cli.app import app
+
+        env = {"PATHWAY_DATABASE_URL": sqlite_url, "PATHWAY_VAR_DIR": str(tmp_path / "var")}
+        runner = CliRunner()
+        runner.invoke(app, ["audit", "verify"], env=env)  # opens the database: anchor registered
+        engine = get_engine(sqlite_url)
+        try:
+            append(engine, 3)
+            full = runner.invoke(app, ["audit", "verify"], env=env)
+            assert full.stdout == "audit chain OK: 3 entries, 1 anchored heads agree\n"
+            append(engine, 1, start=3)
+            quick = runner.invoke(app, ["audit", "verify", "--incremental"], env=env)
+            assert quick.exit_code == 0
+            assert quick.stdout.startswith("audit chain OK: 1 entries after seq 3 (verified intact")
+            assert quick.stdout.endswith(", 1 anchored heads agree\n")
         finally:
             register_anchor(engine, None)

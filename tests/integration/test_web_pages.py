@@ -7,6 +7,8 @@ do not see each other's rows. A few run on PostgreSQL too.
 
 from __future__ import annotations
 
+import html
+
 import itertools
 import json
 import re
@@ -460,20 +462,31 @@ class TestAuditPage:
     def test_audit_page_reports_the_chain_intact_then_broken_after_tampering(
         self, tmp_path: Path, sqlite_url: str
     ) -> None:
-        """The page verifies the whole chain and says where it breaks."""
+        """The page checks what is new since its last check; the whole chain on request, which
+        says where it breaks."""
         own = _site(sqlite_url, tmp_path / "var")
         school = own.school()
         pupil = create_pupil(own.engine, school.urn)
         client, _, _ = own.client("la_officer", None)
         client.get(f"/pupils/{pupil.upn}")
         client.get(f"/pupils/{pupil.upn}")
-        assert "Chain verified." in client.get("/audit").text
+        first = html.unescape(client.get("/audit").text)
+        assert "All 2 entries are intact" in first
+        client.get(f"/pupils/{pupil.upn}")
+        again = html.unescape(client.get("/audit").text)
+        assert "The 1 entries added since the last check" in again
         with unit_of_work(own.engine) as session:
             entry = session.get(AuditEntry, 1)
             assert entry is not None
             entry.actor = "someone.else@pathway.example.org"
-        page = client.get("/audit").text
+        page = client.get("/audit?verify=full").text
         assert "The audit chain is broken at entry 1." in page
+        with unit_of_work(own.engine) as session:
+            head = session.get(AuditEntry, 3)
+            assert head is not None
+            head.hash = "0" * 64  # the head the last check ended on, no longer as verified
+        moved = html.unescape(client.get("/audit").text)
+        assert "The audit chain no longer matches its record at entry 3." in moved
 
 
 class TestOverview:

@@ -21,7 +21,8 @@ from sqlmodel import Session
 from casework.core import csv_cells
 from casework.core.audit import EXPORT_FIELDS, ChainBreak, verify_chain
 from casework.db.audit_anchor import Anchor, latest_by_seq
-from casework.db.audit_log import chain_start, read_records
+from casework.db.audit_checkpoint import Checkpoint, read_checkpoint, write_checkpoint
+from casework.db.audit_log import chain_start, read_records, stored_hash
 from casework.service.audit.anchor_check import AnchorBreak, check_against_anchors
 from casework.service.audit.pdf import TrailFilters, render_trail_pdf
 from casework.service.progress import SILENT, Progress
@@ -43,6 +44,8 @@ class ChainReport:
     broken: ChainBreak | None
     anchor_break: AnchorBreak | None = None  # the chain disagrees with its external anchor
     anchors: int = 0  # anchored heads compared
+    since: Checkpoint | None = None  # checked only after this verified head; None: the whole chain
+    head: tuple[int, str] | None = None  # the last entry checked (seq, hash)
 
     @property
     def is_intact(self) -> bool:
@@ -56,9 +59,10 @@ def stream_records(
     upn: str | None = None,
     from_date: date | None = None,
     to_date: date | None = None,
+    after_seq: int = 0,
 ) -> Iterator[dict[str, Any]]:
-    """Every matching entry in seq order as an export record, read a page per transaction."""
-    after_seq = 0
+    """Every matching entry after `after_seq` in seq order as an export record, a page per
+    transaction."""
     while True:
         with Session(engine) as session:
             page = read_records(
@@ -75,28 +79,68 @@ def stream_records(
         after_seq = page[-1]["seq"]
 
 
-def verify_report(engine: Engine, anchors: list[Anchor] | None = None) -> ChainReport:
-    """Verify the whole chain, counting the entries read, then compare it with `anchors`."""
+def verify_report(
+    engine: Engine, anchors: list[Anchor] | None = None, *, since: Checkpoint | None = None
+) -> ChainReport:
+    """Verify the chain, counting the entries read, then compare it with `anchors`.
+
+    With `since` (a head verified before), only the entries after it are read, once that entry
+    is confirmed to still carry the verified hash; without it, or when retention has since cut
+    past it, the whole chain is read.
+    """
     start = chain_start(engine)
-    count, last_seq = 0, start[0]
+    if since is not None and since.seq > start[0]:
+        moved = _checkpoint_moved(engine, since)
+        if moved is not None:
+            return ChainReport(0, None, moved, since=since)
+        start = (since.seq, since.hash)
+    else:
+        since = None
+    count, head = 0, start
     # Heads anchored before a retention cut name entries removed on purpose (ADR 0010).
     wanted = {s: a for s, a in latest_by_seq(anchors or []).items() if s > start[0]}
     seen: dict[int, str] = {}
 
     def counted() -> Iterator[dict[str, Any]]:
-        nonlocal count, last_seq
-        for record in stream_records(engine):
+        nonlocal count, head
+        for record in stream_records(engine, after_seq=start[0]):
             count += 1
-            last_seq = record["seq"]
-            if last_seq in wanted:
-                seen[last_seq] = record["hash"]
+            head = (record["seq"], record["hash"])
+            if head[0] in wanted:
+                seen[head[0]] = record["hash"]
             yield record
 
     broken = verify_chain(counted(), start)
     if broken is not None:
-        return ChainReport(entries=count - 1, broken=broken)
-    anchor_break = check_against_anchors(last_seq, seen, wanted)
-    return ChainReport(count, None, anchor_break, len(wanted))
+        return ChainReport(entries=count - 1, broken=broken, since=since)
+    anchor_break = check_against_anchors(head[0], seen, wanted)
+    return ChainReport(count, None, anchor_break, len(wanted), since, head)
+
+
+def _checkpoint_moved(engine: Engine, since: Checkpoint) -> AnchorBreak | None:
+    """Why the verified head no longer stands, or None when it still carries its hash."""
+    found = stored_hash(engine, since.seq)
+    if found == since.hash:
+        return None
+    if found is None:
+        reason = f"truncated: entry seq {since.seq}, verified intact at {since.at}, is gone"
+    else:
+        reason = (
+            f"rewritten at or before seq {since.seq}: entry seq {since.seq} has hash "
+            f"{found[:16]}… but it was verified at {since.at} with {since.hash[:16]}…"
+        )
+    return AnchorBreak(since.seq, reason)
+
+
+def verify_and_checkpoint(
+    engine: Engine, anchors: list[Anchor], checkpoint: Path, *, full: bool
+) -> ChainReport:
+    """Verify (the whole chain, or only after the last verified head) and, when the chain is
+    intact, record its head as the next check's starting point."""
+    report = verify_report(engine, anchors, since=None if full else read_checkpoint(checkpoint))
+    if report.is_intact and report.head is not None and report.head[0] > 0:
+        write_checkpoint(checkpoint, *report.head)
+    return report
 
 
 def verify(engine: Engine) -> ChainBreak | None:

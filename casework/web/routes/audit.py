@@ -21,10 +21,12 @@ from starlette.responses import FileResponse, Response
 
 from casework.core.audit import AuditDraft, AuditKind
 from casework.core.permissions import may_read_audit
+from casework.db.audit_anchor import read_anchors
+from casework.db.audit_checkpoint import checkpoint_path
 from casework.db.audit_log import append_entries
 from casework.db.session import unit_of_work
 from casework.db.tables import AuditEntry, Pupil
-from casework.service.audit.trail import ExportFormat, export, verify_report
+from casework.service.audit.trail import ChainReport, ExportFormat, export, verify_and_checkpoint
 from casework.web.deps import (
     SessionDep,
     Viewer,
@@ -106,6 +108,7 @@ def audit_page(
     kind: Annotated[str | None, Query(max_length=32)] = None,
     from_date: Annotated[date | None, Query(alias="from")] = None,
     to_date: Annotated[date | None, Query(alias="to")] = None,
+    verify: Annotated[str | None, Query(max_length=8)] = None,
 ) -> Response:
     _check_reader(viewer)
     urn = _school(viewer, school)
@@ -130,10 +133,19 @@ def audit_page(
         "filters": {**filters, "kind": kind},
         "kinds": [k.value for k in AuditKind],
         "schools": schools,
-        "report": verify_report(web.engine),
+        "report": _verified(web, full=verify == "full"),
         "exports": {fmt.value: _query_string(format=fmt.value, **filters) for fmt in ExportFormat},
     }
     return render(request, web, viewer, "audit.html", context)
+
+
+def _verified(web: WebContext, *, full: bool) -> ChainReport:
+    """The chain checked after the last verified head, so a page load reads only what is new;
+    `?verify=full` re-reads the whole chain."""
+    anchors = web.settings.audit_anchor_path
+    return verify_and_checkpoint(
+        web.engine, read_anchors(anchors), checkpoint_path(anchors), full=full
+    )
 
 
 def _write_export(web: WebContext, fmt: ExportFormat, path: Path, **filters: Any) -> int:
@@ -154,6 +166,7 @@ def audit_export(
     school: Annotated[str | None, Query(max_length=8)] = None,
     from_date: Annotated[date | None, Query(alias="from")] = None,
     to_date: Annotated[date | None, Query(alias="to")] = None,
+    verify: Annotated[str | None, Query(max_length=8)] = None,
 ) -> Response:
     _check_reader(viewer)
     urn = _school(viewer, school)
