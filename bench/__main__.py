@@ -17,6 +17,7 @@ import os
 from datetime import date
 from typing import Any
 
+from bench import audit as bench_audit
 from bench import baseline, measure
 from bench import ctf as bench_ctf
 from bench import la as bench_la
@@ -144,6 +145,20 @@ def _summary(la: bench_la.BenchLA, raw: dict[str, Any]) -> dict[str, Any]:
             else None
         ),
         "queue_p95_ms": services["queue"]["p95_ms"] if services else None,
+        **_audit_summary(raw["audit"]),
+    }
+
+
+def _audit_summary(audit: dict[str, Any]) -> dict[str, Any]:
+    """The audit figures on PostgreSQL, the production path, or SQLite when it is all there is."""
+    figures = audit.get("postgres") or audit["sqlite"]
+    return {
+        "audit_database": "postgres" if "postgres" in audit else "sqlite",
+        "audit_export_entries_per_s_jsonl": figures["export_jsonl_entries_per_s"],
+        "audit_export_entries_per_s_csv": figures["export_csv_entries_per_s"],
+        "audit_export_entries_per_s_pdf": figures["export_pdf_entries_per_s"],
+        "audit_verify_full_s": figures["verify_full_s"],
+        "audit_verify_incremental_s": figures["verify_incremental_s"],
     }
 
 
@@ -177,6 +192,7 @@ def main() -> None:
     raw["duckdb"] = _duckdb_part(la, day185)
     if not args.no_services:
         raw["services"] = _services()
+    raw["audit"] = bench_audit.run(postgres=not args.no_postgres)
     summary = _summary(la, raw)
     print(_table(summary))
     path = bench_la.BENCH_DIR / "results.json"

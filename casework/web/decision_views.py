@@ -4,6 +4,7 @@ for one decision, what approving it would do. Both read through casework.service
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -26,11 +27,14 @@ SORT_LABELS: dict[str, str] = {
 }
 
 
-def _recent(session: Session, viewer: Viewer) -> list[tuple[Decision, Pupil | None]]:
+def _recent(session: Session, viewer: Viewer, on: date) -> list[tuple[Decision, Pupil | None]]:
     stmt = (
         select(Decision, Pupil)
         .outerjoin(Pupil, col(Pupil.upn) == col(Decision.upn))
-        .where(col(Decision.status) != DecisionStatus.REQUESTED.value)
+        .where(
+            col(Decision.status) != DecisionStatus.REQUESTED.value,
+            col(Decision.decided_date) <= on,  # as the records stood that day (PATHWAY_AS_OF)
+        )
         .order_by(col(Decision.decided_at).desc(), col(Decision.id).desc())
         .limit(RECENTLY_DECIDED)
     )
@@ -44,7 +48,7 @@ def summary_context(web: WebContext, viewer: Viewer, sort: str) -> dict[str, Any
         web.engine, scope_urn=viewer.scope.urn, on=web.today(), policy=policy, sort=sort
     )
     with read_snapshot(web.engine) as session:
-        recent = _recent(session, viewer)
+        recent = _recent(session, viewer, web.today())
     return {
         "title": "Decisions",
         "rows": rows,

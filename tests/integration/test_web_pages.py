@@ -554,3 +554,45 @@ class TestAccessibility:
                 assert f'for="{field_id}"' in html, (path, field_id)
             assert html.count("<h1") == 1, path
             assert 'href="#main"' in html
+
+
+def test_decisions_as_of_a_day_show_what_was_waiting_and_decided_then(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """PATHWAY_AS_OF: a decision asked for later is not there yet; one decided later still
+    waits; only what was decided by then is in 'Recently decided'."""
+    as_of = TODAY - timedelta(days=7)
+    var_dir = tmp_path / "var"
+    past = Site(
+        sqlite_url, get_engine(sqlite_url), web_app(sqlite_url, var_dir, as_of=as_of), var_dir
+    )
+    school = past.school()
+    pupils = [create_pupil(past.engine, school.urn) for _ in range(3)]
+    asked_later = create_decision(past.engine, pupils[0], requested_date=TODAY)
+    decided_later = create_decision(
+        past.engine,
+        pupils[1],
+        requested_date=as_of - timedelta(days=3),
+        status="approved",
+        decided_date=TODAY,
+        decided_by="head@school.example",
+        reason="Approved after the day shown",
+    )
+    decided_before = create_decision(
+        past.engine,
+        pupils[2],
+        requested_date=as_of - timedelta(days=10),
+        status="declined",
+        decided_date=as_of - timedelta(days=1),
+        decided_by="head@school.example",
+        reason="Declined before the day shown",
+    )
+    client, _, _ = past.client("la_officer", None)
+    page = html.unescape(client.get("/decisions").text)
+    assert f'href="/decisions/{asked_later.id}"' not in page
+    waiting, _, recent = page.partition("Recently decided")
+    assert "Waiting for a decision (1)" in waiting
+    assert f'href="/decisions/{decided_later.id}"' in waiting
+    assert "Approved after the day shown" not in recent
+    assert "Declined before the day shown" in recent
+    assert f'href="/decisions/{decided_before.id}"' in recent

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from casework.core.labels import stage_label
 from casework.core.legal.penalties import (
@@ -142,8 +142,17 @@ def _sort_key(sort: str) -> Callable[[DecisionSummary], tuple[Any, ...]]:
 def waiting_summaries(
     engine: Engine, *, scope_urn: str | None, on: date, policy: Policy, sort: str = "waiting"
 ) -> list[DecisionSummary]:
-    """Every decision waiting in scope, one line each, in the chosen order."""
-    stmt = select(Decision).where(col(Decision.status) == DecisionStatus.REQUESTED.value)
+    """Every decision waiting in scope at the end of `on`, one line each, in the chosen order.
+
+    As the records stood that day (PATHWAY_AS_OF): a decision asked for later is not there yet,
+    and one decided later was still waiting."""
+    stmt = select(Decision).where(
+        col(Decision.requested_date) <= on,
+        or_(
+            col(Decision.status) == DecisionStatus.REQUESTED.value,
+            col(Decision.decided_date) > on,
+        ),
+    )
     if scope_urn is not None:
         stmt = stmt.where(col(Decision.urn) == scope_urn)
     with read_snapshot(engine) as db:

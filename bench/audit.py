@@ -1,0 +1,150 @@
+"""The audit trail as users wait on it: exports (JSONL, CSV, PDF) and the chain's verification.
+
+A chain of `--entries` entries (default 50,000: a large school's year, in 1,000-entry
+transactions like a sweep's) is written once per database; then it is exported whole as JSONL and
+CSV, one school's slice as PDF, verified whole, and verified again incrementally after a
+morning's 200 more entries (ADR 0011).
+
+    .venv/bin/python -m bench.audit [--entries 50000] [--no-postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from casework.core.audit import AuditDraft, AuditKind
+from casework.db.audit_checkpoint import checkpoint_path
+from casework.db.audit_log import append_entries
+from casework.db.migrate import upgrade
+from casework.db.session import dispose_engines, get_engine, unit_of_work
+from casework.service.audit import trail
+from casework.service.audit.trail import ExportFormat
+
+BATCH = 1_000
+PDF_SCHOOL = "100007"  # one school of 20, over one school week: an auditor's slice
+PDF_FROM, PDF_TO = date(2025, 9, 15), date(2025, 9, 19)
+AT = datetime(2025, 9, 8, 8, 0, tzinfo=UTC)
+PDF_SLICE: dict[str, Any] = {"urn": PDF_SCHOOL, "from_date": PDF_FROM, "to_date": PDF_TO}
+
+
+def _draft(n: int) -> AuditDraft:
+    kinds = (AuditKind.MESSAGE_QUEUED, AuditKind.TASK_CREATED, AuditKind.STAGE_ENTERED)
+    kind = kinds[n % 3]
+    detail: dict[str, Any] = {
+        AuditKind.MESSAGE_QUEUED: {
+            "channel": "sms",
+            "template": "first_day_call/parent.sms.j2",
+            "recipient_role": "parent",
+            "message_id": n,
+        },
+        AuditKind.TASK_CREATED: {
+            "task_kind": "home_visit",
+            "task_id": n,
+            "due_date": "2025-09-12",
+            "owner_role": "attendance_officer",
+        },
+        AuditKind.STAGE_ENTERED: {"reason": "unexplained absence on day 1"},
+    }[kind]
+    return AuditDraft(
+        kind=kind,
+        actor="system",
+        school_date=date(2025, 9, 8) + timedelta(days=(n // 500) % 180),
+        urn=f"1000{n % 20:02d}",
+        upn=f"H93120002{n % 5_000:04d}",
+        case_id=n % 5_000,
+        stage="first_day_call",
+        detail=detail,
+    )
+
+
+def _write_chain(engine: Engine, entries: int, start: int = 0) -> None:
+    for first in range(start, start + entries, BATCH):
+        count = min(BATCH, start + entries - first)
+        with unit_of_work(engine) as session:
+            drafts = [_draft(n) for n in range(first, first + count)]
+            append_entries(session, drafts, AT + timedelta(seconds=first))
+
+
+def _timed(run: Callable[[], int]) -> tuple[int, float]:
+    started = time.perf_counter()
+    count = run()
+    return count, time.perf_counter() - started
+
+
+def _rate(count: int, seconds: float) -> float:
+    return round(count / max(seconds, 1e-9), 1)
+
+
+def measure(url: str, entries: int, folder: Path) -> dict[str, Any]:
+    """Every audit figure on one freshly migrated database at `url`."""
+    upgrade(url)
+    engine = get_engine(url)
+    _, write_s = _timed(lambda: (_write_chain(engine, entries), entries)[1])
+    out: dict[str, Any] = {"entries": entries, "write_entries_per_s": _rate(entries, write_s)}
+    for fmt in (ExportFormat.JSONL, ExportFormat.CSV):
+        count, seconds = _timed(lambda fmt=fmt: trail.export(engine, fmt, io.StringIO()))
+        out[f"export_{fmt.value}_entries_per_s"] = _rate(count, seconds)
+    pdf, count = folder / "slice.pdf", _entries_in(engine)
+    _, seconds = _timed(lambda: (trail.export_pdf(engine, pdf, **PDF_SLICE), count)[1])
+    out |= {"export_pdf_entries": count, "export_pdf_entries_per_s": _rate(count, seconds)}
+    checkpoint = checkpoint_path(folder / "audit-anchor.jsonl")
+    full, full_s = _timed(
+        lambda: trail.verify_and_checkpoint(engine, [], checkpoint, full=True).entries
+    )
+    _write_chain(engine, 200, start=entries)
+    quick, quick_s = _timed(
+        lambda: trail.verify_and_checkpoint(engine, [], checkpoint, full=False).entries
+    )
+    out |= {
+        "verify_full_s": round(full_s, 3),
+        "verify_full_entries": full,
+        "verify_incremental_s": round(quick_s, 4),
+        "verify_incremental_entries": quick,
+    }
+    dispose_engines()
+    return out
+
+
+def _entries_in(engine: Engine) -> int:
+    return sum(1 for _ in trail.stream_records(engine, **PDF_SLICE))
+
+
+def run(entries: int = 50_000, postgres: bool = True) -> dict[str, Any]:
+    """The audit figures on SQLite and, when reachable, PostgreSQL."""
+    from bench.la import postgres_reachable
+    from tests.conftest import create_postgres_database, drop_postgres_database
+
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="pathway-bench-audit-") as tmp:
+        folder = Path(tmp)
+        results["sqlite"] = measure(f"sqlite:///{folder / 'audit.db'}", entries, folder)
+        if postgres and postgres_reachable():
+            url = create_postgres_database()
+            try:
+                results["postgres"] = measure(url, entries, folder / "pg")
+            finally:
+                drop_postgres_database(url)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
+    parser.add_argument("--entries", type=int, default=50_000)
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    for database, figures in run(args.entries, not args.no_postgres).items():
+        for key, value in figures.items():
+            print(f"{database:<9} {key:<34} {value}")
+
+
+if __name__ == "__main__":
+    main()
