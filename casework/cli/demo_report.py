@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
+from casework.core.labels import channel_label, stage_label, status_label
 from casework.core.measure_definitions import definitions
 from casework.core.policy import Policy
 from casework.service.demo.synthetic_la import DemoPlan, outbox_figures, school_figures
@@ -26,15 +27,18 @@ def print_report(engine: Engine, plan: DemoPlan, policy: Policy, settings: Setti
         )
         print(
             "  stages entered:   "
-            + (", ".join(f"{stage} {n}" for stage, n in sorted(row.stages.items())) or "none")
+            + (", ".join(f"{stage_label(s)} {n}" for s, n in sorted(row.stages.items())) or "none")
         )
         print(f"  tasks opened:     {row.tasks}")
         print(
             "  messages queued:  "
-            + (", ".join(f"{channel} {n}" for channel, n in sorted(row.messages.items())) or "none")
+            + (
+                ", ".join(f"{channel_label(c)} {n}" for c, n in sorted(row.messages.items()))
+                or "none"
+            )
         )
     statuses, letters = outbox_figures(engine)
-    print("\nOutbox: " + ", ".join(f"{status} {n}" for status, n in sorted(statuses.items())))
+    print("\nOutbox: " + ", ".join(f"{status_label(s)} {n}" for s, n in sorted(statuses.items())))
     print(f"Letters rendered to PDF: {letters} (in {settings.letters_dir}/)")
     print(f"Messages as sent: {settings.outbox_dir}/")
     print(

@@ -191,10 +191,12 @@ class TestIncrementalVerify:
             engine, read_anchors(path), checkpoint, full=False
         )
         assert later.is_intact
-        assert later.since is not None and later.since.seq == ENTRIES
+        assert later.since is not None
+        assert later.since.seq == ENTRIES
         assert later.entries == 2  # seq 7 and 8 only
         stored = read_checkpoint(checkpoint)
-        assert stored is not None and stored.seq == ENTRIES + 2
+        assert stored is not None
+        assert stored.seq == ENTRIES + 2
 
     def test_a_rewrite_rehashed_through_the_verified_head_is_named(
         self, anchored: tuple[Engine, Path]
@@ -221,7 +223,8 @@ class TestIncrementalVerify:
         raw(engine, "UPDATE audit_entries SET actor = 'forger@la.example' WHERE seq = 3")
         assert audit_service.verify_and_checkpoint(engine, [], checkpoint, full=False).is_intact
         full = audit_service.verify_and_checkpoint(engine, [], checkpoint, full=True)
-        assert full.broken is not None and full.broken.seq == 3
+        assert full.broken is not None
+        assert full.broken.seq == 3
 
     def test_a_cut_below_the_verified_head_is_named_a_truncation(
         self, anchored: tuple[Engine, Path]

@@ -135,3 +135,5 @@ class TestOnePersistentAbsenceNumber:
         out = capsys.readouterr().out
         assert "persistent absence: A pupil who missed 10% or more" in out
         assert "persistent 2 of 4 pupils (of whom severe 1)" in out
+        ids = out.split("stages entered:", 1)[1].split("Letters rendered", 1)[0]
+        assert "_" not in ids  # labels, never stage, channel or status ids

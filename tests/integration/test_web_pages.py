@@ -8,7 +8,6 @@ do not see each other's rows. A few run on PostgreSQL too.
 from __future__ import annotations
 
 import html
-
 import itertools
 import json
 import re
