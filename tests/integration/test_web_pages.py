@@ -595,3 +595,6 @@ def test_decisions_as_of_a_day_show_what_was_waiting_and_decided_then(
     assert "Approved after the day shown" not in recent
     assert "Declined before the day shown" in recent
     assert f'href="/decisions/{decided_before.id}"' in recent
+    one = html.unescape(client.get(f"/decisions/{decided_later.id}").text)
+    assert "This decision was waiting on the day shown." in one
+    assert f'action="/decisions/{decided_later.id}"' not in one  # no form the app would refuse

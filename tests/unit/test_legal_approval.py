@@ -136,8 +136,8 @@ class TestGaps:
             SupportGap("never_held", "team_around_family"),
         )
         assert [g.text() for g in got] == [
-            "attendance meeting: overdue, due 2025-11-10",
-            "consent request: open, due 2025-11-20",
+            "Attendance meeting: overdue, due Mon 10 Nov 2025",
+            "Ask consent for the Strengths and Needs form: open, due Thu 20 Nov 2025",
             "Team Around the Family: never held",
         ]
 

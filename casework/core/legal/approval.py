@@ -15,11 +15,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from casework.core.labels import task_label
 from casework.core.ladder.proposals import TaskKind
 from casework.core.ladder.stages import SPECS, Stage
 from casework.core.ladder.view import CaseState, PupilFacts
 from casework.core.legal.penalties import ProsecutionClock, is_compulsory_school_age
 from casework.core.lifecycle import OPEN_TASK_STATUSES, TaskStatus
+from casework.core.wording import day_label
 
 # Rule 27: the factors every legal decision weighs (the CLI's --factor NAME=TEXT names).
 FACTORS: Mapping[str, str] = {
@@ -78,8 +80,8 @@ class SupportGap:
     def text(self) -> str:
         if self.kind == "never_held":
             return f"{SPECS[Stage(self.what)].title}: never held"
-        label = self.what.replace("_", " ")
-        due = f", due {self.due_date.isoformat()}" if self.due_date else ""
+        label = task_label(self.what)
+        due = f", due {day_label(self.due_date)}" if self.due_date else ""
         return f"{label}: {'overdue' if self.kind == 'overdue_task' else 'open'}{due}"
 
 
