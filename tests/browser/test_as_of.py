@@ -48,3 +48,17 @@ def test_every_page_says_which_day_it_shows_and_takes_no_changes(
     )
     assert response.status == 403
     assert "it takes no changes" in response.text()
+
+
+def test_a_decision_asked_for_after_the_day_shown_offers_no_form(
+    page: Page, past_site: LiveSite
+) -> None:
+    sign_in(page, past_site, "officer_a")
+    decision = past_site.seeded.decision  # asked for a week after the day shown
+    page.goto(past_site.url("/decisions"))
+    expect(page.locator(f'a[href="/decisions/{decision.id}"]')).to_have_count(0)
+    page.goto(past_site.url(f"/decisions/{decision.id}"))
+    expect(page.get_by_text("This decision was asked for after the day shown.")).to_be_visible()
+    expect(page.get_by_role("button", name="Record decision")).to_have_count(0)
+    assert_accessible(page)
+
