@@ -61,4 +61,3 @@ def test_a_decision_asked_for_after_the_day_shown_offers_no_form(
     expect(page.get_by_text("This decision was asked for after the day shown.")).to_be_visible()
     expect(page.get_by_role("button", name="Record decision")).to_have_count(0)
     assert_accessible(page)
-
