@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -45,7 +45,8 @@ class ChainReport:
     anchor_break: AnchorBreak | None = None  # the chain disagrees with its external anchor
     anchors: int = 0  # anchored heads compared
     since: Checkpoint | None = None  # checked only after this verified head; None: the whole chain
-    head: tuple[int, str] | None = None  # the last entry checked (seq, hash)
+    # The last entry checked (seq, hash): where the next incremental check starts, not a finding.
+    head: tuple[int, str] | None = field(default=None, compare=False)
 
     @property
     def is_intact(self) -> bool:
