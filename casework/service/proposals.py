@@ -95,9 +95,10 @@ class Target:
     actor: str = SYSTEM
 
 
-def _draft(
-    target: Target, kind: AuditKind, stage: str | None, detail: dict[str, Any]
+def audit_draft(
+    target: Target, kind: AuditKind, stage: str | None, detail: Mapping[str, Any]
 ) -> AuditDraft:
+    """An audit entry about `target`, dated its school date and signed by its actor."""
     return AuditDraft(
         kind=kind,
         actor=target.actor,
@@ -129,7 +130,7 @@ def _stage_row(t: Target, d: EnterStage) -> dict[str, Any]:
 
 def _stage_entered(t: Target, d: EnterStage, entry_id: int) -> AuditDraft:
     detail = {"key": d.key, "stage_entry_id": entry_id, "reason": d.reason, **d.context}
-    return _draft(t, AuditKind.STAGE_ENTERED, d.stage.value, detail)
+    return audit_draft(t, AuditKind.STAGE_ENTERED, d.stage.value, detail)
 
 
 def task_row(t: Target, d: OpenTask) -> dict[str, Any]:
@@ -148,7 +149,7 @@ def task_row(t: Target, d: OpenTask) -> dict[str, Any]:
 
 
 def _task_created(t: Target, d: OpenTask, task_id: int) -> AuditDraft:
-    return _draft(
+    return audit_draft(
         t,
         AuditKind.TASK_CREATED,
         d.stage.value if d.stage else None,
@@ -211,7 +212,7 @@ def _close_stages(
         if d.entry_key in closed:
             closed.discard(d.entry_key)  # a key closed twice in one batch is audited once
             audit.append(
-                _draft(
+                audit_draft(
                     t,
                     AuditKind.STAGE_CLOSED,
                     d.stage.value,
@@ -221,7 +222,7 @@ def _close_stages(
         if d.retract_messages:
             for message in cancel_queued(session, f"{d.entry_key}:msg:", now):
                 audit.append(
-                    _draft(
+                    audit_draft(
                         t,
                         AuditKind.MESSAGE_RETRACTED,
                         d.stage.value,
@@ -289,11 +290,11 @@ def _queue_for(
     for message in queue_drafts(session, drafts, now, rendered):
         t = target_of[message.idempotency_key]
         audit.append(
-            (t, _draft(t, AuditKind.MESSAGE_QUEUED, message.stage, _message_detail(message)))
+            (t, audit_draft(t, AuditKind.MESSAGE_QUEUED, message.stage, _message_detail(message)))
         )
         if message.idempotency_key.endswith(":retraction"):
             detail = {**_message_detail(message), "action": "correction sent"}
-            audit.append((t, _draft(t, AuditKind.MESSAGE_RETRACTED, message.stage, detail)))
+            audit.append((t, audit_draft(t, AuditKind.MESSAGE_RETRACTED, message.stage, detail)))
     return audit
 
 
@@ -313,7 +314,7 @@ def _request_decisions(
     ]
     new = insert_new(session, Decision, rows)
     return [
-        _draft(
+        audit_draft(
             t,
             AuditKind.DECISION_REQUESTED,
             d.stage.value,
@@ -340,7 +341,7 @@ def _referrals(
     ]
     new = insert_new(session, Referral, rows)
     return [
-        _draft(
+        audit_draft(
             t,
             AuditKind.REFERRAL_MADE,
             "la_referral",
@@ -367,7 +368,7 @@ def _data_alerts(session: Session, t: Target, items: list[DataAlert]) -> list[Au
     for d, task in zip(items, tasks, strict=True):
         if d.key in new:
             drafts.append(
-                _draft(
+                audit_draft(
                     t,
                     AuditKind.DATA_ALERT,
                     None,

@@ -10,7 +10,6 @@ Both hooks are listed in casework/service/tasks/hooks.py.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
@@ -24,7 +23,7 @@ from casework.core.policy import Policy
 from casework.db.tables import Task
 from casework.service.errors import InvalidRequest
 from casework.service.legal.approval import refuse_on
-from casework.service.proposals import Target, apply_proposals
+from casework.service.proposals import Target, apply_proposals, audit_draft
 
 
 def lay_information_task(decision_key: str, clock: ProsecutionClock) -> OpenTask:
@@ -56,19 +55,6 @@ def _court_task(decision_key: str, hearing: int, due: date) -> OpenTask:
     )
 
 
-def _entry(kind: AuditKind, t: Target, detail: Mapping[str, object]) -> AuditDraft:
-    return AuditDraft(
-        kind=kind,
-        actor=t.actor,
-        school_date=t.school_date,
-        urn=t.urn,
-        upn=t.upn,
-        case_id=t.case_id,
-        stage=Stage.PROSECUTION.value,
-        detail=detail,
-    )
-
-
 def record_laying(
     db: Session, task: Task, outcome: str, actor: str, on: date, now: datetime, policy: Policy
 ) -> list[AuditDraft]:
@@ -80,7 +66,10 @@ def record_laying(
     detail = {"decision_key": key, "laid_date": on.isoformat(), "lay_by_date": lay_by.isoformat()}
     due = on + timedelta(weeks=policy.legal.court_outcome_due_weeks)
     proposals: list[Proposal] = [_court_task(key, 1, due)]
-    return [_entry(AuditKind.INFORMATION_LAID, t, detail), *apply_proposals(db, t, proposals, now)]
+    return [
+        audit_draft(t, AuditKind.INFORMATION_LAID, Stage.PROSECUTION.value, detail),
+        *apply_proposals(db, t, proposals, now),
+    ]
 
 
 def _after(found: CourtOutcome, task: Task, on: date) -> list[Proposal]:
@@ -120,5 +109,5 @@ def record_court_outcome(
         "term_months": found.term_months,
         "next_hearing": found.next_hearing.isoformat() if found.next_hearing else None,
     }
-    drafts = [_entry(AuditKind.COURT_OUTCOME, t, detail)]
+    drafts = [audit_draft(t, AuditKind.COURT_OUTCOME, Stage.PROSECUTION.value, detail)]
     return drafts + apply_proposals(db, t, _after(found, task, on), now)

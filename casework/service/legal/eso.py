@@ -20,22 +20,9 @@ from casework.core.policy import Policy
 from casework.db.tables import Task
 from casework.service.errors import InvalidRequest
 from casework.service.legal.approval import refuse_on
-from casework.service.proposals import Target, apply_proposals
+from casework.service.proposals import Target, apply_proposals, audit_draft
 
 STAGE = Stage.EDUCATION_SUPERVISION_ORDER
-
-
-def _entry(kind: AuditKind, t: Target, detail: dict[str, object]) -> AuditDraft:
-    return AuditDraft(
-        kind=kind,
-        actor=t.actor,
-        school_date=t.school_date,
-        urn=t.urn,
-        upn=t.upn,
-        case_id=t.case_id,
-        stage=STAGE.value,
-        detail=detail,
-    )
 
 
 def record_eso_outcome(
@@ -55,7 +42,7 @@ def record_eso_outcome(
             CloseStage(STAGE, f"{key}:stage", "the family court refused the order")
         ]
         return [
-            _entry(AuditKind.ESO_REFUSED, t, {"decision_key": key}),
+            audit_draft(t, AuditKind.ESO_REFUSED, STAGE.value, {"decision_key": key}),
             *apply_proposals(db, t, proposals, now),
         ]
     detail: dict[str, object] = {
@@ -73,4 +60,7 @@ def record_eso_outcome(
         STAGE,
         context={"decision_key": key, "order_ends": found.ends_date.isoformat()},
     )
-    return [_entry(AuditKind.ESO_MADE, t, detail), *apply_proposals(db, t, [review], now)]
+    return [
+        audit_draft(t, AuditKind.ESO_MADE, STAGE.value, detail),
+        *apply_proposals(db, t, [review], now),
+    ]
