@@ -16,6 +16,7 @@ import typer
 
 from casework.cli.app import settings
 from casework.cli.help import PlainTyper
+from casework.cli.progress import StderrProgress
 from casework.db.database import open_database
 from casework.service.errors import NotFound
 from casework.service.importing.ctf import CtfImportResult, import_ctf
@@ -29,13 +30,15 @@ SHOWN = 20
 def run_ctf_import(file: Path) -> None:
     """Import one CTF and print what happened; exits 1 on refusal or any rejected row."""
     config = settings()
-    result = import_ctf(
-        open_database(config),
-        file,
-        reports_dir=config.import_reports_dir,
-        tz=config.tz,
-        now=datetime.now(UTC),
-    )
+    with StderrProgress() as progress:  # a bar on a terminal only: stdout is the summary
+        result = import_ctf(
+            open_database(config),
+            file,
+            reports_dir=config.import_reports_dir,
+            tz=config.tz,
+            now=datetime.now(UTC),
+            progress=progress,
+        )
     if result.refused is not None:
         typer.echo(f"{file}: refused, nothing imported: {result.refused}", err=True)
         raise typer.Exit(1)

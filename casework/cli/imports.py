@@ -16,6 +16,7 @@ import typer
 from casework.cli.app import app, settings
 from casework.cli.ctf import run_ctf_import
 from casework.cli.marks_profile import run_profiled_marks
+from casework.cli.progress import StderrProgress
 from casework.db.database import open_database
 from casework.service.importing.files import ImportResult, import_file
 
@@ -67,14 +68,16 @@ def import_(
     if profile is not None:
         result = run_profiled_marks(kind.value, file, profile)
     else:
-        result = import_file(
-            open_database(config),
-            kind.value,
-            file,
-            reports_dir=config.import_reports_dir,
-            tz=config.tz,
-            now=datetime.now(UTC),
-        )
+        with StderrProgress() as progress:  # a bar on a terminal only: stdout is the summary
+            result = import_file(
+                open_database(config),
+                kind.value,
+                file,
+                reports_dir=config.import_reports_dir,
+                tz=config.tz,
+                now=datetime.now(UTC),
+                progress=progress,
+            )
     if result.header_error is not None:
         typer.echo(f"{file}: refused, nothing imported: {result.header_error}", err=True)
         raise typer.Exit(1)

@@ -36,6 +36,7 @@ from casework.core.imports.schools import SchoolRecord
 from casework.db.session import unit_of_work
 from casework.service.importing import mark_store, store
 from casework.service.importing.files import ImportResult, gc_paused, import_table
+from casework.service.progress import SILENT, Progress
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,7 @@ class _Run:
     reports_dir: Path
     tz: ZoneInfo
     now: datetime
+    progress: Progress
 
     def table(
         self, kind: str, rows: CsvTable, pre_errors: tuple[RowError, ...] = ()
@@ -72,6 +74,7 @@ class _Run:
             reports_dir=self.reports_dir,
             tz=self.tz,
             now=self.now,
+            progress=self.progress,
         )
 
 
@@ -90,15 +93,27 @@ def school_problem(header: CtfHeader, school: SchoolRecord | None) -> str | None
 
 
 def import_ctf(
-    engine: Engine, path: Path, *, reports_dir: Path, tz: ZoneInfo, now: datetime
+    engine: Engine,
+    path: Path,
+    *,
+    reports_dir: Path,
+    tz: ZoneInfo,
+    now: datetime,
+    progress: Progress = SILENT,
 ) -> CtfImportResult:
     """Import one CTF's pupils, contacts and marks; a refused file writes nothing."""
     with gc_paused():
-        return _import(engine, path, reports_dir=reports_dir, tz=tz, now=now)
+        return _import(engine, path, reports_dir=reports_dir, tz=tz, now=now, progress=progress)
 
 
 def _import(
-    engine: Engine, path: Path, *, reports_dir: Path, tz: ZoneInfo, now: datetime
+    engine: Engine,
+    path: Path,
+    *,
+    reports_dir: Path,
+    tz: ZoneInfo,
+    now: datetime,
+    progress: Progress,
 ) -> CtfImportResult:
     data = path.read_bytes()
     try:
@@ -111,7 +126,7 @@ def _import(
     problem = school_problem(ctf.header, school)
     if problem is not None or school is None:
         return CtfImportResult(refused=problem)
-    run = _Run(engine, path.name, hashlib.sha256(data).hexdigest(), reports_dir, tz, now)
+    run = _Run(engine, path.name, hashlib.sha256(data).hexdigest(), reports_dir, tz, now, progress)
     pupils_done = run.table("pupils", pupil_rows(ctf, school.urn, stored))
     skip = _refused_upns(ctf, pupils_done) - stored.keys()
     contacts_done = run.table("contacts", contact_rows(ctf, skip))

@@ -39,7 +39,7 @@ from casework.db.audit_log import append_entries
 from casework.db.session import unit_of_work
 from casework.service.errors import InvalidRequest
 from casework.service.importing import mark_store, store
-from casework.service.importing.progress import ImportProgress
+from casework.service.progress import SILENT, Progress
 
 __all__ = ["KINDS", "ImportResult", "RowError", "import_file", "import_table"]
 
@@ -73,7 +73,7 @@ class _Job:
     batch_id: int
     tz: ZoneInfo
     today: date
-    progress: ImportProgress
+    progress: Progress
 
 
 def _schools(job: _Job) -> Validated[Any]:
@@ -111,7 +111,7 @@ def _marks(job: _Job) -> Validated[Any]:
         tz=job.tz,
     )
     found = marks.validate_marks(job.table, context)
-    job.progress.writing(len(found.fresh))
+    job.progress.phase("writing", len(found.fresh))
     mark_store.insert_marks(job.session, found.fresh, job.batch_id, job.progress.advance)
     return found
 
@@ -159,9 +159,17 @@ def _read(data: bytes, kind: str) -> CsvTable | str:
 
 
 def import_file(
-    engine: Engine, kind: str, path: Path, *, reports_dir: Path, tz: ZoneInfo, now: datetime
+    engine: Engine,
+    kind: str,
+    path: Path,
+    *,
+    reports_dir: Path,
+    tz: ZoneInfo,
+    now: datetime,
+    progress: Progress = SILENT,
 ) -> ImportResult:
-    """Import one CSV file of `kind` (one of KINDS) in one transaction."""
+    """Import one CSV file of `kind` (one of KINDS) in one transaction; `progress` hears the
+    validating and writing phases."""
     if kind not in KINDS:
         raise InvalidRequest(f"unknown import kind {kind!r}: use one of {', '.join(KINDS)}")
     with _gc_paused():
@@ -170,7 +178,7 @@ def import_file(
         if isinstance(table, str):
             return _refused(kind, table)
         source = _Source(kind, path.name, hashlib.sha256(data).hexdigest(), table)
-        return _import_table(engine, source, reports_dir, tz, now)
+        return _import_table(engine, source, reports_dir, tz, now, progress)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +201,7 @@ def import_table(
     reports_dir: Path,
     tz: ZoneInfo,
     now: datetime,
+    progress: Progress = SILENT,
 ) -> ImportResult:
     """Import rows of `kind` already read from another format (a CTF, a profiled marks export):
     `source` is (file name, sha256 of the file, table in the CSV's columns)."""
@@ -202,18 +211,21 @@ def import_table(
         return _refused(kind, problem)
     with _gc_paused():
         found = _Source(kind, filename, sha256, table, pre_errors)
-        return _import_table(engine, found, reports_dir, tz, now)
+        return _import_table(engine, found, reports_dir, tz, now, progress)
 
 
 def _import_table(
-    engine: Engine, source: _Source, reports_dir: Path, tz: ZoneInfo, now: datetime
+    engine: Engine,
+    source: _Source,
+    reports_dir: Path,
+    tz: ZoneInfo,
+    now: datetime,
+    progress: Progress,
 ) -> ImportResult:
     report: Path | None = None
     try:
-        with (
-            ImportProgress.for_rows(len(source.table.rows)) as progress,
-            unit_of_work(engine) as session,
-        ):
+        progress.phase("validating")
+        with unit_of_work(engine) as session:
             batch_id = _open_batch(session, source, now)
             job = _Job(session, source.table, batch_id, tz, now.astimezone(tz).date(), progress)
             found = _HANDLERS[source.kind](job)

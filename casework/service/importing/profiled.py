@@ -20,6 +20,7 @@ from casework.core.imports.mark_profiles import MarksProfile, ProfileProblem, pa
 from casework.core.imports.profiled_marks import translate
 from casework.core.imports.rows import read_table
 from casework.service.importing.files import ImportResult, import_table
+from casework.service.progress import SILENT, Progress
 
 # The shipped profiles sit beside the module that reads them, wherever the package lives.
 SHIPPED = Path(mark_profiles.__file__).resolve().parent / "profiles"
@@ -52,6 +53,7 @@ def import_profiled_marks(
     reports_dir: Path,
     tz: ZoneInfo,
     now: datetime,
+    progress: Progress = SILENT,
 ) -> ImportResult:
     """Import a marks export read through the profile; a refused file writes nothing."""
     try:
@@ -76,4 +78,5 @@ def import_profiled_marks(
         reports_dir=reports_dir,
         tz=tz,
         now=now,
+        progress=progress,
     )
