@@ -25,10 +25,8 @@ from casework.db.migrate import upgrade
 from casework.db.session import dispose_engines, get_engine
 from casework.settings import Settings
 from notifications.dispatch import dispatch_due
-from tests.support.loopback_process import Loopback, loopback_servers
+from tests.support.loopback_process import Loopback, loopback_servers, settings_values
 from tests.support.outbox_data import MORNING, seed_family_messages
-from tests.support.settings import FROM_NUMBER
-from tests.support.smtp_server import PASSWORD, USERNAME
 
 
 def _throughput(engine: Engine, settings: Settings, channel: str, count: int, start: int) -> float:
@@ -45,24 +43,8 @@ def _throughput(engine: Engine, settings: Settings, channel: str, count: int, st
 
 
 def _settings(folder: Path, servers: Loopback, concurrency: int) -> Settings:
-    return Settings(
-        var_dir=folder,
-        sms_provider="twilio",
-        twilio_account_sid=servers.account_sid,
-        twilio_auth_token=servers.auth_token,
-        twilio_from_number=FROM_NUMBER,
-        twilio_base_url=servers.twilio_base_url,
-        public_base_url="https://pathway.example.org",
-        email_provider="smtp",
-        smtp_host="127.0.0.1",
-        smtp_port=servers.smtp_port,
-        smtp_username=USERNAME,
-        smtp_password=PASSWORD,
-        smtp_cert_bundle=servers.cert_path,
-        smtp_from="attendance@brookfield.example.org",
-        dispatch_rate_per_second=0,
-        dispatch_concurrency=concurrency,
-    )
+    values = {"var_dir": folder, "dispatch_rate_per_second": 0, "dispatch_concurrency": concurrency}
+    return Settings.model_validate(settings_values(servers) | values)
 
 
 def _measure(url: str, folder: Path, messages: int, concurrency: int) -> dict[str, float]:

@@ -3,8 +3,8 @@
 In the test process the servers share the interpreter (and its GIL) with the dispatcher they
 serve, which measures the fake as much as the pipeline. The bench runs them in a child instead,
 as a remote provider would be: `python -m tests.support.loopback_process FOLDER` prints the
-addresses as one JSON line, answers each `counts` line on stdin with a JSON line, and stops at
-end of input.
+addresses as one JSON line, answers each `counts` or `accepted` line on stdin with a JSON line,
+and stops at end of input.
 """
 
 from __future__ import annotations
@@ -17,7 +17,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING, Any
+
+from tests.support.settings import FROM_NUMBER
+from tests.support.smtp_server import PASSWORD, USERNAME
+
+if TYPE_CHECKING:
+    from tests.support.twilio_server import TwilioServer
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,25 @@ class Counts:
     server_cpu_seconds: float  # what the two fakes cost, so a slow fake is not blamed on us
 
 
+def settings_values(servers: Loopback) -> dict[str, str]:
+    """The `Settings` fields that point Twilio and SMTP at these servers (no rate limit set)."""
+    return {
+        "sms_provider": "twilio",
+        "twilio_account_sid": servers.account_sid,
+        "twilio_auth_token": servers.auth_token,
+        "twilio_from_number": FROM_NUMBER,
+        "twilio_base_url": servers.twilio_base_url,
+        "public_base_url": "https://pathway.example.org",
+        "email_provider": "smtp",
+        "smtp_host": "127.0.0.1",
+        "smtp_port": str(servers.smtp_port),
+        "smtp_username": USERNAME,
+        "smtp_password": PASSWORD,
+        "smtp_cert_bundle": servers.cert_path,
+        "smtp_from": "attendance@brookfield.example.org",
+    }
+
+
 def _serve(folder: Path) -> None:
     from tests.support.smtp_server import SmtpSink
     from tests.support.twilio_server import TwilioServer
@@ -47,11 +72,23 @@ def _serve(folder: Path) -> None:
         )
         print(json.dumps(asdict(where)), flush=True)
         for line in sys.stdin:
-            if line.strip() != "counts":
+            if line.strip() == "counts":
+                most = max(twilio.per_message().values(), default=0)
+                got = Counts(len(twilio.received), most, len(sink.received), time.process_time())
+                print(json.dumps(asdict(got)), flush=True)
+            elif line.strip() == "accepted":
+                print(json.dumps(_accepted(twilio)), flush=True)
+            else:
                 break
-            most = max(twilio.per_message().values(), default=0)
-            got = Counts(len(twilio.received), most, len(sink.received), time.process_time())
-            print(json.dumps(asdict(got)), flush=True)
+
+
+def _accepted(twilio: TwilioServer) -> dict[str, list[float]]:
+    """When each text was accepted (Unix time), by the outbox message id it carries."""
+    times: dict[str, list[float]] = {}
+    with twilio.lock:
+        for sms in twilio.received:
+            times.setdefault(str(sms.message_id), []).append(sms.created_at.timestamp())
+    return times
 
 
 class LoopbackProcess:
@@ -63,10 +100,17 @@ class LoopbackProcess:
         self.stdout: IO[str] = process.stdout  # type: ignore[assignment]
         self.servers = Loopback(**json.loads(self.stdout.readline()))
 
-    def counts(self) -> Counts:
-        self.stdin.write("counts\n")
+    def _ask(self, question: str) -> Any:
+        self.stdin.write(f"{question}\n")
         self.stdin.flush()
-        return Counts(**json.loads(self.stdout.readline()))
+        return json.loads(self.stdout.readline())
+
+    def counts(self) -> Counts:
+        return Counts(**self._ask("counts"))
+
+    def accepted(self) -> dict[int, list[float]]:
+        """When the Twilio server accepted each text (Unix time), by outbox message id."""
+        return {int(k): v for k, v in self._ask("accepted").items() if k != "None"}
 
 
 @contextmanager
