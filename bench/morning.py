@@ -16,7 +16,11 @@ Untimed setup: the copy; the catch-up sweep of the session before the day (in-pr
 is the year's first and queues every stage's messages at once; then a bench-only step,
 `settle_backlog`, marks what it queued as sent, as the days before would have, so that the
 timed dispatch sends only this morning's messages. The worker runs production settings except
-that quiet hours are empty: the bench plays a 09:40 morning whatever the wall clock says.
+that quiet hours are empty (the bench plays a 09:40 morning whatever the wall clock says) and
+that it asks for runs every second: Prefect's default is 10 s, which a scheduled run does not
+wait for (it is fetched ahead of its time) but a run created through the API does. Each flow
+run's start-up (the worker's pick-up, a fresh interpreter, the flow's imports) is reported on its
+own, as is the rate limit. The logs of the last run stay in `var/bench/la-*/morning/`.
 
     .venv/bin/python -m bench.morning --pupils 10000 --schools 30
     .venv/bin/python -m bench.morning --pupils 10000 --schools 30 --rate 0   # no rate limit
