@@ -159,3 +159,27 @@ def test_letters_become_pdfs_with_a_task_to_post_them(engine: Engine, tmp_path: 
     assert (row.status, row.provider) == (S.SENT, "letters")
     assert _kinds(engine)[-3:] == ["letter.rendered", "task.created", "message.sent"]
     assert dispatch_due(engine, settings, MORNING + timedelta(hours=1)).letters == 0
+
+
+@pytest.mark.slow
+def test_texts_and_emails_go_before_letters_queued_earlier(engine: Engine, tmp_path: Path) -> None:
+    """A first-day text is for this morning: a letter queued before it does not hold it up,
+    and a run limited to texts and emails (the sweep's own) leaves the letter for later."""
+    with unit_of_work(engine) as session:
+        contact, case_id = create_family(session, 1, mobile=None, email=None)
+        (letter,) = queue(session, [draft_for(1, contact, case_id, "letter")], MORNING)
+    (text,) = seed_family_messages(engine, 1, "sms", start=2)
+    (email,) = seed_family_messages(engine, 1, "email", start=3)
+    assert letter.id is not None and letter.id < text < email
+    settings = loopback_settings(tmp_path)
+
+    first = dispatch_due(engine, settings, MORNING, limit=1)
+    assert (first.claimed, first.sent, first.letters) == (1, 1, 0)
+    sends_only = dispatch_due(engine, settings, MORNING, channels=["sms", "email"])
+    assert (sends_only.claimed, sends_only.sent, sends_only.letters) == (1, 1, 0)
+    statuses = {m.id: (m.channel, m.status) for m in _rows(engine)}
+    assert statuses[letter.id] == ("letter", S.QUEUED)
+    assert statuses[text][1] != S.QUEUED and statuses[email][1] != S.QUEUED
+
+    rest = dispatch_due(engine, settings, MORNING)
+    assert (rest.claimed, rest.letters) == (1, 1)
