@@ -83,24 +83,38 @@ def provider_slot() -> AbstractContextManager[object]:
     retry_condition_fn=is_transient_send_error,
     persist_result=False,
 )
-def dispatch_batch_task(limit: int, recover_after_seconds: int | None = None) -> DispatchStats:
+def dispatch_batch_task(
+    limit: int, recover_after_seconds: int | None = None, channels: list[str] | None = None
+) -> DispatchStats:
     """Settle a crashed run's leftovers, then claim and send up to `limit`; counts only."""
     runtime = open_runtime()
     stale = None if recover_after_seconds is None else timedelta(seconds=recover_after_seconds)
     with provider_slot():
         return dispatch_due(
-            runtime.engine, runtime.settings, runtime.now(), limit=limit, recover_after=stale
+            runtime.engine,
+            runtime.settings,
+            runtime.now(),
+            limit=limit,
+            recover_after=stale,
+            channels=channels,
         )
 
 
 @flow(name="dispatch", persist_result=False, log_prints=False)
 def dispatch(
-    batch_size: int = 500, max_batches: int = 20, recover_after_seconds: int | None = None
+    batch_size: int = 500,
+    max_batches: int = 20,
+    recover_after_seconds: int | None = None,
+    channels: list[str] | None = None,
 ) -> DispatchSummary:
-    """Send due messages and render queued letters, batch by batch, until a batch finds nothing."""
+    """Send due messages and render queued letters, batch by batch, until a batch finds nothing.
+
+    Args:
+        channels: only these ("sms", "email", "letter"); default all, texts and emails first.
+    """
     summary = DispatchSummary()
     for _ in range(max_batches):
-        stats = dispatch_batch_task(batch_size, recover_after_seconds)
+        stats = dispatch_batch_task(batch_size, recover_after_seconds, channels)
         summary = summary.add(stats)
         if not made_progress(stats):
             break
