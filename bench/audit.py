@@ -2,7 +2,8 @@
 
 A chain of `--entries` entries (default 50,000: a large school's year, in 1,000-entry
 transactions like a sweep's) is written once per database; then it is exported whole as JSONL and
-CSV, one school's slice as PDF, verified whole, and verified again incrementally after a
+CSV, one school's autumn term as PDF (2,500 entries at the default size: enough that the rate is
+the layout's, not a fixed cost's), verified whole, and verified again incrementally after a
 morning's 200 more entries (ADR 0011).
 
     .venv/bin/python -m bench.audit [--entries 50000] [--no-postgres]
@@ -30,8 +31,8 @@ from casework.service.audit import trail
 from casework.service.audit.trail import ExportFormat
 
 BATCH = 1_000
-PDF_SCHOOL = "100007"  # one school of 20, over one school week: an auditor's slice
-PDF_FROM, PDF_TO = date(2025, 9, 15), date(2025, 9, 19)
+PDF_SCHOOL = "100007"  # one school of 20, over the autumn term: what a court asks for
+PDF_FROM, PDF_TO = date(2025, 9, 1), date(2025, 12, 19)
 AT = datetime(2025, 9, 8, 8, 0, tzinfo=UTC)
 PDF_SLICE: dict[str, Any] = {"urn": PDF_SCHOOL, "from_date": PDF_FROM, "to_date": PDF_TO}
 
