@@ -16,8 +16,8 @@ from casework.db.audit_anchor import read_anchors
 from casework.db.audit_checkpoint import checkpoint_path
 from casework.db.database import open_database
 from casework.service.audit import trail as audit_service
-from casework.service.audit.pdf import TrailFilters
-from casework.service.audit.trail import ExportFormat
+from casework.service.audit.trail import ExportFormat, TrailFilters
+from casework.service.audit.trail_pdf import ChainCheck, export_pdf
 
 audit_app = PlainTyper(
     help="The audit trail: export it, verify nothing was altered.", rich_markup_mode=None
@@ -48,6 +48,16 @@ def export_command(
     out: Annotated[
         Path | None, typer.Option("--out", help="File to write (jsonl/csv default: stdout).")
     ] = None,
+    full_check: Annotated[
+        bool,
+        typer.Option(
+            "--full-check",
+            help=(
+                "pdf: verify the whole chain for the statement on its first page, not only the "
+                "entries after the last verified head."
+            ),
+        ),
+    ] = False,
 ) -> None:
     """Export the intervention trail; filtered exports keep each entry's real seq and hashes."""
     filters = TrailFilters(
@@ -58,9 +68,10 @@ def export_command(
         now = datetime.now(UTC)
         path = out or settings().var_dir / "audit" / f"audit-trail-{now:%Y%m%dT%H%M%SZ}.pdf"
         # Minutes for a whole trail: say so on stderr; stdout stays the path alone.
+        check = ChainCheck.beside(settings().audit_anchor_path, full=full_check)
         with StderrProgress(lines_off_terminal=True) as progress:
-            written = audit_service.export_pdf(
-                engine, path, now=now, progress=progress, **filters.as_kwargs()
+            written = export_pdf(
+                engine, path, filters=filters, check=check, now=now, progress=progress
             )
         typer.echo(written)
         return

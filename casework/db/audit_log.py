@@ -128,10 +128,18 @@ def _filters(
     return clauses
 
 
+def _seq_range(after_seq: int, through_seq: int | None) -> list[sa.ColumnElement[bool]]:
+    clauses = [_TABLE.c.seq > after_seq]
+    if through_seq is not None:
+        clauses.append(_TABLE.c.seq <= through_seq)
+    return clauses
+
+
 def read_records(
     session: Session,
     *,
     after_seq: int = 0,
+    through_seq: int | None = None,
     limit: int = PAGE_SIZE,
     urn: str | None = None,
     upn: str | None = None,
@@ -139,14 +147,34 @@ def read_records(
     to_date: date | None = None,
     tz: ZoneInfo = LONDON,
 ) -> list[dict[str, Any]]:
-    """One page of entries after `after_seq`, in seq order, as export records (DESIGN.md shape)."""
+    """One page of entries after `after_seq` (and up to `through_seq`), in seq order, as export
+    records (DESIGN.md shape)."""
     query = (
         sa.select(_TABLE)
-        .where(_TABLE.c.seq > after_seq, *_filters(urn, upn, from_date, to_date, tz))
+        .where(*_seq_range(after_seq, through_seq), *_filters(urn, upn, from_date, to_date, tz))
         .order_by(_TABLE.c.seq)
         .limit(limit)
     )
     return [export_record(dict(row)) for row in session.execute(query).mappings()]
+
+
+def count_records(
+    session: Session,
+    *,
+    through_seq: int | None = None,
+    urn: str | None = None,
+    upn: str | None = None,
+    from_date: date | None = None,
+    to_date: date | None = None,
+    tz: ZoneInfo = LONDON,
+) -> int:
+    """How many entries `read_records` would page through with the same filters."""
+    query = (
+        sa.select(sa.func.count())
+        .select_from(_TABLE)
+        .where(*_seq_range(0, through_seq), *_filters(urn, upn, from_date, to_date, tz))
+    )
+    return int(session.execute(query).scalar_one())
 
 
 def iter_entries(

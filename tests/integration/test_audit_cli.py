@@ -86,11 +86,28 @@ class TestExportProgress:
         assert result.exit_code == 0, result.output
         assert result.stdout == f"{out}\n"
         assert result.stderr.splitlines() == [
-            "reading the audit trail …",
             "verifying the whole audit chain …",
-            "laying out 5 entries as a PDF (the longest part) …",
+            "writing 5 entries to the PDF …",
+            "saving the PDF …",
         ]
         assert out.read_bytes().startswith(b"%PDF")
+
+    def test_pdf_export_checks_only_new_entries_unless_a_full_check_is_asked(
+        self, cli_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        """The first export checks the whole chain; later ones start from its verified head,
+        and --full-check reads the whole chain again."""
+        out = tmp_path / "trail.pdf"
+        args = ("audit", "export", "--format", "pdf", "--out", str(out))
+        first = self.invoke(cli_env, *args)
+        again = self.invoke(cli_env, *args)
+        full = self.invoke(cli_env, *args, "--full-check")
+        assert [r.exit_code for r in (first, again, full)] == [0, 0, 0], again.output
+        assert [r.stderr.splitlines()[0] for r in (first, again, full)] == [
+            "verifying the whole audit chain …",
+            "verifying the audit chain after seq 5 (checked before that) …",
+            "verifying the whole audit chain …",
+        ]
 
     def test_pdf_export_draws_a_bar_on_stderr_when_stderr_is_a_terminal(
         self, cli_env: dict[str, str], tmp_path: Path
@@ -104,7 +121,7 @@ class TestExportProgress:
         assert tty.exit_code == 0, tty.output
         assert tty.stdout_bytes == plain.stdout_bytes == f"{out}\n".encode()
         assert "\x1b[" in tty.stderr  # drawn with terminal controls
-        assert "reading the audit trail …" not in tty.stderr  # not the log lines
+        assert "saving the PDF …" not in tty.stderr  # not the log lines
 
     def test_text_exports_stay_silent_on_stderr_when_on_a_terminal(
         self, cli_env: dict[str, str]

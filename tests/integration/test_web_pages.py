@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
+import pypdfium2
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
@@ -43,6 +44,16 @@ from tests.web_factories import (
 
 _urns = itertools.count(200001)
 TASK_LINK = re.compile(r'<a href="/tasks/(\d+)">')
+
+
+def _pdf_text(content: bytes) -> str:
+    """A PDF's text, whitespace runs as single spaces."""
+    document = pypdfium2.PdfDocument(content)
+    try:
+        text = " ".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
+    return re.sub(r"\s+", " ", text)
 
 
 @dataclass
@@ -486,6 +497,28 @@ class TestAuditPage:
             head.hash = "0" * 64  # the head the last check ended on, no longer as verified
         moved = html.unescape(client.get("/audit").text)
         assert "The audit chain no longer matches its record at entry 3." in moved
+
+    def test_audit_pdf_states_the_check_it_made_like_the_page(
+        self, tmp_path: Path, sqlite_url: str
+    ) -> None:
+        """The PDF download checks the chain after the last verified head, as the page does;
+        after "Verify the whole chain" its link asks for a whole check, and the PDF says so."""
+        own = _site(sqlite_url, tmp_path / "var")
+        school = own.school()
+        pupil = create_pupil(own.engine, school.urn)
+        client, _, _ = own.client("la_officer", None)
+        client.get(f"/pupils/{pupil.upn}")
+        client.get("/audit")  # verifies entry 1 and records it as the head
+        client.get(f"/pupils/{pupil.upn}")
+        response = client.get(f"/audit/export?format=pdf&school={school.urn}")
+        assert response.headers["content-type"] == "application/pdf"
+        text = _pdf_text(response.content)
+        assert "verified: all 2 entries intact (entries after seq 1 checked now;" in text
+        assert f"School (URN): {school.urn}" in text
+        page = html.unescape(client.get("/audit?verify=full").text)
+        assert "/audit/export?format=pdf&verify=full" in page
+        full = _pdf_text(client.get("/audit/export?format=pdf&verify=full").content)
+        assert "intact (every entry checked now)." in full
 
 
 class TestOverview:

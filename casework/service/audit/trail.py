@@ -1,8 +1,9 @@
-"""Audit use cases: export the trail (JSONL, CSV, PDF) and verify the whole hash chain.
+"""Audit use cases: read the trail, export it as JSONL or CSV, and verify the hash chain.
 
 Both stream the log a page at a time, each page in its own short read transaction, so a chain of
 millions of entries needs neither the memory to hold it nor a long lock on SQLite's single writer
-slot. The chain is append-only, so paging by seq sees a consistent prefix.
+slot. The chain is append-only, so paging by seq sees a consistent prefix. The PDF export, which
+checks the chain before it lays anything out, is casework/service/audit/trail_pdf.py.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypedDict
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -24,16 +25,44 @@ from casework.db.audit_anchor import Anchor, latest_by_seq
 from casework.db.audit_checkpoint import Checkpoint, read_checkpoint, write_checkpoint
 from casework.db.audit_log import chain_start, read_records, stored_hash
 from casework.service.audit.anchor_check import AnchorBreak, check_against_anchors
-from casework.service.audit.pdf import TrailFilters, render_trail_pdf
-from casework.service.progress import SILENT, Progress
-
-PROGRESS_EVERY = 1_000  # entries read between two moves of a progress display
 
 
 class ExportFormat(StrEnum):
     JSONL = "jsonl"
     CSV = "csv"
     PDF = "pdf"
+
+
+class FilterKwargs(TypedDict):
+    urn: str | None
+    upn: str | None
+    from_date: date | None
+    to_date: date | None
+
+
+@dataclass(frozen=True)
+class TrailFilters:
+    """Which entries an export holds: one school, one pupil, a span of school dates."""
+
+    urn: str | None = None
+    upn: str | None = None
+    from_date: date | None = None
+    to_date: date | None = None
+
+    def as_kwargs(self) -> FilterKwargs:
+        """The filters as the keyword arguments of the export functions."""
+        return FilterKwargs(
+            urn=self.urn, upn=self.upn, from_date=self.from_date, to_date=self.to_date
+        )
+
+    def describe(self) -> list[tuple[str, str]]:
+        """The filters as (label, value) pairs, 'all' where unset."""
+        return [
+            ("School (URN)", self.urn or "all"),
+            ("Pupil (UPN)", self.upn or "all"),
+            ("From", self.from_date.isoformat() if self.from_date else "start of the trail"),
+            ("To", self.to_date.isoformat() if self.to_date else "end of the trail"),
+        ]
 
 
 @dataclass(frozen=True)
@@ -47,10 +76,17 @@ class ChainReport:
     since: Checkpoint | None = None  # checked only after this verified head; None: the whole chain
     # The last entry checked (seq, hash): where the next incremental check starts, not a finding.
     head: tuple[int, str] | None = field(default=None, compare=False)
+    # The chain runs from the entry after this seq: 0, or the last retention cut (ADR 0010).
+    start_seq: int = field(default=0, compare=False)
 
     @property
     def is_intact(self) -> bool:
         return self.broken is None and self.anchor_break is None
+
+    @property
+    def chain_entries(self) -> int:
+        """How many entries the chain holds up to its head: all of them, when it is intact."""
+        return 0 if self.head is None else self.head[0] - self.start_seq
 
 
 def stream_records(
@@ -61,14 +97,16 @@ def stream_records(
     from_date: date | None = None,
     to_date: date | None = None,
     after_seq: int = 0,
+    through_seq: int | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Every matching entry after `after_seq` in seq order as an export record, a page per
-    transaction."""
+    """Every matching entry after `after_seq` (up to `through_seq`) in seq order as an export
+    record, a page per transaction."""
     while True:
         with Session(engine) as session:
             page = read_records(
                 session,
                 after_seq=after_seq,
+                through_seq=through_seq,
                 urn=urn,
                 upn=upn,
                 from_date=from_date,
@@ -90,10 +128,11 @@ def verify_report(
     past it, the whole chain is read.
     """
     start = chain_start(engine)
+    first = start[0]
     if since is not None and since.seq > start[0]:
         moved = _checkpoint_moved(engine, since)
         if moved is not None:
-            return ChainReport(0, None, moved, since=since)
+            return ChainReport(0, None, moved, since=since, start_seq=first)
         start = (since.seq, since.hash)
     else:
         since = None
@@ -113,9 +152,9 @@ def verify_report(
 
     broken = verify_chain(counted(), start)
     if broken is not None:
-        return ChainReport(entries=count - 1, broken=broken, since=since)
+        return ChainReport(entries=count - 1, broken=broken, since=since, start_seq=first)
     anchor_break = check_against_anchors(head[0], seen, wanted)
-    return ChainReport(count, None, anchor_break, len(wanted), since, head)
+    return ChainReport(count, None, anchor_break, len(wanted), since, head, first)
 
 
 def _checkpoint_moved(engine: Engine, since: Checkpoint) -> AnchorBreak | None:
@@ -174,80 +213,20 @@ def _write_text(records: Iterator[dict[str, Any]], fmt: ExportFormat, out: IO[st
 def export(
     engine: Engine,
     fmt: ExportFormat | str,
-    out: IO[Any],
+    out: IO[str],
     *,
     urn: str | None = None,
     upn: str | None = None,
     from_date: date | None = None,
     to_date: date | None = None,
-    now: datetime | None = None,
-    progress: Progress = SILENT,
 ) -> int:
-    """Write the matching entries to `out` (text for jsonl/csv, binary for pdf); returns the count.
+    """Write the matching entries to `out` as JSONL or CSV; returns the count.
 
     Filtered exports keep each entry's real seq and hashes, so a gap in seq is visibly filtering.
-    A PDF of the whole trail can take minutes: `progress` hears each phase.
+    A PDF checks the chain first and is written by `trail_pdf.export_pdf`.
     """
     fmt = ExportFormat(fmt)
+    if fmt is ExportFormat.PDF:
+        raise ValueError("a PDF export checks the chain first: use trail_pdf.export_pdf")
     records = stream_records(engine, urn=urn, upn=upn, from_date=from_date, to_date=to_date)
-    if fmt is not ExportFormat.PDF:
-        return _write_text(records, fmt, out)
-    progress.phase("reading the audit trail")
-    entries = _read_all(records, progress)
-    filters = TrailFilters(urn=urn, upn=upn, from_date=from_date, to_date=to_date)
-    progress.phase("verifying the whole audit chain")
-    report = verify_report(engine)
-    progress.phase(f"laying out {len(entries)} entries as a PDF (the longest part)")
-    out.write(render_trail_pdf(entries, filters, _verification_line(report), now or _now()))
-    return len(entries)
-
-
-def _read_all(records: Iterator[dict[str, Any]], progress: Progress) -> list[dict[str, Any]]:
-    entries: list[dict[str, Any]] = []
-    for record in records:
-        entries.append(record)
-        if len(entries) % PROGRESS_EVERY == 0:
-            progress.advance(PROGRESS_EVERY)
-    progress.advance(len(entries) % PROGRESS_EVERY)
-    return entries
-
-
-def export_pdf(
-    engine: Engine,
-    path: Path,
-    *,
-    urn: str | None = None,
-    upn: str | None = None,
-    from_date: date | None = None,
-    to_date: date | None = None,
-    now: datetime | None = None,
-    progress: Progress = SILENT,
-) -> Path:
-    """Render the matching trail as a PDF at `path` (folders created); returns the path."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as out:
-        export(
-            engine,
-            ExportFormat.PDF,
-            out,
-            urn=urn,
-            upn=upn,
-            from_date=from_date,
-            to_date=to_date,
-            now=now,
-            progress=progress,
-        )
-    return path
-
-
-def _verification_line(report: ChainReport) -> str:
-    if report.broken is None:
-        return f"Audit chain verified: all {report.entries} entries intact."
-    return (
-        f"AUDIT CHAIN BROKEN at seq {report.broken.seq}: {report.broken.reason}. "
-        "Entries from that point cannot be relied on."
-    )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+    return _write_text(records, fmt, out)

@@ -26,7 +26,14 @@ from casework.db.audit_checkpoint import checkpoint_path
 from casework.db.audit_log import append_entries
 from casework.db.session import unit_of_work
 from casework.db.tables import AuditEntry, Pupil
-from casework.service.audit.trail import ChainReport, ExportFormat, export, verify_and_checkpoint
+from casework.service.audit.trail import (
+    ChainReport,
+    ExportFormat,
+    TrailFilters,
+    export,
+    verify_and_checkpoint,
+)
+from casework.service.audit.trail_pdf import ChainCheck, write_pdf
 from casework.web.deps import (
     SessionDep,
     Viewer,
@@ -126,6 +133,7 @@ def audit_page(
         # A pupil's trail is a read of their case (DOMAIN.md rule 30).
         _record_read(web, viewer, pupil_urn or urn, upn, {"page": "audit"})
     filters = {"upn": upn, "school": urn, "from": from_date, "to": to_date}
+    full = verify == "full"
     context = {
         "title": "Audit trail",
         "entries": entries,
@@ -133,8 +141,12 @@ def audit_page(
         "filters": {**filters, "kind": kind},
         "kinds": [k.value for k in AuditKind],
         "schools": schools,
-        "report": _verified(web, full=verify == "full"),
-        "exports": {fmt.value: _query_string(format=fmt.value, **filters) for fmt in ExportFormat},
+        "report": _verified(web, full=full),
+        # After "Verify the whole chain", the PDF's own statement comes from a whole check too.
+        "exports": {
+            fmt.value: _query_string(format=fmt.value, verify="full" if full else None, **filters)
+            for fmt in ExportFormat
+        },
     }
     return render(request, web, viewer, "audit.html", context)
 
@@ -148,12 +160,16 @@ def _verified(web: WebContext, *, full: bool) -> ChainReport:
     )
 
 
-def _write_export(web: WebContext, fmt: ExportFormat, path: Path, **filters: Any) -> int:
+def _write_export(
+    web: WebContext, fmt: ExportFormat, path: Path, filters: TrailFilters, *, full: bool
+) -> int:
     if fmt is ExportFormat.PDF:
+        # Like the page: the chain after its last verified head, or the whole of it on request.
+        check = ChainCheck.beside(web.settings.audit_anchor_path, full=full)
         with path.open("wb") as binary:
-            return export(web.engine, fmt, binary, now=web.now(), **filters)
+            return write_pdf(web.engine, binary, filters=filters, check=check, now=web.now())
     with path.open("w", encoding="utf-8", newline="") as text:
-        return export(web.engine, fmt, text, now=web.now(), **filters)
+        return export(web.engine, fmt, text, **filters.as_kwargs())
 
 
 @router.get("/audit/export")
@@ -180,9 +196,8 @@ def audit_export(
     os.close(fd)
     path = Path(name)
     try:
-        count = _write_export(
-            web, fmt, path, urn=urn, upn=upn, from_date=from_date, to_date=to_date
-        )
+        filters = TrailFilters(urn=urn, upn=upn, from_date=from_date, to_date=to_date)
+        count = _write_export(web, fmt, path, filters, full=verify == "full")
         detail = {"page": "audit_export", "format": fmt.value, "entries": count}
         _record_read(web, viewer, pupil_urn or urn, upn, detail)
     except BaseException:
