@@ -17,10 +17,10 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from casework.core.calendar import RegisterSession
 from casework.service.sweeping.sweep import SchoolSweepResult, schools_to_sweep, sweep_school
-from notifications.dispatch import SENDS
 from flows.dispatch import dispatch
 from flows.retries import is_transient_db_error
 from flows.runtime import open_runtime
+from notifications.dispatch import SENDS
 
 # Threads, not processes: a sweep is mostly database round trips, and SQLite has one writer anyway.
 SCHOOLS_AT_ONCE = 4

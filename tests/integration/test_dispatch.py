@@ -170,7 +170,8 @@ def test_texts_and_emails_go_before_letters_queued_earlier(engine: Engine, tmp_p
         (letter,) = queue(session, [draft_for(1, contact, case_id, "letter")], MORNING)
     (text,) = seed_family_messages(engine, 1, "sms", start=2)
     (email,) = seed_family_messages(engine, 1, "email", start=3)
-    assert letter.id is not None and letter.id < text < email
+    assert letter.id is not None
+    assert letter.id < text < email
     settings = loopback_settings(tmp_path)
 
     first = dispatch_due(engine, settings, MORNING, limit=1)
@@ -179,7 +180,8 @@ def test_texts_and_emails_go_before_letters_queued_earlier(engine: Engine, tmp_p
     assert (sends_only.claimed, sends_only.sent, sends_only.letters) == (1, 1, 0)
     statuses = {m.id: (m.channel, m.status) for m in _rows(engine)}
     assert statuses[letter.id] == ("letter", S.QUEUED)
-    assert statuses[text][1] != S.QUEUED and statuses[email][1] != S.QUEUED
+    assert statuses[text][1] != S.QUEUED
+    assert statuses[email][1] != S.QUEUED
 
     rest = dispatch_due(engine, settings, MORNING)
     assert (rest.claimed, rest.letters) == (1, 1)
