@@ -34,7 +34,7 @@ def school_days(url: str) -> list[date]:
         return calendar.school_days(date(2025, 8, 1), date(2026, 7, 31))
 
 
-def settled(url: str) -> None:
+def settled(url: str, cache: str | None = None) -> None:
     """Start a timed part from the same disk and cache state whatever ran before it.
 
     First wait until what earlier steps wrote has reached the disk: copying the 10 GB database,
@@ -45,20 +45,19 @@ def settled(url: str) -> None:
     second, watched with `free`), so a sweep timed a minute after the copy (day 185, after its
     catch-up) read from the disk what one timed seconds after it (day 5) found in memory. In
     service the sweep before ran hours ago, and a database this size is kept in memory or not
-    by the server's size, not by the day of the year. BENCH_CACHE=cold drops the database
-    from the cache instead; BENCH_CACHE=as-is leaves it as the step before left it.
+    by the server's size, not by the day of the year. `cache` "cold" drops the database from
+    the cache instead (a server short of memory); "as-is" leaves it as the step before left it;
+    unset, BENCH_CACHE chooses (default warm).
     """
     os.sync()
-    cache = os.environ.get("BENCH_CACHE", "warm")
+    cache = cache or os.environ.get("BENCH_CACHE", "warm")
     if not url.startswith("sqlite") or cache == "as-is":
         return
     path = url.split("///", 1)[-1]
     if cache == "cold":  # every part read from the disk, as by a server short of memory
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-        finally:
-            os.close(fd)
+        for part in (path, f"{path}-wal"):
+            if os.path.exists(part):
+                _drop_from_cache(part)
         return
     with open(path, "rb", buffering=0) as db:
         while db.read(_CHUNK):
@@ -66,6 +65,15 @@ def settled(url: str) -> None:
 
 
 _CHUNK = 16 << 20
+
+
+def _drop_from_cache(path: str) -> None:
+    """The file's pages out of the page cache (clean pages only: `settled` synced first)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
 
 
 def _cpu_seconds() -> dict[str, float]:
@@ -96,13 +104,18 @@ def import_rate(url: str, day_file: Path, reports_dir: Path) -> dict[str, float]
 
 
 def sweep(
-    url: str, day: date, session: RegisterSession = RegisterSession.AM, workers: int = 0
+    url: str,
+    day: date,
+    session: RegisterSession = RegisterSession.AM,
+    workers: int = 0,
+    cache: str | None = None,
 ) -> dict[str, float]:
-    """One sweep of every school open that session (one process per core); seconds, pupils,
-    decisions, and the machine's CPU seconds meanwhile by state (user, system, idle, iowait)."""
+    """One sweep of every school open that session (one process per core unless `workers`
+    says); seconds, pupils, decisions, and the machine's CPU seconds meanwhile by state (user,
+    system, idle, iowait). `cache`: as `settled`."""
     engine = get_engine(url)
     policy = load_policy()
-    settled(url)
+    settled(url, cache)
     cpu_before = _cpu_seconds()
     started = time.perf_counter()
     results = run_sweep(engine, day, session, policy=policy, now=datetime.now(UTC), workers=workers)

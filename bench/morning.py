@@ -9,8 +9,11 @@ Twilio server accepted (its own clock):
 
 - import: `pathway import marks FILE` in a subprocess, the command an LA's nightly or morning
   job runs, so its start-up is part of what the LA waits for;
-- sweep: a `daily-sweep-am` run for the day, created through the API, waited for until COMPLETED;
-- dispatch: `dispatch` runs, one after another, until no first-day text is left queued.
+- sweep: a `daily-sweep-am` run for the day, created through the API, waited for until
+  COMPLETED; as deployed (prefect.yaml `then_send: true`) it sends the texts and emails it queued
+  in the same run, once every school has committed;
+- dispatch: `dispatch` runs, one after another, while any first-day text is left queued (none,
+  when the sweep's own sending got them all out).
 
 Untimed setup: the copy; the catch-up sweep of the session before the day (in-process), which
 is the year's first and queues every stage's messages at once; then a bench-only step,
@@ -214,7 +217,7 @@ def _timed(morning: _Morning, day: date, am_marks: Path) -> dict[str, Any]:
         "import": imported["summary"],
         "sweep_flow_s": round(sweep["waited_s"], 2),
         "sweep_run_s": round(sweep["run_s"], 2),
-        "dispatch_s": round(last_at - dispatches[0]["asked_at"], 2),
+        "texts_after_sweep_asked_s": round(last_at - sweep["asked_at"], 2),
         "first_text_s": round(accepted[0] - started, 2),
         "dispatch_runs": len(dispatches),
         "dispatch_run_s": [round(d["run_s"], 2) for d in dispatches],
