@@ -70,7 +70,8 @@ def test_entrypoint_resolves_to_a_flow_accepting_the_parameters(
 def test_flow_parameters_are_plain_values_never_records(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Flow parameters are stored and shown by Prefect: URNs, dates, sessions, counts only."""
+    """Flow parameters are stored and shown by Prefect: URNs, dates, sessions, counts and
+    switches only."""
     from prefect.utilities.callables import parameter_schema
 
     flow = _flow(DEPLOYMENTS[name]["entrypoint"], monkeypatch)
@@ -79,7 +80,7 @@ def test_flow_parameters_are_plain_values_never_records(
         variants = prop.get("anyOf", [prop])
         types = {t.get("type") for t in variants}
         items = {t.get("items", {}).get("type") for t in variants} - {None}
-        assert types <= {"string", "integer", "array", "null"}, prop
+        assert types <= {"string", "integer", "boolean", "array", "null"}, prop
         assert items <= {"string"}, prop
 
 
