@@ -24,7 +24,7 @@ def test_the_auditor_sees_the_new_entries_checked_then_the_whole_chain(
     assert_accessible(page)
     page.goto(case_page)  # one more entry
     page.goto(live_site.url("/audit"))
-    expect(notice).to_contain_text("The 1 entries added since the last check")
+    expect(notice).to_contain_text("The 1 entry added since the last check")
     page.get_by_role("link", name="Verify the whole chain").click()
     expect(notice).to_contain_text("entries are intact: none has been altered")
     assert_accessible(page)

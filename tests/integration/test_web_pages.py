@@ -484,7 +484,7 @@ class TestAuditPage:
         assert "All 2 entries are intact" in first
         client.get(f"/pupils/{pupil.upn}")
         again = html.unescape(client.get("/audit").text)
-        assert "The 1 entries added since the last check" in again
+        assert "The 1 entry added since the last check" in again
         with unit_of_work(own.engine) as session:
             entry = session.get(AuditEntry, 1)
             assert entry is not None
