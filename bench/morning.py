@@ -10,8 +10,8 @@ Twilio server accepted (its own clock):
 - import: `pathway import marks FILE` in a subprocess, the command an LA's nightly or morning
   job runs, so its start-up is part of what the LA waits for;
 - sweep: a `daily-sweep-am` run for the day, created through the API, waited for until
-  COMPLETED; as deployed (prefect.yaml `then_send: true`) it sends the texts and emails it queued
-  in the same run, once every school has committed;
+  COMPLETED; as deployed (prefect.yaml `then_send: true`) it sends the texts and emails it queues
+  in the same run, each school's as soon as that school has committed;
 - dispatch: `dispatch` runs, one after another, while any first-day text is left queued (none,
   when the sweep's own sending got them all out).
 

@@ -3,8 +3,10 @@
 The rules and the transaction live in `casework.service.sweeping.sweep.sweep_school`; this file
 only fans out. One task per school (never per pupil) keeps a 100,000-pupil LA at about a
 hundred task runs (STACK.md §3). Each school's sweep is one idempotent transaction, so a retried
-or repeated task creates nothing twice. Sending is the dispatch flow's job, after commit: the
-scheduled sweeps run it as a subflow once every school has committed (`then_send`).
+or repeated task creates nothing twice. Sending goes through the outbox, after commit: the
+scheduled sweeps (`then_send`) send each school's texts and emails as soon as that school has
+committed, while the others are still being swept, so the morning's texts are not held behind
+the last school.
 """
 
 from __future__ import annotations
@@ -17,13 +19,16 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from casework.core.calendar import RegisterSession
 from casework.service.sweeping.sweep import SchoolSweepResult, schools_to_sweep, sweep_school
-from flows.dispatch import dispatch
+from flows.dispatch import dispatch_batch_task
 from flows.retries import is_transient_db_error
 from flows.runtime import open_runtime
+from flows.sending import send_as_schools_commit
 from notifications.dispatch import SENDS
 
 # Threads, not processes: a sweep is mostly database round trips, and SQLite has one writer anyway.
 SCHOOLS_AT_ONCE = 4
+# A batch claims again after each chunk it sends, so what schools commit meanwhile joins it.
+SEND_BATCH = 500
 
 
 @task(
@@ -74,10 +79,10 @@ def daily_sweep(
         school_date: ISO date; default today in Europe/London.
         session: "AM" or "PM".
         urns: only these schools (each still only if open that session).
-        then_send: once every school has committed, send the texts and emails due (the
-            dispatch flow as a subflow), so first-day texts leave within the minute instead
-            of at the next 5-minute dispatch run, and without a second flow run's start-up.
-            Letters are left to the dispatch runs.
+        then_send: send the texts and emails due as the schools commit, while the rest are
+            swept, and until the last school's are out (`flows.sending`): first-day texts
+            leave within the minute instead of at the next 5-minute dispatch run, without a
+            second flow run's start-up. Letters are left to the dispatch runs.
     """
     runtime = open_runtime()
     day, register, now = runtime.school_date(school_date), RegisterSession(session), runtime.now()
@@ -86,9 +91,14 @@ def daily_sweep(
         get_run_logger().info("No school open on %s %s; nothing to sweep", day, register)
         return []
     futures = sweep_school_task.map(schools, unmapped(day), unmapped(register), unmapped(now))
-    wait(futures)  # every school finishes (and commits) before any failure is raised
-    if then_send:  # what the schools that committed queued, even if another one failed
-        dispatch(channels=list(SENDS))
+    try:
+        if then_send:  # what the schools that committed queued, even if another one fails
+            sent = send_as_schools_commit(
+                futures, lambda: dispatch_batch_task(SEND_BATCH, None, list(SENDS))
+            )
+            get_run_logger().info("Sent while sweeping: %s", sent)
+    finally:
+        wait(futures)  # every school finishes (and commits) before any failure is raised
     results = futures.result()
     get_run_logger().info(
         "Swept %d schools for %s %s: %d created",

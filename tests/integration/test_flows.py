@@ -133,6 +133,31 @@ class TestDailySweepFlow:
         assert action_counts(engine) == action_counts(reference)
         assert stage_entries(engine) == stage_entries(reference)
 
+    def test_deployed_sweep_sends_its_texts_in_the_same_run_once(
+        self, tmp_path: Path, sqlite_url: str
+    ) -> None:
+        """`then_send` (as prefect.yaml deploys it): the text goes out in the sweep's own run;
+        a second run queues and sends nothing more."""
+        from flows.daily_sweep import daily_sweep
+
+        settings, engine = _scenario_db(tmp_path, sqlite_url)
+        runtime = Runtime(settings, engine, load_policy(None), fixed_now=SWEPT_AT)
+
+        with use_runtime(runtime):
+            daily_sweep(school_date=MONDAY.isoformat(), session="AM", then_send=True)
+            sent_files = sorted(p.name for p in settings.outbox_dir.rglob("*") if p.is_file())
+            daily_sweep(school_date=MONDAY.isoformat(), session="AM", then_send=True)
+
+        with engine.connect() as conn:
+            messages = conn.execute(sa.text("SELECT upn, channel, status FROM messages")).all()
+        texts = [(m.upn, m.status) for m in messages if m.channel in ("sms", "email")]
+        assert texts
+        assert {upn for upn, _ in texts} == {ABSENT}
+        assert {status for _, status in texts} <= {"sent", "delivered"}  # the file outbox delivers
+        assert len(texts) == len(sent_files)
+        assert all(m.status == "queued" for m in messages if m.channel == "letter")
+        assert sorted(p.name for p in settings.outbox_dir.rglob("*") if p.is_file()) == sent_files
+
     @pytest.mark.parametrize("day", [SATURDAY, HALF_TERM_TUESDAY], ids=["saturday", "half-term"])
     def test_sweep_ends_at_once_when_no_school_is_open(
         self, tmp_path: Path, sqlite_url: str, day: date
