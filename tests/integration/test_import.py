@@ -12,12 +12,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from casework.seed import write_synthetic_la
+from casework.service.importing import mark_store
 from casework.service.importing.files import KINDS, ImportResult, import_file
 from tests.conftest import SHARED
 
@@ -80,6 +82,26 @@ def count(engine: Engine, table: str) -> int:
 TABLES = ("schools", "calendar_entries", "pupils", "contacts", "marks")
 
 
+def _refuse_marks_coded(engine: Engine, code: str) -> None:
+    """A trigger that makes the database refuse any mark with `code`."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER refuse_mark BEFORE INSERT ON marks WHEN NEW.code = '{code}' "
+                "BEGIN SELECT RAISE(ABORT, 'refused for the test'); END"
+            )
+            return
+        conn.exec_driver_sql(
+            "CREATE FUNCTION refuse_mark() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF NEW.code = '{code}' THEN RAISE EXCEPTION 'refused for the test'; END IF; "
+            "RETURN NEW; END $$"
+        )
+        conn.exec_driver_sql(
+            "CREATE TRIGGER refuse_mark BEFORE INSERT ON marks "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_mark()"
+        )
+
+
 class TestImportFile:
     def test_every_row_is_accepted_and_reimport_changes_nothing(
         self, engine: Engine, tmp_path: Path
@@ -98,6 +120,39 @@ class TestImportFile:
         }  # fmt: skip
         assert {t: count(engine, t) for t in TABLES} == before
         assert all(r.report_path is None for r in again.values())
+
+    def test_marks_written_in_parts_go_in_whole_with_a_later_part_repeating_an_earlier(
+        self, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Two rows a part: three parts are written while the next is checked; the repeat of
+        row 2 in the last part is rejected, every other row is stored once."""
+        monkeypatch.setattr(mark_store, "CHUNK_ROWS", 2)
+        for kind in KINDS[:-1]:
+            run(engine, kind, write(tmp_path, f"{kind}.csv", FILES[kind]), tmp_path / "reports")
+        repeated = FILES["marks"] + f"{UPN_A},100001,2025-09-03,AM,/,,\n"
+
+        result = run(engine, "marks", write(tmp_path, "marks.csv", repeated), tmp_path / "reports")
+
+        assert (result.accepted, result.rejected) == (5, 1)
+        assert [(e.row_no, e.reason) for e in result.errors] == [(7, "duplicate of row 2")]
+        assert count(engine, "marks") == 5
+
+    def test_a_part_that_fails_to_write_leaves_nothing_of_the_file(
+        self, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The database refuses the third part while the file is still being checked: the
+        error reaches the caller, and neither the parts before it nor the batch are kept."""
+        monkeypatch.setattr(mark_store, "CHUNK_ROWS", 2)
+        for kind in KINDS[:-1]:
+            run(engine, kind, write(tmp_path, f"{kind}.csv", FILES[kind]), tmp_path / "reports")
+        _refuse_marks_coded(engine, "L")
+
+        # On PostgreSQL the COPY path talks to psycopg directly, so its error arrives unwrapped.
+        with pytest.raises((sa.exc.DBAPIError, psycopg.Error), match="refused for the test"):
+            run(engine, "marks", write(tmp_path, "marks.csv", FILES["marks"]), tmp_path / "reports")
+
+        assert count(engine, "marks") == 0
+        assert count(engine, "import_batches WHERE kind = 'marks'") == 0
 
     def test_amendment_is_kept_alongside_the_original(self, engine: Engine, tmp_path: Path) -> None:
         """An N later amended to I is two versions of one slot; the original is not overwritten."""

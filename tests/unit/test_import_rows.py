@@ -415,6 +415,24 @@ class TestMarks:
         assert found.errors[0].row_no == 3
         assert found.errors[0].reason.startswith("conflicts with the stored mark N")
 
+    def test_parts_judge_each_row_against_every_row_before_it(self) -> None:
+        """Checked two rows at a time: the repeat in the third part names row 2 of the first,
+        each part holds only its own rows, and together they are the whole file's result."""
+        rows = (
+            f"{UPN},{URN},2025-09-03,AM,/,,",
+            f"{UPN},{URN},2025-09-03,PM,/,,",
+            f"{UPN},{URN},2025-09-04,AM,N,,",
+            "not,enough,fields",
+            f"{UPN},{URN},2025-09-03,AM,/,,",
+        )
+        parts = list(marks.validated_in_parts(table(MARK_HEADER, *rows), mark_context(), 2))
+        whole = validate_marks(*rows)
+
+        assert [(len(p.fresh), len(p.errors)) for p in parts] == [(2, 0), (1, 1), (0, 1)]
+        assert reasons(parts[2].errors) == {6: "duplicate of row 2"}
+        assert [m for p in parts for m in p.fresh] == whole.fresh
+        assert [e for p in parts for e in p.errors] == whole.errors
+
 
 class TestUpn:
     def test_generated_check_letters_validate_when_computed_by_stdnum(self) -> None:

@@ -9,7 +9,7 @@ date, code and close time is checked once and remembered.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from operator import itemgetter
@@ -199,32 +199,59 @@ def _minutes_late(text: str, code: str) -> int | None:
 def validate_marks(table: CsvTable, context: MarkContext) -> Validated[MarkRecord]:
     """New mark versions to insert; a version already stored with the same code is unchanged,
     one stored with a different code is a conflict (an amendment needs a later recorded_at)."""
-    result: Validated[MarkRecord] = Validated()
-    parse = MarkRowParser(context, table.positions(COLUMNS))
-    seen: dict[MarkKey, int] = {}
-    width, existing = table.width, context.existing
-    for row_no, fields in table.rows:
-        try:
-            if len(fields) != width:
-                raise RowProblem(shape_problem(fields, width) or "")
-            if has_unstorable(fields):
-                raise RowProblem(unstorable(table.raw(fields)) or "a value cannot be stored")
-            mark = parse(fields)
-        except RowProblem as exc:
-            result.errors.append(RowError(row_no, str(exc), table.raw(fields)))
-            continue
-        key = (mark.upn, mark.school_date, mark.session, mark.recorded_at)
-        first = seen.setdefault(key, row_no)
-        stored = existing.get(key) if existing else None
-        if first != row_no:
-            result.errors.append(RowError(row_no, f"duplicate of row {first}", table.raw(fields)))
-        elif stored is None:
-            result.fresh.append(mark)
-        elif stored == (mark.code, mark.minutes_late):
-            result.unchanged += 1
-        else:
-            result.errors.append(RowError(row_no, _conflict(stored[0]), table.raw(fields)))
-    return result
+    whole: Validated[MarkRecord] = Validated()
+    for part in validated_in_parts(table, context, max(len(table.rows), 1)):
+        whole.fresh.extend(part.fresh)
+        whole.unchanged += part.unchanged
+        whole.errors.extend(part.errors)
+    return whole
+
+
+def validated_in_parts(
+    table: CsvTable, context: MarkContext, rows_per_part: int
+) -> Iterator[Validated[MarkRecord]]:
+    """`validate_marks` a part of `rows_per_part` rows at a time, so the caller can write one part
+    while the next is checked. A row is judged against every row before it, in any part."""
+    judge, rows = _MarkJudge(table, context), table.rows
+    for start in range(0, max(len(rows), 1), rows_per_part):
+        yield judge.part(rows[start : start + rows_per_part])
+
+
+class _MarkJudge:
+    """Puts each row into a part's fresh, unchanged or errors, remembering the rows seen."""
+
+    def __init__(self, table: CsvTable, context: MarkContext) -> None:
+        self._table = table
+        self._parse = MarkRowParser(context, table.positions(COLUMNS))
+        self._seen: dict[MarkKey, int] = {}
+        self._existing = context.existing
+
+    def part(self, rows: Sequence[tuple[int, list[str]]]) -> Validated[MarkRecord]:
+        part: Validated[MarkRecord] = Validated()
+        table, parse, seen, existing = self._table, self._parse, self._seen, self._existing
+        width = table.width
+        for row_no, fields in rows:
+            try:
+                if len(fields) != width:
+                    raise RowProblem(shape_problem(fields, width) or "")
+                if has_unstorable(fields):
+                    raise RowProblem(unstorable(table.raw(fields)) or "a value cannot be stored")
+                mark = parse(fields)
+            except RowProblem as exc:
+                part.errors.append(RowError(row_no, str(exc), table.raw(fields)))
+                continue
+            key = (mark.upn, mark.school_date, mark.session, mark.recorded_at)
+            first = seen.setdefault(key, row_no)
+            stored = existing.get(key) if existing else None
+            if first != row_no:
+                part.errors.append(RowError(row_no, f"duplicate of row {first}", table.raw(fields)))
+            elif stored is None:
+                part.fresh.append(mark)
+            elif stored == (mark.code, mark.minutes_late):
+                part.unchanged += 1
+            else:
+                part.errors.append(RowError(row_no, _conflict(stored[0]), table.raw(fields)))
+        return part
 
 
 def _conflict(stored_code: str) -> str:

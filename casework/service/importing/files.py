@@ -110,9 +110,17 @@ def _marks(job: _Job) -> Validated[Any]:
         existing=mark_store.load_mark_versions(job.session, marks.mark_scope(job.table)),
         tz=job.tz,
     )
-    found = marks.validate_marks(job.table, context)
-    job.progress.phase("writing", len(found.fresh))
-    mark_store.insert_marks(job.session, found.fresh, job.batch_id, job.progress.advance)
+    found: Validated[marks.MarkRecord] = Validated()
+
+    def checked() -> Iterator[tuple[list[marks.MarkRecord], int]]:
+        for part in marks.validated_in_parts(job.table, context, mark_store.CHUNK_ROWS):
+            found.fresh.extend(part.fresh)
+            found.unchanged += part.unchanged
+            found.errors.extend(part.errors)
+            yield part.fresh, len(part.fresh) + part.unchanged + len(part.errors)
+
+    job.progress.phase("checking and writing rows", len(job.table.rows))
+    mark_store.insert_marks_as_checked(job.session, checked(), job.batch_id, job.progress.advance)
     return found
 
 

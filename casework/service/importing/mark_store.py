@@ -15,8 +15,10 @@ in between, and a rollback restores it anyway.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from queue import Queue
+from threading import Thread
 from typing import Any
 
 import sqlalchemy as sa
@@ -87,33 +89,77 @@ def insert_marks(
     on_chunk: Callable[[int], None] | None = None,
 ) -> None:
     """Insert new mark versions; a version already stored (a concurrent import) is skipped."""
-    as_date, as_time = _bind(session, "school_date"), _bind(session, "recorded_at")
-    # In the unique key's order (day first), so that a day's marks append to its index.
-    ordered = sorted(marks, key=lambda m: (m.school_date, m.upn, m.session, m.recorded_at))
-    rows = [
-        (upn, urn, as_date(day), session_, code, original, minutes, as_time(at), batch_id)
-        for upn, urn, day, session_, code, original, minutes, at in ordered
-    ]
-    if not rows:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        _in_chunks(session, rows, _copy_then_insert, on_chunk)
-        return
-    with _dirty_days_written_here(session, {(row[1], row[2]) for row in rows}):
-        _in_chunks(session, rows, _executemany, on_chunk)
+    parts = (marks[start : start + CHUNK_ROWS] for start in range(0, len(marks), CHUNK_ROWS))
+    insert_marks_as_checked(session, ((part, len(part)) for part in parts), batch_id, on_chunk)
 
 
-def _in_chunks(
+def insert_marks_as_checked(
     session: Session,
-    rows: list[tuple[Any, ...]],
-    write: Callable[[Session, list[tuple[Any, ...]]], None],
-    on_chunk: Callable[[int], None] | None,
+    parts: Iterable[tuple[Sequence[MarkRecord], int]],
+    batch_id: int | None,
+    on_part: Callable[[int], None] | None = None,
 ) -> None:
-    for start in range(0, len(rows), CHUNK_ROWS):
-        chunk = rows[start : start + CHUNK_ROWS]
-        write(session, chunk)
-        if on_chunk is not None:
-            on_chunk(len(chunk))
+    """Insert each part's new mark versions on a writer thread while `parts` checks the next.
+
+    `parts` yields (new marks, rows the part covered); `on_part` hears the rows once written.
+    Checking is Python and writing is mostly the database (PostgreSQL's server, or SQLite's C
+    code, which lets go of the GIL), so the two overlap on two cores. The session is used by
+    one thread at a time: by the writer alone from the first part until the last is written.
+    """
+    as_date, as_time = _bind(session, "school_date"), _bind(session, "recorded_at")
+    postgres = session.get_bind().dialect.name == "postgresql"
+    days: set[tuple[str, Any]] = set()
+
+    def write(part: tuple[Sequence[MarkRecord], int]) -> None:
+        marks, covered = part
+        # In the unique key's order (day first), so that a day's marks append to its index.
+        ordered = sorted(marks, key=lambda m: (m.school_date, m.upn, m.session, m.recorded_at))
+        rows = [
+            (upn, urn, as_date(day), session_, code, original, minutes, as_time(at), batch_id)
+            for upn, urn, day, session_, code, original, minutes, at in ordered
+        ]
+        if rows:
+            (_copy_then_insert if postgres else _executemany)(session, rows)
+            days.update((row[1], row[2]) for row in rows)
+        if on_part is not None:
+            on_part(covered)
+
+    if postgres:
+        _write_behind(parts, write)
+        return
+    with _dirty_days_written_here(session, days):
+        _write_behind(parts, write)
+
+
+Part = tuple[Sequence[MarkRecord], int]
+
+
+def _write_behind(parts: Iterable[Part], write: Callable[[Part], None]) -> None:
+    """`write` each part on a second thread while this one produces the next; the first
+    failure on either side is raised here, once the writer has stopped."""
+    queue: Queue[Part | None] = Queue(maxsize=2)
+    failure: list[BaseException] = []
+
+    def writer() -> None:
+        while (part := queue.get()) is not None:
+            if not failure:
+                try:
+                    write(part)
+                except BaseException as exc:  # raised again on the caller's thread
+                    failure.append(exc)
+
+    thread = Thread(target=writer, name="mark-writer", daemon=True)
+    thread.start()
+    try:
+        for part in parts:
+            if failure:
+                break
+            queue.put(part)
+    finally:
+        queue.put(None)
+        thread.join()
+    if failure:
+        raise failure[0]
 
 
 DIRTY_TRIGGER = "marks_dirty_day"
@@ -122,7 +168,8 @@ DIRTY_TRIGGER = "marks_dirty_day"
 @contextmanager
 def _dirty_days_written_here(session: Session, days: set[tuple[str, Any]]) -> Iterator[None]:
     """SQLite: the dirty-day trigger lifted for this transaction's bulk insert, `days` (urn,
-    bound school date) recorded directly, and the trigger restored from its own definition."""
+    bound school date, filled in by the insert) recorded directly, and the trigger restored
+    from its own definition."""
     conn = session.connection()
     definition = conn.exec_driver_sql(
         "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (DIRTY_TRIGGER,)
