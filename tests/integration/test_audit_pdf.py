@@ -68,19 +68,23 @@ class TestContents:
     def test_each_entry_shows_its_fields_and_hash_prefixes_when_exported(
         self, trail: Engine, tmp_path: Path
     ) -> None:
-        """Every matching entry is printed with seq, London time, school, pupil, case, kind,
-        stage, actor, detail and the first 16 characters of its hash and previous hash."""
+        """Every matching entry is printed with seq, London time, school, pupil, case, what
+        happened and the stage in words, actor, detail in words and the first 16 characters of
+        its hash and previous hash; dates day first."""
         text = pdf_text(trail, tmp_path, filters=TrailFilters(urn="100001"))
         expected = export_lines(trail, urn="100001")
         assert len(expected) == ENTRIES // 2
         for record in expected:
+            day = date.fromisoformat(record["school_date"]).strftime("%d/%m/%Y")
             line = (
-                f"{record['seq']} 2025-03-10 09:45:12 GMT {record['school_date']} 100001 "
-                f"{record['upn']} {record['case_id']} message.queued first_day_call system "
-                f"{record['hash'][:16]} {record['prev_hash'][:16]} channel: sms;"
+                f"{record['seq']} 10/03/2025 09:45:12 GMT {day} 100001 "
+                f"{record['upn']} {record['case_id']} Message written First-day call system "
+                f"{record['hash'][:16]} {record['prev_hash'][:16]} Sent by: Text message;"
             )
             assert line in text
-        assert f"contact_id: C{expected[0]['case_id']};" in text
+        assert f"Contact: C{expected[0]['case_id']};" in text
+        assert "message.queued" not in text
+        assert "first_day_call" not in text
         assert "School (URN): 100001 Pupil (UPN): all From: start of the trail" in text
         assert "Entries shown: 10 Times: Europe/London" in text
         assert "End of the trail: 10 entries shown." in text
@@ -104,7 +108,10 @@ class TestContents:
         """Nothing vanishes: a character the font cannot draw is printed as <U+XXXX>."""
         append_one(engine, detail={"reason": "Zoë\tsaid 漢"})
         text = pdf_text(engine, tmp_path)
-        assert "reason: Zoë said <U+6F22>" in text
+        assert "Reason: Zoë said <U+6F22>" in text
+        assert "Audit chain verified: its one entry is intact" in text
+        assert "End of the trail: 1 entry shown." in text
+        assert "Generated 14/03/2025 16:00 GMT" in text
 
     def test_a_long_detail_wraps_whole_when_wider_than_the_page(
         self, engine: Engine, tmp_path: Path

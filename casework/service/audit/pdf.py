@@ -4,8 +4,9 @@ A court's slice of the trail is thousands of entries, and WeasyPrint (letters, r
 one to two milliseconds for every line of text it lays out here, so the trail is drawn line by
 line at fixed positions instead (docs/decisions/0013). A monospaced font makes the columns line
 up without measuring anything, and lets long values wrap by character count. Times are shown in
-Europe/London, the way the school day was lived; the JSONL export keeps the exact UTC values,
-the full hashes and any character the font cannot draw.
+Europe/London, the way the school day was lived, and dates day first; kinds, stages and details
+are in the words of `casework.core.labels`, as the web pages show them. The JSONL export keeps
+the codes, the exact UTC values, the full hashes and any character the font cannot draw.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ import json
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from fpdf import FPDF
 
+from casework.core.labels import audit_label, detail_label, detail_text, stage_label
 from casework.settings import LONDON
 
 HASH_SHOWN = 16
@@ -50,8 +52,8 @@ COLUMNS = (
     ("School", 7, "<"),
     ("Pupil (UPN)", 13, "<"),
     ("Case", 6, ">"),
-    ("Kind", 18, "<"),
-    ("Stage", 27, "<"),
+    ("What happened", 42, "<"),  # the longest of AUDIT_LABELS
+    ("Stage", 34, "<"),  # the longest stage title
 )
 GAP = "  "
 HASHES_AT = COLUMNS[0][1] + len(GAP)
@@ -87,17 +89,26 @@ class TrailHeading:
 
 
 def _local(at_iso: str) -> str:
-    return datetime.fromisoformat(at_iso).astimezone(LONDON).strftime("%Y-%m-%d %H:%M:%S %Z")
+    return datetime.fromisoformat(at_iso).astimezone(LONDON).strftime("%d/%m/%Y %H:%M:%S %Z")
+
+
+def _day(iso_day: str | None) -> str:
+    return "" if not iso_day else date.fromisoformat(iso_day).strftime("%d/%m/%Y")
 
 
 def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _detail_value(key: str, value: Any) -> str:
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return detail_text(key, value)
+
+
 def _detail(detail: Mapping[str, Any]) -> str:
     return "; ".join(
-        f"{key}: {value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)}"
-        for key, value in sorted(detail.items())
+        f"{detail_label(key)}: {_detail_value(key, value)}" for key, value in sorted(detail.items())
     )
 
 
@@ -115,12 +126,12 @@ def entry_lines(record: Mapping[str, Any], width: int) -> list[str]:
     values = (
         record["seq"],
         _local(record["at"]),
-        _cell(record["school_date"]),
+        _day(record["school_date"]),
         _cell(record["urn"]),
         _cell(record["upn"]),
         _cell(record["case_id"]),
-        record["kind"],
-        _cell(record["stage"]),
+        audit_label(record["kind"]),
+        stage_label(record["stage"]),
     )
     first = GAP.join(
         f"{value:{align}{size}}" for value, (_, size, align) in zip(values, COLUMNS, strict=True)
@@ -156,7 +167,7 @@ class TrailDocument:
 
     def __init__(self, heading: TrailHeading) -> None:
         self._heading = heading
-        self._generated = heading.generated_at.astimezone(LONDON).strftime("%Y-%m-%d %H:%M %Z")
+        self._generated = heading.generated_at.astimezone(LONDON).strftime("%d/%m/%Y %H:%M %Z")
         pdf = FPDF(orientation="L", unit="mm", format="A4")
         pdf.set_auto_page_break(False)  # pages are broken here, between entries
         pdf.set_margins(MARGIN, MARGIN, MARGIN)
@@ -192,7 +203,8 @@ class TrailDocument:
         if self._written == 0:
             self._line("No audit entries match these filters.", SMALL_PT)
         else:
-            self._line(f"End of the trail: {self._written:,} entries shown.", SMALL_PT)
+            shown = f"{self._written:,} {'entry' if self._written == 1 else 'entries'}"
+            self._line(f"End of the trail: {shown} shown.", SMALL_PT)
         self._pdf.output(out)
 
     def _line(self, text: str, size: float, style: str = "") -> None:

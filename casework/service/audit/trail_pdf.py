@@ -64,7 +64,7 @@ class ChainCheck:
 
 
 def _when(at: datetime) -> str:
-    return at.astimezone(LONDON).strftime("%Y-%m-%d %H:%M %Z")
+    return at.astimezone(LONDON).strftime("%d/%m/%Y %H:%M %Z")
 
 
 def verification_statement(report: ChainReport) -> str:
@@ -81,7 +81,11 @@ def verification_statement(report: ChainReport) -> str:
         )
     if report.chain_entries == 0:
         return "Audit chain verified: it holds no entries yet."
-    intact = f"Audit chain verified: all {report.chain_entries:,} entries intact"
+    intact = (
+        "Audit chain verified: its one entry is intact"
+        if report.chain_entries == 1
+        else f"Audit chain verified: all {report.chain_entries:,} entries intact"
+    )
     since = report.since
     if since is None:
         return f"{intact} (every entry checked now)."
