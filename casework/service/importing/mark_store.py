@@ -4,7 +4,9 @@ SQLAlchemy's per-row type processing is most of the cost of moving 200,000 marks
 file has only a few hundred distinct dates and register-close times. So values are converted
 with SQLAlchemy's own processors for the dialect, once per distinct value, and the rows go to the
 driver directly: `executemany` of INSERT ... ON CONFLICT DO NOTHING on SQLite, and on PostgreSQL
-COPY into a temporary table followed by one INSERT ... SELECT ... ON CONFLICT DO NOTHING.
+COPY into a temporary table followed by one INSERT ... SELECT ... ON CONFLICT DO NOTHING. Each
+part of the file is written on a writer thread while the next part is checked
+(`insert_marks_as_checked`), so checking (Python) and writing (mostly the database) overlap.
 
 On SQLite the row trigger that records dirty school days for the tallies (migration 0006) cost
 as much as the rest of the insert together (SQLite has no statement-level triggers). The bulk
