@@ -33,6 +33,7 @@ from casework.service.importing.store import MARKS
 CHUNK_ROWS = 20_000  # marks per executemany or COPY; the progress bar moves once a chunk
 
 INSERTED = (*MarkRecord._fields, "batch_id")
+Part = tuple[Sequence[MarkRecord], int]  # a part's new marks, and how many rows it covered
 Convert = Callable[[Any], Any]
 
 
@@ -98,7 +99,7 @@ def insert_marks(
 
 def insert_marks_as_checked(
     session: Session,
-    parts: Iterable[tuple[Sequence[MarkRecord], int]],
+    parts: Iterable[Part],
     batch_id: int | None,
     on_part: Callable[[int], None] | None = None,
 ) -> None:
@@ -113,7 +114,7 @@ def insert_marks_as_checked(
     postgres = session.get_bind().dialect.name == "postgresql"
     days: set[tuple[str, Any]] = set()
 
-    def write(part: tuple[Sequence[MarkRecord], int]) -> None:
+    def write(part: Part) -> None:
         marks, covered = part
         # In the unique key's order (day first), so that a day's marks append to its index.
         ordered = sorted(marks, key=lambda m: (m.school_date, m.upn, m.session, m.recorded_at))
@@ -132,9 +133,6 @@ def insert_marks_as_checked(
         return
     with _dirty_days_written_here(session, days):
         _write_behind(parts, write)
-
-
-Part = tuple[Sequence[MarkRecord], int]
 
 
 def _write_behind(parts: Iterable[Part], write: Callable[[Part], None]) -> None:
