@@ -19,16 +19,12 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from casework.core.calendar import RegisterSession
 from casework.service.sweeping.sweep import SchoolSweepResult, schools_to_sweep, sweep_school
-from flows.dispatch import dispatch_batch_task
 from flows.retries import is_transient_db_error
 from flows.runtime import open_runtime
-from flows.sending import send_as_schools_commit
-from notifications.dispatch import SENDS
+from flows.sending import ChildSender, SendingStopped
 
 # Threads, not processes: a sweep is mostly database round trips, and SQLite has one writer anyway.
 SCHOOLS_AT_ONCE = 4
-# A batch claims again after each chunk it sends, so what schools commit meanwhile joins it.
-SEND_BATCH = 500
 
 
 @task(
@@ -91,15 +87,18 @@ def daily_sweep(
         get_run_logger().info("No school open on %s %s; nothing to sweep", day, register)
         return []
     futures = sweep_school_task.map(schools, unmapped(day), unmapped(register), unmapped(now))
-    try:
-        if then_send:  # what the schools that committed queued, even if another one fails
-            sent = send_as_schools_commit(
-                futures, lambda: dispatch_batch_task(SEND_BATCH, None, list(SENDS))
-            )
-            get_run_logger().info("Sent while sweeping: %s", sent)
-    finally:
-        wait(futures)  # every school finishes (and commits) before any failure is raised
+    # What the schools that committed queued is sent even if another school fails.
+    sender = ChildSender(futures, runtime.settings, runtime.fixed_now) if then_send else None
+    wait(futures)  # every school finishes (and commits) before any failure is raised
+    stopped: SendingStopped | None = None
+    if sender is not None:
+        try:
+            get_run_logger().info("Sent while sweeping: %s", sender.summary())
+        except SendingStopped as exc:  # a school's own failure, if any, is the one to raise
+            stopped = exc
     results = futures.result()
+    if stopped is not None:
+        raise stopped
     get_run_logger().info(
         "Swept %d schools for %s %s: %d created",
         len(results),
