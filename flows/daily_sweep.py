@@ -24,7 +24,9 @@ from flows.runtime import open_runtime
 from flows.sending import ChildSender, SendingStopped
 
 # Threads, not processes: a sweep is mostly database round trips, and SQLite has one writer anyway.
-SCHOOLS_AT_ONCE = 4
+# Eight, not four: at 100,000 pupils on PostgreSQL the flow's process sat at 61% of a core with
+# four threads waiting on round trips; eight swept the AM in 31-35 s instead of 42-44 s.
+SCHOOLS_AT_ONCE = 8
 
 
 @task(

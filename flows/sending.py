@@ -33,8 +33,9 @@ from notifications.dispatch import SENDS, DispatchStats
 IDLE_WAIT_SECONDS = 1.0
 # After the last school has committed, as many batches as the dispatch flow allows itself.
 MAX_BATCHES_AFTER = 20
-# A batch claims again after each chunk it sends, so what schools commit meanwhile joins it.
-SEND_BATCH = 500
+# A batch claims again after each chunk it sends, so what schools commit meanwhile joins it; a
+# larger batch means fewer new runs (each settles leftovers and opens its SMTP connections anew).
+SEND_BATCH = 2000
 # How often the parent, waiting for the child's summary, checks that the child is still alive.
 CHILD_CHECK_SECONDS = 1.0
 

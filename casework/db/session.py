@@ -47,7 +47,9 @@ def get_engine(url: str) -> Engine:
             engine = sa.create_engine(url, connect_args={"timeout": 30})
             _configure_sqlite(engine)
         else:
-            engine = sa.create_engine(url, pool_pre_ping=True)
+            # A deployed sweep holds a connection on each of its school threads while its
+            # sending claims and records on others (flows/daily_sweep.py): room for both.
+            engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
         _engines[url] = engine
     return _engines[url]
 
