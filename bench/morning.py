@@ -149,7 +149,7 @@ class _Morning:
         """Create a run, wait until COMPLETED; seconds waited, start-up and run as Prefect saw."""
         asked = time.time()
         run_id = start_run(self.api, deployment, parameters)
-        run = wait_final(self.api, run_id, self.worker, self.worker_log, poll_seconds=0.2)
+        run = wait_final(self.api, run_id, self.worker, self.worker_log, poll_seconds=1.0)
         seen = time.time()
         if run["state"]["type"] != "COMPLETED":
             raise RuntimeError(f"{deployment}: {run['state']['type']}: {run['state']['message']}")
