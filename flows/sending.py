@@ -5,9 +5,9 @@ cores), and a first-day text is due the moment its school has committed. Waiting
 school before sending made the morning the sweep plus the send; sending meanwhile makes it the
 longer of the two (issue 24).
 
-The sending runs in a child process (`ChildSender`), not on a thread beside the
-schools' sweeps: on a thread it shared the sweep's interpreter lock, and at 100,000 pupils the
-sweep's flow run grew from 33 s to 55 s while the texts waited their turn for the lock (ADR 0012).
+The sending runs in a child process (`ChildSender`), not on threads beside the schools' sweeps:
+there it shared the sweep's interpreter lock, and at 100,000 pupils with eight school threads
+the AM sweep took 65 s instead of 31-35 s (bench.morning, ADR 0012).
 The parent tells the child over a pipe each time a school finishes and when the last has; a
 closed pipe (the parent killed) counts as the last, so the child sends what was committed and
 stops. Each batch is the same `send_batch` the dispatch flow's `dispatch-batch` task runs, so the

@@ -185,3 +185,40 @@ def test_texts_and_emails_go_before_letters_queued_earlier(engine: Engine, tmp_p
 
     rest = dispatch_due(engine, settings, MORNING)
     assert (rest.claimed, rest.letters) == (1, 1)
+
+
+def test_the_next_chunk_is_claimed_while_this_one_is_sent(engine: Engine, tmp_path: Path) -> None:
+    """While the first chunk's first text is with the provider, the second chunk is already
+    claimed (nothing is left queued): the claim's commit overlaps the sending instead of pausing
+    it. Every text is still sent once."""
+    import threading
+
+    from notifications.dispatch import CHUNK, Providers, run_dispatch
+
+    seed_family_messages(engine, CHUNK + 10, "sms")
+    settings = loopback_settings(tmp_path)
+    seen_queued: list[int] = []
+    first = threading.Lock()
+
+    class Watching(FileOutbox):
+        def send(self, message):  # type: ignore[no-untyped-def]
+            if first.acquire(blocking=False):  # the first send waits for the claim ahead
+                for _ in range(100):
+                    with unit_of_work(engine) as session:
+                        rows = session.exec(select(Message.status)).all()
+                    seen_queued.append(sum(status == S.QUEUED for status in rows))
+                    if seen_queued[-1] == 0:
+                        break
+                    threading.Event().wait(0.05)
+            return super().send(message)
+
+    def providers(_: object) -> Providers:
+        outbox = Watching(settings.outbox_dir, settings.smtp_from)
+        return Providers(sms=outbox, email=outbox, ledger=outbox)
+
+    stats = run_dispatch(engine, settings, MORNING, limit=1000, providers=providers)
+
+    assert seen_queued[-1] == 0  # both chunks claimed before the first text left
+    assert (stats.claimed, stats.sent) == (CHUNK + 10, CHUNK + 10)
+    assert {m.status for m in _rows(engine)} <= {S.SENT, S.DELIVERED}
+    assert len(list(settings.outbox_dir.iterdir())) == CHUNK + 10
