@@ -2,11 +2,11 @@
 
 A run first settles what a crashed run left in flight (notifications/recovery.py: stale rows,
 texts asked of the provider's ledger, docs/decisions/0002), holds family texts during quiet
-hours, then claims due messages in chunks of `CHUNK` and sends each chunk on
-`dispatch_concurrency` worker threads, each with its own providers (so each keeps one SMTP
-connection for the whole run) behind a shared rate limiter. Workers write to the database only
-to mark an email handed to the relay; the main thread commits outcomes `RECORD_EVERY` at a
-time. Letters are rendered to PDF and handed to the school office instead.
+hours, then claims due messages in chunks of `CHUNK` (the next chunk while this one is sent) and
+sends each chunk on `dispatch_concurrency` worker threads, each with its own providers (so each
+keeps one SMTP connection for the whole run) behind a shared rate limiter. Workers write to the
+database only to mark an email handed to the relay; the main thread commits outcomes
+`RECORD_EVERY` at a time. Letters are rendered to PDF and handed to the school office instead.
 """
 
 from __future__ import annotations
