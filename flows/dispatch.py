@@ -18,16 +18,14 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from prefect import flow, get_run_logger, task
 from prefect.concurrency.sync import concurrency
 from prefect.settings import get_current_settings
-from sqlalchemy.engine import Engine
 
-from casework.settings import Settings
 from flows.retries import is_transient_send_error
-from flows.runtime import open_runtime
+from flows.runtime import Runtime, open_runtime
 from notifications.dispatch import DispatchStats, dispatch_due
 
 SMS_PROVIDER_LIMIT = "sms-provider"
@@ -89,16 +87,11 @@ def dispatch_batch_task(
     limit: int, recover_after_seconds: int | None = None, channels: list[str] | None = None
 ) -> DispatchStats:
     """Settle a crashed run's leftovers, then claim and send up to `limit`; counts only."""
-    runtime = open_runtime()
-    return send_batch(
-        runtime.engine, runtime.settings, runtime.fixed_now, limit, recover_after_seconds, channels
-    )
+    return send_batch(open_runtime(), limit, recover_after_seconds, channels)
 
 
 def send_batch(
-    engine: Engine,
-    settings: Settings,
-    fixed_now: datetime | None,
+    runtime: Runtime,
     limit: int,
     recover_after_seconds: int | None = None,
     channels: list[str] | None = None,
@@ -107,9 +100,9 @@ def send_batch(
     stale = None if recover_after_seconds is None else timedelta(seconds=recover_after_seconds)
     with provider_slot():
         return dispatch_due(
-            engine,
-            settings,
-            fixed_now or datetime.now(UTC),
+            runtime.engine,
+            runtime.settings,
+            runtime.now(),
             limit=limit,
             recover_after=stale,
             channels=channels,

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 from casework.settings import Settings
 from flows.dispatch import DispatchSummary, made_progress, send_batch
+from flows.runtime import Runtime
 from notifications.dispatch import SENDS, DispatchStats
 
 IDLE_WAIT_SECONDS = 1.0
@@ -134,13 +135,16 @@ def _child(
 
     Only counts and an exception's type and first line go back: no message, no pupil.
     """
+    from casework.core.policy import load_policy
     from casework.db.database import open_database
 
     try:
-        engine = open_database(settings)
+        runtime = Runtime(
+            settings, open_database(settings), load_policy(settings.policy_file), fixed_now
+        )
 
         def one_batch() -> DispatchStats:
-            return send_batch(engine, settings, fixed_now, SEND_BATCH, None, list(SENDS))
+            return send_batch(runtime, SEND_BATCH, None, list(SENDS))
 
         summary = send_while_sweeping(AnnouncedSchools(conn), one_batch, idle_wait)
         conn.send(("sent", summary))
