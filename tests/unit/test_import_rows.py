@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from stdnum.gb.upn import calc_check_digit
 
 from casework.core.imports import calendar, contacts, marks, pupils, schools
@@ -19,6 +22,7 @@ from casework.core.imports.rows import (
     header_problem,
     read_table,
 )
+from casework.core.imports.rows import _read_quoted as read_by_csv_module
 
 LONDON = ZoneInfo("Europe/London")
 URN = "100001"
@@ -45,6 +49,24 @@ class TestReadingFiles:
         """Files saved on Windows (CRLF) read the same, with the same row numbers."""
         found = read_table("a,b\r\n1,2\r\n3,4\r\n")
         assert found.rows == [(2, ["1", "2"]), (3, ["3", "4"])]
+
+    @given(
+        st.one_of(
+            st.text(alphabet="ab ,\n\r\u2028\x1c", max_size=60),  # mostly the split path
+            st.text(alphabet='ab ,\n\r"\x00', max_size=60),
+        )
+    )
+    def test_any_text_is_read_as_the_csv_module_reads_it(self, text: str) -> None:
+        """The split-by-line path (files without quotes) gives the csv module's rows, row
+        numbers and blank-line skipping; text it cannot take goes to the csv module itself."""
+        try:
+            expected = read_by_csv_module(text)
+        except csv.Error:
+            with pytest.raises(csv.Error):
+                read_table(text)
+            return
+        found = read_table(text)
+        assert (found.header, found.rows) == (expected.header, expected.rows)
 
     def test_missing_columns_are_named_when_the_header_lacks_them(self) -> None:
         """A header without required columns is refused, naming every missing one."""
@@ -382,6 +404,27 @@ class TestMarks:
             f"{UPN},{URN},2025-09-03,AM,L,12,", f"{UPN},{URN},2025-09-03,PM,/,0,"
         )
         assert [m.minutes_late for m in found.fresh] == [12, None]
+
+    @pytest.mark.parametrize(
+        ("bad", "reason"),
+        [
+            ("x" * 300, "minutes_late is 300 characters long, more than the 200 allowed"),
+            ("\ud800", "minutes_late contains an invalid character, which cannot be stored"),
+        ],
+    )
+    def test_an_unstorable_mark_is_rejected_and_the_rest_go_in(self, bad: str, reason: str) -> None:
+        """A file read line by line is checked for unstorable values once, as a whole; a row
+        that has one is still refused on its own, naming the column, and the others go in."""
+        found = validate_marks(
+            f"{UPN},{URN},2025-09-03,AM,/,,", f"{UPN},{URN},2025-09-03,PM,L,{bad},"
+        )
+        assert reasons(found.errors) == {3: reason}
+        assert [m.session for m in found.fresh] == ["AM"]
+
+    def test_a_plain_marks_file_is_known_storable_once_read(self) -> None:
+        """The whole-text check that lets the marks check skip its row-by-row one."""
+        assert table(MARK_HEADER, f"{UPN},{URN},2025-09-03,AM,/,,").all_storable
+        assert not table(MARK_HEADER, f"{UPN},{URN},2025-09-03,AM,/,{'9' * 201},").all_storable
 
     def test_duplicate_mark_is_rejected_when_repeated_in_a_file(self) -> None:
         """The same version twice (blank recorded_at equals the close time) names the first row."""

@@ -60,13 +60,16 @@ class MarkScope:
 
 def mark_scope(table: CsvTable) -> MarkScope:
     urn_at, date_at = table.positions(("urn", "date"))
+    # The distinct values first, then each trimmed once: a file holds few of either.
+    raw_dates = {fields[date_at] for _, fields in table.rows if len(fields) > date_at}
     dates: set[date] = set()
-    for text in {fields[date_at].strip() for _, fields in table.rows if len(fields) > date_at}:
+    for text in {text.strip() for text in raw_dates}:
         try:
             dates.add(date.fromisoformat(text))
         except ValueError:
             continue
-    urns = frozenset(fields[urn_at].strip() for _, fields in table.rows if len(fields) > urn_at)
+    raw_urns = {fields[urn_at] for _, fields in table.rows if len(fields) > urn_at}
+    urns = frozenset(text.strip() for text in raw_urns)
     return MarkScope(urns, min(dates, default=None), max(dates, default=None))
 
 
@@ -229,12 +232,12 @@ class _MarkJudge:
     def part(self, rows: Sequence[tuple[int, list[str]]]) -> Validated[MarkRecord]:
         part: Validated[MarkRecord] = Validated()
         table, parse, seen, existing = self._table, self._parse, self._seen, self._existing
-        width = table.width
+        width, all_storable = table.width, table.all_storable
         for row_no, fields in rows:
             try:
                 if len(fields) != width:
                     raise RowProblem(shape_problem(fields, width) or "")
-                if has_unstorable(fields):
+                if not all_storable and has_unstorable(fields):
                     raise RowProblem(unstorable(table.raw(fields)) or "a value cannot be stored")
                 mark = parse(fields)
             except RowProblem as exc:

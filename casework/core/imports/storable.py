@@ -61,6 +61,12 @@ def has_unstorable(fields: list[str]) -> bool:
     )
 
 
+def text_is_storable(text: str, longest_line: int) -> bool:
+    """No field of a file read line by line (no quotes: a field is never longer than its line)
+    can be unstorable: one search of the whole text instead of one per row."""
+    return longest_line <= DEFAULT_MAX and _UNSTORABLE.search(text) is None
+
+
 def storable_text(value: str, limit: int) -> str:
     """`value` with NUL and lone surrogates replaced and shortened to `limit` characters."""
     clean = _UNSTORABLE.sub("\ufffd", value)

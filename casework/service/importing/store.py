@@ -23,6 +23,7 @@ from casework.core.imports.pupils import PupilRecord
 from casework.core.imports.rows import RowError
 from casework.core.imports.schools import SchoolRecord
 from casework.db import tables as _tables  # noqa: F401  (registers every table on the metadata)
+from casework.db.driver_rows import driver_rows
 
 CHUNK_ROWS = 5_000
 
@@ -70,8 +71,8 @@ def load_upns(session: Session) -> set[str]:
 
 def load_pupil_schools(session: Session) -> dict[str, str]:
     """upn -> urn of the pupil's school."""
-    query = sa.select(PUPILS.c.upn, PUPILS.c.urn)
-    return {str(upn): str(urn) for upn, urn in session.execute(query)}
+    # The driver's tuples: a large LA's marks file asks for 100,000 pupils, both columns text.
+    return dict(driver_rows(session, sa.select(PUPILS.c.upn, PUPILS.c.urn)))
 
 
 def load_close_times(session: Session) -> dict[str, tuple[time, time]]:
