@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
 from enum import StrEnum
@@ -88,19 +88,9 @@ def read_table(text: str) -> CsvTable:
     """Split CSV text into header and rows; blank lines are skipped, row numbers kept."""
     lines = _plain_lines(text)
     if lines is None:
-        return _read_quoted(text)
-    storable = text_is_storable(text, max(map(len, lines), default=0))
-    header: tuple[str, ...] = ()
-    rows: list[tuple[int, list[str]]] = []
-    for row_no, line in enumerate(lines, start=1):
-        fields = line.split(",")
-        if not fields[0] and not line.replace(",", "").strip():
-            continue
-        if not header:
-            header = tuple(f.strip().lower() for f in fields)
-            continue
-        rows.append((row_no, fields))
-    return CsvTable(header, rows, storable)
+        return _table(_csv_records(text))
+    records = ((row_no, line.split(",")) for row_no, line in enumerate(lines, start=1))
+    return _table(records, text_is_storable(text, max(map(len, lines), default=0)))
 
 
 def _plain_lines(text: str) -> list[str] | None:
@@ -126,20 +116,26 @@ def _plain_lines(text: str) -> list[str] | None:
     return lines
 
 
-def _read_quoted(text: str) -> CsvTable:
+def _csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Each record with the line it starts on, by the csv module (records may span lines)."""
     reader = csv.reader(io.StringIO(text, newline=""))
+    started = 1
+    for fields in reader:
+        yield started, fields
+        started = reader.line_num + 1
+
+
+def _table(records: Iterable[tuple[int, list[str]]], all_storable: bool = False) -> CsvTable:
     header: tuple[str, ...] = ()
     rows: list[tuple[int, list[str]]] = []
-    started = 1  # the line a record starts on; records may span lines inside quotes
-    for fields in reader:
-        row_no, started = started, reader.line_num + 1
+    for row_no, fields in records:
         if not (fields and fields[0]) and not "".join(fields).strip():
             continue
         if not header:
             header = tuple(f.strip().lower() for f in fields)
             continue
         rows.append((row_no, fields))
-    return CsvTable(header, rows)
+    return CsvTable(header, rows, all_storable)
 
 
 def header_problem(header: Sequence[str], required: Sequence[str]) -> str | None:
