@@ -196,3 +196,22 @@ def test_the_migration_recounts_tallies_stored_in_days(tmp_path: Path) -> None:
         assert week is not None
         assert week.illness_sessions == 5
     engine.dispose()
+
+
+def test_a_version_stored_since_the_check_is_skipped_and_the_rest_written(engine: Engine) -> None:
+    """Another writer stored one of the part's versions after this import checked: on
+    PostgreSQL the direct COPY fails on it and the part is written again through the staging
+    table; on both databases that version is kept once and every other one goes in."""
+    at = datetime(2025, 9, 5, 9, tzinfo=UTC)
+    days = [date(2025, 9, 3), date(2025, 9, 4)]
+    records = [MarkRecord(upn, URN, day, "AM", "/", "/", None, at) for upn in UPNS for day in days]
+    _store(engine, [mark_row(UPNS[3], days[1], "AM", "N", at)])  # the same slot and time
+    with unit_of_work(engine) as db:
+        insert_marks(db, records, None)
+        db.execute(sa.select(sa.func.count()).select_from(Mark))  # the transaction still works
+    with Session(engine) as db:
+        stored = db.execute(sa.select(Mark.upn, Mark.school_date, Mark.code)).all()
+    assert len(stored) == len(records)
+    assert [code for upn, day, code in stored if upn == UPNS[3] and str(day) == "2025-09-04"] == [
+        "N"
+    ]
