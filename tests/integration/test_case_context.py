@@ -19,7 +19,7 @@ from tests.web_factories import (
     create_stage_entry,
 )
 
-PLAN = {"attended_sessions": "120", "possible_sessions": "150", "note": "café, \"quoted\""}
+PLAN = {"attended_sessions": "120", "possible_sessions": "150", "note": 'café, "quoted"'}
 WARNING = {"period_start": "2025-09-08", "sessions": 14, "flags": ["a", "b"]}
 
 
