@@ -134,11 +134,14 @@ def test_the_bulk_import_records_its_days_and_leaves_the_trigger_in_place(engine
         for upn in UPNS
         for day in days
     ]
+    amended = date(2025, 9, 5)
     with unit_of_work(engine) as db:
         ensure_school(db)
         db.flush()
         insert_marks(db, records, None)
-    assert _dirty_days(engine) == {(URN, day) for day in days}
+        # A mark written after it in the same transaction is recorded by the trigger again.
+        db.add(mark_row(UPNS[1], amended, "PM", "L", datetime(2025, 9, 5, 14, tzinfo=UTC)))
+    assert _dirty_days(engine) == {(URN, day) for day in [*days, amended]}
     with unit_of_work(engine) as db:
         assert refresh_tallies(db, URN, date(2025, 9, 8)) == len(UPNS)
     # Every other way a mark arrives is still caught by the trigger.

@@ -130,10 +130,8 @@ def insert_marks_as_checked(
         if on_part is not None:
             on_part(covered)
 
-    if postgres:
-        _write_behind(parts, write)
-        return
-    with _dirty_days_written_here(session, days):
+    recording = _days_recorded_by_the_trigger_skipped if postgres else _dirty_days_written_here
+    with recording(session, days):
         _write_behind(parts, write)
 
 
@@ -189,6 +187,29 @@ def _dirty_days_written_here(session: Session, days: set[tuple[str, Any]]) -> It
     finally:
         if definition is not None:
             conn.exec_driver_sql(definition)
+
+
+RECORDED_SETTING = "pathway.mark_days_recorded"
+
+
+@contextmanager
+def _days_recorded_by_the_trigger_skipped(
+    session: Session, days: set[tuple[str, Any]]
+) -> Iterator[None]:
+    """PostgreSQL: the dirty-day trigger told to skip this transaction's bulk insert (migration
+    0017), `days` recorded directly, and the trigger told to record again; the setting is the
+    transaction's own, so another connection's marks are recorded as ever, and a rollback
+    takes it back with the marks (a failed statement leaves nothing else to run: the
+    transaction is aborted)."""
+    conn = session.connection()
+    conn.exec_driver_sql(f"SELECT set_config('{RECORDED_SETTING}', 'on', true)")
+    yield
+    if days:
+        conn.exec_driver_sql(
+            "INSERT INTO mark_days_dirty (urn, school_date) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+            sorted(days),
+        )
+    conn.exec_driver_sql(f"SELECT set_config('{RECORDED_SETTING}', 'off', true)")
 
 
 _COLUMNS = ", ".join(INSERTED)
