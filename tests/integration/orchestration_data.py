@@ -57,6 +57,21 @@ def import_scenario(engine: Engine, folder: Path, reports_dir: Path) -> None:
         assert result.rejected == 0, (kind, result.errors[:3], result.header_error)
 
 
+def import_all_but_marks(engine: Engine, folder: Path, reports_dir: Path) -> None:
+    """Import a folder's files before its marks (schools, calendar, pupils, contacts)."""
+    for kind in KINDS:
+        if kind != "marks":
+            result = import_file(
+                engine,
+                kind,
+                folder / f"{kind}.csv",
+                reports_dir=reports_dir,
+                tz=LONDON,
+                now=IMPORTED_AT,
+            )
+            assert result.rejected == 0, (kind, result.errors[:3], result.header_error)
+
+
 def action_counts(engine: Engine) -> dict[str, int]:
     """Rows in every table a sweep writes actions to."""
     with engine.connect() as conn:

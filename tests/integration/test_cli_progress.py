@@ -16,12 +16,11 @@ from typer.testing import CliRunner
 from casework.db.database import open_database
 from casework.db.migrate import upgrade
 from casework.seed import write_synthetic_la
-from casework.service.importing.files import KINDS, import_file
-from casework.settings import LONDON, Settings
+from casework.settings import Settings
 from tests.integration.orchestration_data import (
     FIRST_DAY_CALL,
-    IMPORTED_AT,
     MONDAY,
+    import_all_but_marks,
     import_scenario,
 )
 
@@ -73,12 +72,7 @@ def _seeded_env(folder: Path, csvs: Path) -> dict[str, str]:
     url = f"sqlite:///{folder / 'pathway.db'}"
     upgrade(url)
     engine = open_database(Settings(var_dir=folder / "var", database_url=url))
-    for kind in KINDS:
-        if kind != "marks":
-            result = import_file(
-                engine, kind, csvs / f"{kind}.csv", reports_dir=folder, tz=LONDON, now=IMPORTED_AT
-            )
-            assert result.rejected == 0
+    import_all_but_marks(engine, csvs, folder)
     return {"PATHWAY_DATABASE_URL": url, "PATHWAY_VAR_DIR": str(folder / "var")}
 
 

@@ -21,9 +21,10 @@ from casework.db.database import open_database
 from casework.db.migrate import upgrade
 from casework.seed import write_synthetic_la
 from casework.service.importing import mark_store
-from casework.service.importing.files import KINDS, ImportResult, import_file
+from casework.service.importing.files import ImportResult, import_file
 from casework.settings import LONDON, Settings
 from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.integration.orchestration_data import import_all_but_marks
 
 pytestmark = pytest.mark.postgres
 NOW = datetime(2025, 9, 22, 7, 0, tzinfo=UTC)
@@ -35,12 +36,7 @@ MARKS = "SELECT upn, school_date, session, code, minutes_late, recorded_at FROM 
 def _la_without_marks(url: str, csvs: Path, folder: Path) -> Engine:
     upgrade(url)
     engine = open_database(Settings(var_dir=folder / "var", database_url=url))
-    for kind in KINDS:
-        if kind != "marks":
-            found = import_file(
-                engine, kind, csvs / f"{kind}.csv", reports_dir=folder, tz=LONDON, now=NOW
-            )
-            assert found.errors == []
+    import_all_but_marks(engine, csvs, folder)
     return engine
 
 
