@@ -125,6 +125,8 @@ class Mark(SQLModel, table=True):
     original_code: str = Field(max_length=3)  # as written in the file (legacy H, F, J, Y kept)
     minutes_late: int | None = None
     recorded_at: datetime
+    # Which import brought the mark: its provenance. On PostgreSQL the reference is checked
+    # once a statement by triggers, not by this foreign key (migration 0018, docs/decisions/0006).
     batch_id: int | None = Field(default=None, foreign_key="import_batches.id")
 
 
