@@ -7,6 +7,7 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from casework.core.calendar import RegisterSession, academic_year_start
@@ -48,10 +49,18 @@ def settled(url: str, cache: str | None = None) -> None:
     by the server's size, not by the day of the year. `cache` "cold" drops the database from
     the cache instead (a server short of memory); "as-is" leaves it as the step before left it;
     unset, BENCH_CACHE chooses (default warm).
+
+    On PostgreSQL, run the VACUUM ANALYZE that autovacuum runs in the hours between two sweeps:
+    timed at once after the catch-up's 325,000 new rows, the day-185 sweep shared the cores
+    with autovacuum, set the new rows' hint bits and planned on stale statistics (9.4 s, 8.4 s
+    after the vacuum, on the same copy state).
     """
     os.sync()
     cache = cache or os.environ.get("BENCH_CACHE", "warm")
-    if not url.startswith("sqlite") or cache == "as-is":
+    if cache == "as-is":
+        return
+    if url.startswith("postgresql"):
+        _autovacuumed(url)
         return
     path = url.split("///", 1)[-1]
     if cache == "cold":  # every part read from the disk, as by a server short of memory
@@ -65,6 +74,15 @@ def settled(url: str, cache: str | None = None) -> None:
 
 
 _CHUNK = 16 << 20
+
+
+def _autovacuumed(url: str) -> None:
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+    finally:
+        engine.dispose()
 
 
 def _drop_from_cache(path: str) -> None:
