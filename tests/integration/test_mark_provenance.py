@@ -8,19 +8,14 @@ from __future__ import annotations
 import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from casework.service.importing.files import KINDS, import_file
 from casework.service.importing.store import MARKS
-from tests.integration.test_import import FILES, UPN_A, UPN_B
-
-LONDON = ZoneInfo("Europe/London")
-NOW = datetime(2025, 9, 20, 12, 0, tzinfo=UTC)
+from tests.integration.test_import import NOW, UPN_A, UPN_B, load_all
 
 INSERT_MARK = sa.text(
     "INSERT INTO marks (upn, urn, school_date, session, code, original_code, recorded_at,"
@@ -30,14 +25,9 @@ INSERT_MARK = sa.text(
 
 def _import_all(engine: Engine, folder: Path) -> int:
     """The test LA's five files; the marks file's batch id."""
-    batch = 0
-    for kind in KINDS:
-        path = folder / f"{kind}.csv"
-        path.write_text(FILES[kind], encoding="utf-8", newline="")
-        result = import_file(engine, kind, path, reports_dir=folder, tz=LONDON, now=NOW)
-        assert result.rejected == 0
-        batch = result.batch_id or 0
-    return batch
+    results = load_all(engine, folder)
+    assert all(result.rejected == 0 for result in results.values())
+    return results["marks"].batch_id or 0
 
 
 def _new_batch(engine: Engine) -> int:
