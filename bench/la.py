@@ -153,7 +153,7 @@ def _analyze(url: str) -> None:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.exec_driver_sql("ANALYZE")
     else:
-        _admin_vacuum(url)
+        vacuum_analyze(url)
 
 
 def prepared(la: BenchLA, url: str, marker: str) -> dict[str, object]:
@@ -223,12 +223,13 @@ def cached_postgres(la: BenchLA) -> dict[str, float]:
     _admin(f'DROP DATABASE IF EXISTS "{la.pg_name}" WITH (FORCE)')
     _admin(f'CREATE DATABASE "{la.pg_name}"')
     info = import_all(la, PG_PREFIX + la.pg_name, la.folder)
-    _admin_vacuum(PG_PREFIX + la.pg_name)
+    vacuum_analyze(PG_PREFIX + la.pg_name)
     done.write_text(json.dumps(info))
     return info
 
 
-def _admin_vacuum(url: str) -> None:
+def vacuum_analyze(url: str) -> None:
+    """VACUUM ANALYZE the PostgreSQL database at `url`, as autovacuum would."""
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.exec_driver_sql("VACUUM ANALYZE")

@@ -7,9 +7,9 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from bench.la import vacuum_analyze
 from casework.core.calendar import RegisterSession, academic_year_start
 from casework.core.ladder.window import SHORT_WEEKS
 from casework.core.measures import add_measures, measure
@@ -60,7 +60,7 @@ def settled(url: str, cache: str | None = None) -> None:
     if cache == "as-is":
         return
     if url.startswith("postgresql"):
-        _autovacuumed(url)
+        vacuum_analyze(url)
         return
     path = url.split("///", 1)[-1]
     if cache == "cold":  # every part read from the disk, as by a server short of memory
@@ -74,15 +74,6 @@ def settled(url: str, cache: str | None = None) -> None:
 
 
 _CHUNK = 16 << 20
-
-
-def _autovacuumed(url: str) -> None:
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE")
-    finally:
-        engine.dispose()
 
 
 def _drop_from_cache(path: str) -> None:
