@@ -120,8 +120,7 @@ def insert_marks_as_checked(
 
     def write(part: Part) -> None:
         marks, covered = part
-        # In the unique key's order (day first), so that a day's marks append to its index.
-        ordered = sorted(marks, key=lambda m: (m.school_date, m.upn, m.session, m.recorded_at))
+        ordered = sorted(marks, key=_write_order)
         rows = [
             (upn, urn, as_date(day), session_, code, original, minutes, as_time(at), batch_id)
             for upn, urn, day, session_, code, original, minutes, at in ordered
@@ -135,6 +134,15 @@ def insert_marks_as_checked(
     recording = _days_recorded_by_the_trigger_skipped if postgres else _dirty_days_written_here
     with recording(session, days):
         _write_behind(parts, write)
+
+
+def _write_order(mark: MarkRecord) -> tuple[Any, ...]:
+    """Day first, so that a day's marks append to the unique key's index (day, pupil, ...);
+    then school, so that each school's day fills consecutive pages of the index a sweep reads
+    its window from (urn, day, pupil, ...). In the unique key's order alone a part's schools
+    took turns page by page (UPNs lead with a check letter, not the school), and a cold-cache
+    sweep read each school's fortnight as scattered pages (docs/decisions/0012)."""
+    return (mark.school_date, mark.urn, mark.upn, mark.session, mark.recorded_at)
 
 
 def _write_behind(parts: Iterable[Part], write: Callable[[Part], None]) -> None:
