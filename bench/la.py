@@ -1,9 +1,14 @@
 """The benchmark LA: a deterministic synthetic LA generated once and cached under var/bench/.
 
-The five CSVs come from casework.seed; the marks are split by month so that no one import holds
-the whole year in memory, and the last school day is held back as the file whose import rate
-`python -m bench` measures. The imported databases (SQLite, and PostgreSQL when reachable) are
-cached too: each measurement works on a copy.
+The five CSVs come from casework.seed; the marks are split into one file a school day and
+imported day by day, as an LA's registers arrive, and the last school day is held back as the
+file whose import rate `python -m bench` measures. The imported databases (SQLite, and
+PostgreSQL when reachable) are cached too: each measurement works on a copy.
+
+Until 2026-12-05 the marks were split by month. The seed writes them pupil by pupil, so each
+month's import put every school's days in among the other schools' page by page: a layout a
+backfill gives, not an LA's daily import, and the one a cold-cache sweep reads slowest
+(docs/decisions/0012). The layout is in the cache's name, so a cache of the old one is not used.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ BENCH_DIR = Path("var/bench")
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_PREFIX = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 FIRST_KINDS = ("schools", "calendar", "pupils", "contacts")
+LAYOUT = "daily"  # one marks file a school day
 
 
 @dataclass(frozen=True)
@@ -43,7 +49,7 @@ class BenchLA:
 
     @property
     def folder(self) -> Path:
-        return BENCH_DIR / f"la-{self.pupils}p-{self.schools}s"
+        return BENCH_DIR / f"la-{self.pupils}p-{self.schools}s-{LAYOUT}"
 
     @property
     def csv_dir(self) -> Path:
@@ -55,8 +61,7 @@ class BenchLA:
 
     @property
     def pg_name(self) -> str:
-        full = (self.pupils, self.schools) == (100_000, 300)
-        return "pathway_bench" if full else f"pathway_bench_{self.pupils}p_{self.schools}s"
+        return f"pathway_bench_{self.pupils}p_{self.schools}s_{LAYOUT}"
 
     def marks_files(self) -> list[Path]:
         return sorted(self.csv_dir.glob("marks_20*.csv"))
@@ -67,7 +72,7 @@ class BenchLA:
 
 
 def _split_marks(la: BenchLA) -> dict[str, object]:
-    """marks.csv -> one file a month plus the last school day's marks on their own."""
+    """marks.csv -> one file a school day, the last school day's as marks_day.csv."""
     source = la.csv_dir / "marks.csv"
     with source.open(encoding="utf-8") as handle:
         header = handle.readline()
@@ -78,7 +83,7 @@ def _split_marks(la: BenchLA) -> dict[str, object]:
         handle.readline()
         for line in handle:
             day = line.split(",", 3)[2]
-            name = "marks_day.csv" if day == last_day else f"marks_{day[:7]}.csv"
+            name = "marks_day.csv" if day == last_day else f"marks_{day}.csv"
             out = outputs.get(name)
             if out is None:
                 out = outputs[name] = (la.csv_dir / name).open("w", encoding="utf-8")
@@ -216,7 +221,7 @@ def _admin(sql: str) -> None:
 
 
 def cached_postgres(la: BenchLA) -> dict[str, float]:
-    """The imported PostgreSQL database `pathway_bench`, built on first use."""
+    """The imported PostgreSQL database `la.pg_name`, built on first use."""
     done = la.folder / "postgres.json"
     if done.exists():
         return dict(json.loads(done.read_text()))
