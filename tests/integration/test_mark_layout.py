@@ -1,9 +1,9 @@
 """Where an import puts a school's marks on disk (SQLite): each school's day on consecutive pages
 of the index a sweep reads its window from, whatever order the file's rows came in.
 
-A sweep reads one school's fortnight from `ix_marks_urn_date_slot`. With the database out of
-the page cache, pages that lie together are read together (the kernel reads ahead); pages
-scattered among other schools' are read one by one (docs/decisions/0012).
+A sweep reads one school's fortnight from `ix_marks_urn_date_slot`. Kept in one short stretch
+of the file, a school's day is a few 128 KB extents for a cold cache to fetch; spread page by
+page among the other schools', it is about as many extents as pages (docs/decisions/0012).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from casework.service.importing.mark_store import insert_marks
 SCHOOLS = [f"1{n:05d}" for n in range(40)]
 PUPILS_A_SCHOOL = 100
 DAY = date(2025, 9, 3)
-# The kernel's smallest read-ahead window is 128 KB: a step to a leaf further than this from
-# the one before is a read of its own.
+# 128 KB of 4 KiB pages: a step to a leaf further than this from the one before leaves the
+# stretch the school's day was written to.
 NEAR_PAGES = 32
 
 
