@@ -199,7 +199,8 @@ def _summary(la: bench_la.BenchLA, raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _ratio(sweeps: dict[str, Any]) -> float:
-    return round(float(sweeps["sweep_day185"]["seconds"]) / sweeps["sweep_day5"]["seconds"], 2)
+    day185, day5 = sweeps["sweep_day185"]["seconds"], sweeps["sweep_day5"]["seconds"]
+    return round(float(day185) / float(day5), 2)
 
 
 def _cold_summary(cold: dict[str, Any]) -> dict[str, Any]:

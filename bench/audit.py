@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ PDF_SLICE = TrailFilters(urn=PDF_SCHOOL, from_date=PDF_FROM, to_date=PDF_TO)
 def _draft(n: int) -> AuditDraft:
     kinds = (AuditKind.MESSAGE_QUEUED, AuditKind.TASK_CREATED, AuditKind.STAGE_ENTERED)
     kind = kinds[n % 3]
-    detail: dict[str, Any] = {
+    details: dict[AuditKind, dict[str, Any]] = {
         AuditKind.MESSAGE_QUEUED: {
             "channel": "sms",
             "template": "first_day_call/parent.sms.j2",
@@ -57,7 +58,7 @@ def _draft(n: int) -> AuditDraft:
             "owner_role": "attendance_officer",
         },
         AuditKind.STAGE_ENTERED: {"reason": "unexplained absence on day 1"},
-    }[kind]
+    }
     return AuditDraft(
         kind=kind,
         actor="system",
@@ -66,16 +67,18 @@ def _draft(n: int) -> AuditDraft:
         upn=f"H93120002{n % 5_000:04d}",
         case_id=n % 5_000,
         stage="first_day_call",
-        detail=detail,
+        detail=details[kind],
     )
 
 
-def _write_chain(engine: Engine, entries: int, start: int = 0) -> None:
+def _write_chain(engine: Engine, entries: int, start: int = 0) -> int:
+    """Append `entries` entries from number `start`; how many."""
     for first in range(start, start + entries, BATCH):
         count = min(BATCH, start + entries - first)
         with unit_of_work(engine) as session:
             drafts = [_draft(n) for n in range(first, first + count)]
             append_entries(session, drafts, AT + timedelta(seconds=first))
+    return entries
 
 
 def _timed(run: Callable[[], int]) -> tuple[int, float]:
@@ -92,10 +95,10 @@ def measure(url: str, entries: int, folder: Path) -> dict[str, Any]:
     """Every audit figure on one freshly migrated database at `url`."""
     upgrade(url)
     engine = get_engine(url)
-    _, write_s = _timed(lambda: (_write_chain(engine, entries), entries)[1])
+    _, write_s = _timed(partial(_write_chain, engine, entries))
     out: dict[str, Any] = {"entries": entries, "write_entries_per_s": _rate(entries, write_s)}
     for fmt in (ExportFormat.JSONL, ExportFormat.CSV):
-        count, seconds = _timed(lambda fmt=fmt: trail.export(engine, fmt, io.StringIO()))
+        count, seconds = _timed(partial(trail.export, engine, fmt, io.StringIO()))
         out[f"export_{fmt.value}_entries_per_s"] = _rate(count, seconds)
     checkpoint = checkpoint_path(folder / "audit-anchor.jsonl")
     full, full_s = _timed(
@@ -117,7 +120,7 @@ def measure(url: str, entries: int, folder: Path) -> dict[str, Any]:
         ("export_pdf", trail_pdf.ChainCheck(checkpoint=checkpoint)),
         ("export_pdf_full_check", trail_pdf.ChainCheck(checkpoint=checkpoint, full=True)),
     ):
-        count, seconds = _timed(lambda check=check: _export_pdf(engine, folder, check))
+        count, seconds = _timed(partial(_export_pdf, engine, folder, check))
         out |= {f"{key}_entries": count, f"{key}_entries_per_s": _rate(count, seconds)}
     dispose_engines()
     return out

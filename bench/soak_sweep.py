@@ -54,7 +54,9 @@ def import_la(engines: list[Engine], folder: Path, pupils: int, seed: int) -> No
 
 def head_seq(engine: Engine) -> int:
     with engine.connect() as conn:
-        return int(conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM audit_entries").scalar())
+        return int(
+            conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM audit_entries").scalar_one()
+        )
 
 
 def _school_sessions(count: int) -> list[tuple[date, RegisterSession]]:
