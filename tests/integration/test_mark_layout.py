@@ -1,4 +1,4 @@
-"""Where an import puts a school's marks on disk (SQLite): each school's day on consecutive pages
+"""Where an import puts a school's marks on disk (SQLite): each school's day in one short stretch
 of the index a sweep reads its window from, whatever order the file's rows came in.
 
 A sweep reads one school's fortnight from `ix_marks_urn_date_slot`. Kept in one short stretch
@@ -58,7 +58,7 @@ def _leaf_steps(url: str) -> tuple[list[int], int]:
     return leaves, far
 
 
-def test_each_schools_day_lies_on_consecutive_pages_of_the_window_index(sqlite_url: str) -> None:
+def test_each_schools_day_lies_in_one_stretch_of_the_window_index(sqlite_url: str) -> None:
     records = _la_wide_file_in_upn_order()
     with unit_of_work(get_engine(sqlite_url)) as db:
         insert_marks(db, records, None)
