@@ -8,7 +8,8 @@ PostgreSQL when reachable) are cached too: each measurement works on a copy.
 Until 2026-12-05 the marks were split by month. The seed writes them pupil by pupil, so each
 month's import put every school's days in among the other schools' page by page: a layout a
 backfill gives, not an LA's daily import, and one on which a cold-cache sweep made more disk
-reads (docs/decisions/0012). The layout is in the cache's name, so a cache of the old one is not used.
+reads (docs/decisions/0012). The layout is in the cache's name, so a cache of the old one is
+not used.
 """
 
 from __future__ import annotations
