@@ -139,9 +139,10 @@ def insert_marks_as_checked(
 def _write_order(mark: MarkRecord) -> tuple[Any, ...]:
     """Day first, so that a day's marks append to the unique key's index (day, pupil, ...);
     then school, so that each school's day goes to one short stretch of the file in the index
-    a sweep reads its window from (urn, day, pupil, ...). In the unique key's order alone a part's schools
-    took turns page by page (UPNs lead with a check letter, not the school), and a cold-cache
-    sweep read each school's fortnight as scattered pages (docs/decisions/0012)."""
+    a sweep reads its window from (urn, day, pupil, ...). In the unique key's order alone a
+    part's schools took turns page by page (UPNs lead with a check letter, not the school),
+    and a cold-cache sweep read each school's fortnight as scattered pages
+    (docs/decisions/0012)."""
     return (mark.school_date, mark.urn, mark.upn, mark.session, mark.recorded_at)
 
 
