@@ -48,10 +48,10 @@ test: $(STAMP) ## Run the whole test suite (unit, scenarios, integration, browse
 lint: $(STAMP) ## ruff (lint + format check) and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy casework notifications flows bench
+	$(VENV)/bin/mypy casework notifications flows bench tests
 
 typecheck: $(STAMP) ## mypy only
-	$(VENV)/bin/mypy casework notifications flows bench
+	$(VENV)/bin/mypy casework notifications flows bench tests
 
 bench: $(STAMP) ## Benchmarks on a 100,000-pupil synthetic LA (never run by make test)
 	$(VENV)/bin/python -m bench

@@ -63,7 +63,8 @@ def _replay(app_client: TestClient, cookie: str) -> int:
     """A request carrying only a saved copy of the session cookie."""
     app_client.cookies.clear()
     app_client.cookies.set("pathway_session", cookie)
-    return app_client.get("/tasks", follow_redirects=False).status_code
+    response = app_client.get("/tasks", follow_redirects=False)
+    return int(response.status_code)
 
 
 class TestSignOut:

@@ -66,7 +66,7 @@ def test_a_date_in_the_wrong_form_says_how_to_write_it(sqlite_url: str) -> None:
 
 
 def test_help_lists_the_kinds_and_each_kinds_outcomes() -> None:
-    from casework.cli import app
+    from casework.cli.app import app
 
     result = CliRunner().invoke(app, ["tasks", "complete", "--help"], env={"COLUMNS": "200"})
     assert "home_visit" in result.output

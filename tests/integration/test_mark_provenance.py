@@ -6,6 +6,7 @@ bulk import's binary COPY stores exactly what SQLite stores."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -110,7 +111,7 @@ def test_a_batch_that_marks_name_is_neither_deleted_nor_renumbered(
         assert kept.scalar_one() == 5
 
 
-def _copy_marks(postgres_url: str, rows: list[tuple[object, ...]]) -> None:
+def _copy_marks(postgres_url: str, rows: Sequence[tuple[object, ...]]) -> None:
     columns = "upn, urn, school_date, session, code, original_code, recorded_at, batch_id"
     with (
         psycopg.connect(postgres_url.replace("+psycopg", "")) as conn,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from casework.core.imports.marks import MarkRecord
 from casework.db.migrate import upgrade
@@ -31,7 +31,8 @@ UPNS = [f"A{n:012d}" for n in range(12)]
 
 
 def _school_days(first: date, count: int) -> list[date]:
-    days, day = [], first
+    days: list[date] = []
+    day = first
     while len(days) < count:
         if day.weekday() < 5:
             days.append(day)
@@ -123,7 +124,7 @@ def test_dirty_days_inside_the_window_wait_for_a_later_sweep(engine: Engine) -> 
 
 def _dirty_days(engine: Engine) -> set[tuple[str, date]]:
     with Session(engine) as db:
-        rows = db.execute(sa.select(MarkDayDirty.urn, MarkDayDirty.school_date)).all()
+        rows = db.execute(sa.select(col(MarkDayDirty.urn), col(MarkDayDirty.school_date))).all()
     return {(urn, day if isinstance(day, date) else date.fromisoformat(day)) for urn, day in rows}
 
 
@@ -213,7 +214,7 @@ def test_a_version_stored_since_the_check_is_skipped_and_the_rest_written(engine
         insert_marks(db, records, None)
         db.execute(sa.select(sa.func.count()).select_from(Mark))  # the transaction still works
     with Session(engine) as db:
-        stored = db.execute(sa.select(Mark.upn, Mark.school_date, Mark.code)).all()
+        stored = db.execute(sa.select(col(Mark.upn), col(Mark.school_date), col(Mark.code))).all()
     assert len(stored) == len(records)
     assert [code for upn, day, code in stored if upn == UPNS[3] and str(day) == "2025-09-04"] == [
         "N"

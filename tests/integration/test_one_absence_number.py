@@ -60,14 +60,14 @@ def _dataset(engine: Engine) -> None:
     create_marks(engine, on_plan, "/ " * 28 + "N N")
     create_stage_entry(engine, on_plan, stage="attendance_plan")
     amended = create_pupil(engine, URN)
-    first, *_ = create_marks(engine, amended, "/ " * 19 + "N")
+    earliest, *_ = create_marks(engine, amended, "/ " * 19 + "N")
     with unit_of_work(engine) as db:
         db.add(
             Mark(
                 upn=amended.upn,
                 urn=URN,
-                school_date=first.school_date,
-                session=first.session,
+                school_date=earliest.school_date,
+                session=earliest.session,
                 code="O",
                 original_code="O",
                 recorded_at=datetime.combine(TODAY + timedelta(days=1), time(9), UTC),

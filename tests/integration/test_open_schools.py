@@ -18,7 +18,7 @@ from tests.web_factories import create_school
 DAY = date(2025, 10, 8)  # a Wednesday in term
 HALF_TERM = date(2025, 10, 29)  # the LA's half-term holiday
 # Own rows: none; a whole-day INSET; the afternoon shut; a term of its own over half-term.
-SCHOOLS = {
+SCHOOLS: dict[str, list[tuple[str, date, str]] | str] = {
     "100001": [],
     "100002": [("inset", DAY, "ALL")],
     "100003": [("closed", DAY, "PM")],
@@ -34,7 +34,7 @@ def _store(engine: Engine) -> None:
         for row in make_term_rows():
             db.add(CalendarEntry(urn="", entry_date=row.entry_date, kind=row.kind, sessions=""))
         for urn, own in SCHOOLS.items():
-            if own == "own term":
+            if isinstance(own, str):  # "own term"
                 for row in make_term_rows([("2025-10-27", "2025-10-31")], urn=urn):
                     db.add(CalendarEntry(urn=urn, entry_date=row.entry_date, kind=row.kind))
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -85,7 +86,7 @@ def test_dry_run_counts_then_apply_removes_all_but_the_open_legal_step(
     sweep(engine, date(2025, 11, 14))
     approve(engine, requested(engine), date(2025, 11, 17))  # Sam's notices now running
     _old_pupil(engine)
-    args = {"today": LATER, "now": NOW, "letters_dir": tmp_path, "tz": LONDON}
+    args: dict[str, Any] = {"today": LATER, "now": NOW, "letters_dir": tmp_path, "tz": LONDON}
 
     dry = apply_retention(engine, Policy(), dry_run=True, **args)
     assert dry.counts["pupils"] == 1  # the leaver; Sam is under an open legal step

@@ -62,7 +62,9 @@ def _monday_after(weeks: int) -> str:
     return (day - timedelta(days=day.weekday())).isoformat()
 
 
-def test_the_office_records_an_application_and_the_headteacher_refuses_it(site: tuple) -> None:
+def test_the_office_records_an_application_and_the_headteacher_refuses_it(
+    site: tuple[Engine, object],
+) -> None:
     engine, app = site
     pupil = _pupil(engine)
     office, token = _client(engine, app, "school_staff", pupil.urn)
@@ -101,7 +103,7 @@ def test_the_office_records_an_application_and_the_headteacher_refuses_it(site: 
     assert [m.template for m in letters] == ["leave_of_absence/refusal"]
 
 
-def test_bad_dates_show_the_reason_and_record_nothing(site: tuple) -> None:
+def test_bad_dates_show_the_reason_and_record_nothing(site: tuple[Engine, object]) -> None:
     engine, app = site
     pupil = _pupil(engine)
     office, token = _client(engine, app, "school_staff", pupil.urn)
@@ -120,7 +122,7 @@ def test_bad_dates_show_the_reason_and_record_nothing(site: tuple) -> None:
 
 @pytest.mark.parametrize("role", ["auditor", "la_officer"])
 def test_only_the_headteacher_may_decide_leave_and_an_auditor_may_not_record_it(
-    site: tuple, role: str
+    site: tuple[Engine, object], role: str
 ) -> None:
     engine, app = site
     pupil = _pupil(engine)
@@ -145,7 +147,7 @@ def test_only_the_headteacher_may_decide_leave_and_an_auditor_may_not_record_it(
 
 
 def test_the_la_overview_lists_pupils_on_a_part_time_timetable_and_for_how_long(
-    site: tuple,
+    site: tuple[Engine, object],
 ) -> None:
     engine, app = site
     pupil = _pupil(engine)
@@ -163,7 +165,7 @@ def test_the_la_overview_lists_pupils_on_a_part_time_timetable_and_for_how_long(
     assert "3 weeks" in page
 
 
-def test_the_case_page_shows_the_enquiries_made(site: tuple) -> None:
+def test_the_case_page_shows_the_enquiries_made(site: tuple[Engine, object]) -> None:
     engine, app = site
     pupil = _pupil(engine)
     create_task(

@@ -11,7 +11,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from casework.cli import app
+from casework.cli.app import app
 from casework.cli.types import DecisionKind
 from casework.core.ladder.proposals import TaskKind
 

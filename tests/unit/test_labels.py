@@ -12,8 +12,7 @@ from casework.core.audit import AuditKind
 from casework.core.ladder.outcomes import FOLLOW_UPS, OUTCOMES
 from casework.core.ladder.proposals import Channel, OwnerRole, RecipientRole, TaskKind
 from casework.core.ladder.stages import SPECS, Stage
-from casework.core.legal.penalties import NoticeStatus
-from casework.core.lifecycle import DecisionStatus, StageStatus, TaskStatus
+from casework.core.lifecycle import DecisionStatus, NoticeStatus, StageStatus, TaskStatus
 from casework.core.next_steps import NEXT_STEPS, next_step
 from casework.core.permissions import ROLE_TITLES, Role
 

@@ -15,7 +15,7 @@ from casework.core.ladder.proposals import (
     TaskKind,
 )
 from casework.core.ladder.stages import Stage
-from casework.core.ladder.view import DecisionState
+from casework.core.ladder.view import CaseState, DecisionState
 from tests.ladder_factories import (
     UPN,
     D,
@@ -46,7 +46,7 @@ def leave_decision(status: str, decided: str | None = "2025-09-16") -> DecisionS
     )
 
 
-def leave_case(status: str) -> object:
+def leave_case(status: str) -> CaseState:
     stage = make_stage(Stage.LEAVE_OF_ABSENCE, "2025-09-15", key=f"{KEY}:stage")
     return make_case(stage, decisions=[leave_decision(status)])
 

@@ -247,6 +247,7 @@ class TestContractBreach:
         """Rules 18-20: a breach is recorded as evidence and opens the next legal decision."""
         decisions = review("breached", f"{OFFER}:review:2")
         assert closed(decisions) == [Stage.PARENTING_CONTRACT]
+        assert isinstance(decisions[0], CloseStage)
         assert "breached on 2025-10-13 (recorded as evidence)" in decisions[0].reason
         (asked,) = of_type(decisions, RequestDecision)
         assert asked.stage is Stage.NOTICE_TO_IMPROVE

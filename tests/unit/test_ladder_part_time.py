@@ -7,6 +7,7 @@ from casework.core.ladder.proposals import (
     EnterStage,
     MakeReferral,
     OpenTask,
+    QueueMessage,
     RecipientRole,
     TaskKind,
 )
@@ -27,8 +28,7 @@ def test_the_first_c2_opens_the_stage_tells_the_la_and_books_a_review() -> None:
     assert review.due_date == D("2025-09-29")
     assert any(
         m.to.role is RecipientRole.LA and m.stage is Stage.PART_TIME_TIMETABLE
-        for m in decided
-        if hasattr(m, "to")
+        for m in of_type(decided, QueueMessage)
     )
 
 

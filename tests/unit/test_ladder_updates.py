@@ -6,7 +6,7 @@ import pytest
 
 from casework.core.calendar import RegisterSession
 from casework.core.ladder.engine import decide
-from casework.core.ladder.proposals import CloseStage, EnterStage, QueueMessage
+from casework.core.ladder.proposals import CloseStage, EnterStage, Proposal, QueueMessage
 from casework.core.ladder.stages import Stage
 from casework.core.ladder.updates import is_half_term_end
 from tests.ladder_factories import (
@@ -22,7 +22,9 @@ from tests.ladder_factories import (
 REGISTER = make_register("2025-09-03", "2025-10-24")
 
 
-def _decided(day: str, session: RegisterSession = RegisterSession.PM, **policy: dict) -> list:
+def _decided(
+    day: str, session: RegisterSession = RegisterSession.PM, **policy: dict[str, object]
+) -> list[Proposal]:
     view = make_view(REGISTER, sweep_at(D(day), session))
     return decide(view, make_policy(**policy))
 
@@ -55,6 +57,6 @@ def test_every_parent_of_a_pupil_with_nothing_on_the_ladder_hears_at_half_term()
     ],
 )
 def test_no_update_on_other_sweeps_or_when_the_la_switches_it_off(
-    day: str, session: RegisterSession, policy: dict
+    day: str, session: RegisterSession, policy: dict[str, dict[str, object]]
 ) -> None:
     assert _decided(day, session, **policy) == []

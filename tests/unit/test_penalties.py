@@ -8,7 +8,6 @@ import pytest
 
 from casework.core.calendar import england_bank_holidays
 from casework.core.legal.penalties import (
-    NoticeStatus,
     PriorNotice,
     Rate,
     ServiceMethod,
@@ -28,6 +27,7 @@ from casework.core.legal.penalties import (
     prosecution_clock,
     three_year_flag,
 )
+from casework.core.lifecycle import NoticeStatus
 from casework.core.policy import LegalSection, Policy
 
 LEGAL = Policy().legal

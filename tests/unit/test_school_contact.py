@@ -18,7 +18,9 @@ URN = "100001"
 HEADER = "urn,name,la_code,phase,am_register_closes,pm_register_closes,phone,email"
 
 
-def _validated(*rows: str, header: str = HEADER, existing: dict | None = None) -> object:
+def _validated(
+    *rows: str, header: str = HEADER, existing: dict[str, schools.SchoolRecord] | None = None
+) -> object:
     return schools.validate_schools(read_table("\n".join([header, *rows]) + "\n"), existing or {})
 
 
