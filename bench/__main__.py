@@ -5,6 +5,8 @@
     .venv/bin/python -m bench --no-postgres --no-services  # sweeps, import and DuckDB only
     BENCH_CACHE=cold .venv/bin/python -m bench              # or as-is: see measure.settled
 
+The PostgreSQL sweeps are also timed cold on a copy of their own, as the SQLite ones are.
+
 The LA and its imported databases are cached under var/bench/; each run measures on copies.
 Results: a table on stdout and var/bench/results.json (the profile: var/bench/profile.txt).
 """
@@ -34,6 +36,7 @@ AT_MOST = {
     "sweep_day185_over_day5": 1.3,
     "sweep_day185_over_day5_cold": 1.3,
     "sweep_day185_over_day5_postgres": 1.3,
+    "sweep_day185_over_day5_postgres_cold": 1.3,
     "morning_e2e_s": 60.0,
 }
 AT_LEAST = {
@@ -112,7 +115,21 @@ def _postgres_part(la: bench_la.BenchLA, days: list[date], at: int) -> dict[str,
     finally:
         bench_la.drop_postgres_copy(la, "work")
     out["one_worker"] = _postgres_one_worker(la, days, at)
+    out["cold"] = _postgres_cold_part(la, days, at)
     return out
+
+
+def _postgres_cold_part(la: bench_la.BenchLA, days: list[date], at: int) -> dict[str, Any]:
+    """The PostgreSQL daily sweeps on a fresh copy, each started with the copy's files out of
+    the kernel's page cache (`measure.postgres_files`); skipped, with the reason, when this
+    process cannot read the server's data directory."""
+    url = bench_la.postgres_copy(la, "cold")
+    try:
+        if measure.postgres_files(url) is None:
+            return {"skipped": "the server's data directory is not readable by this process"}
+        return _daily_sweeps(url, days, at, cache="cold", workers=2)
+    finally:
+        bench_la.drop_postgres_copy(la, "cold")
 
 
 def _postgres_one_worker(la: bench_la.BenchLA, days: list[date], at: int) -> dict[str, Any]:
@@ -217,12 +234,18 @@ def _postgres_summary(pg: dict[str, Any] | None) -> dict[str, Any]:
         return {"sweep_s_day5_postgres": None, "sweep_s_day185_postgres": None}
     one = pg["one_worker"]["sweep_day185"]["seconds"]
     two = pg["sweep_day185"]["seconds"]
+    cold = pg["cold"]
     return {
         "sweep_s_day5_postgres": pg["sweep_day5"]["seconds"],
         "sweep_s_day185_postgres": two,
         "sweep_day185_over_day5_postgres": _ratio(pg),
         "sweep_s_day185_postgres_1_worker": one,
         "sweep_speedup_2_workers": round(one / two, 2),
+        "sweep_s_day5_postgres_cold": cold.get("sweep_day5", {}).get(
+            "seconds", cold.get("skipped")
+        ),
+        "sweep_s_day185_postgres_cold": cold.get("sweep_day185", {}).get("seconds"),
+        "sweep_day185_over_day5_postgres_cold": None if "skipped" in cold else _ratio(cold),
     }
 
 
@@ -262,7 +285,8 @@ def _verdict(key: str, value: Any) -> str:
 
 
 def _table(summary: dict[str, Any]) -> str:
-    rows = [f"{key:<34} {value}{_verdict(key, value)}" for key, value in summary.items()]
+    width = max(map(len, summary))
+    rows = [f"{key:<{width}} {value}{_verdict(key, value)}" for key, value in summary.items()]
     return "\n".join(["attendance pathway bench", "-" * 60, *rows])
 
 

@@ -7,6 +7,7 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from bench.la import vacuum_analyze
@@ -53,7 +54,8 @@ def settled(url: str, cache: str | None = None) -> None:
     On PostgreSQL, run the VACUUM ANALYZE that autovacuum runs in the hours between two sweeps:
     timed at once after the catch-up's 325,000 new rows, the day-185 sweep shared the cores
     with autovacuum, set the new rows' hint bits and planned on stale statistics (9.4 s, 8.4 s
-    after the vacuum, on the same copy state).
+    after the vacuum, on the same copy state). "cold" then drops the database's files from the
+    page cache (`postgres_files`).
     """
     os.sync()
     cache = cache or os.environ.get("BENCH_CACHE", "warm")
@@ -61,6 +63,13 @@ def settled(url: str, cache: str | None = None) -> None:
         return
     if url.startswith("postgresql"):
         vacuum_analyze(url)
+        if cache == "cold":
+            files = postgres_files(url)
+            if files is None:
+                raise RuntimeError("cannot read PostgreSQL's data directory to drop it from cache")
+            os.sync()
+            for file in files:
+                _drop_from_cache(str(file))
         return
     path = url.split("///", 1)[-1]
     if cache == "cold":  # every part read from the disk, as by a server short of memory
@@ -74,6 +83,30 @@ def settled(url: str, cache: str | None = None) -> None:
 
 
 _CHUNK = 16 << 20
+
+
+def postgres_files(url: str) -> list[Path] | None:
+    """The files of the PostgreSQL database at `url`, its dirty buffers first written to them
+    (CHECKPOINT), or None when this process cannot read them (another user, another host).
+
+    Most of a server's cache is the kernel's page cache over these files: PostgreSQL's own
+    shared buffers are 128 MB by default (`SHOW shared_buffers`), about 1% of the bench LA's
+    database, and only a restart empties them.
+    """
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            data = conn.exec_driver_sql("SHOW data_directory").scalar_one()
+            oid = conn.exec_driver_sql(
+                "SELECT oid FROM pg_database WHERE datname = current_database()"
+            ).scalar_one()
+            conn.exec_driver_sql("CHECKPOINT")
+    finally:
+        engine.dispose()
+    folder = Path(data) / "base" / str(oid)
+    if not os.access(folder, os.R_OK | os.X_OK):
+        return None
+    return sorted(part for part in folder.iterdir() if part.is_file())
 
 
 def _drop_from_cache(path: str) -> None:
