@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from datetime import UTC, date, datetime
@@ -69,7 +70,8 @@ def settled(url: str, cache: str | None = None) -> None:
                 raise RuntimeError("cannot read PostgreSQL's data directory to drop it from cache")
             os.sync()
             for file in files:
-                _drop_from_cache(str(file))
+                with contextlib.suppress(FileNotFoundError):  # removed by the server meanwhile
+                    _drop_from_cache(str(file))
         return
     path = url.split("///", 1)[-1]
     if cache == "cold":  # every part read from the disk, as by a server short of memory
