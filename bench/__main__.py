@@ -234,18 +234,23 @@ def _postgres_summary(pg: dict[str, Any] | None) -> dict[str, Any]:
         return {"sweep_s_day5_postgres": None, "sweep_s_day185_postgres": None}
     one = pg["one_worker"]["sweep_day185"]["seconds"]
     two = pg["sweep_day185"]["seconds"]
-    cold = pg["cold"]
     return {
         "sweep_s_day5_postgres": pg["sweep_day5"]["seconds"],
         "sweep_s_day185_postgres": two,
         "sweep_day185_over_day5_postgres": _ratio(pg),
         "sweep_s_day185_postgres_1_worker": one,
         "sweep_speedup_2_workers": round(one / two, 2),
-        "sweep_s_day5_postgres_cold": cold.get("sweep_day5", {}).get(
-            "seconds", cold.get("skipped")
-        ),
-        "sweep_s_day185_postgres_cold": cold.get("sweep_day185", {}).get("seconds"),
-        "sweep_day185_over_day5_postgres_cold": None if "skipped" in cold else _ratio(cold),
+        **_postgres_cold_summary(pg["cold"]),
+    }
+
+
+def _postgres_cold_summary(cold: dict[str, Any]) -> dict[str, Any]:
+    if "skipped" in cold:
+        return {"sweep_postgres_cold_skipped": cold["skipped"]}
+    return {
+        "sweep_s_day5_postgres_cold": cold["sweep_day5"]["seconds"],
+        "sweep_s_day185_postgres_cold": cold["sweep_day185"]["seconds"],
+        "sweep_day185_over_day5_postgres_cold": _ratio(cold),
     }
 
 
