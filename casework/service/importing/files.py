@@ -136,7 +136,11 @@ _HANDLERS: Mapping[str, Callable[[_Job], Validated[Any]]] = {
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector: a big file makes millions of small acyclic objects,
-    and the collector's repeated passes over them cost more than all the parsing."""
+    and the collector's repeated passes over them cost more than all the parsing.
+
+    Those objects must be gone before the block ends (made in a function called inside it):
+    any still held when the collector is back are all young, and its first pass walks every
+    one of them, a sixteenth of a day's import (docs/decisions/0012)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -146,7 +150,7 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-gc_paused = _gc_paused  # for imports that build their rows from another format first (CTF)
+gc_paused = _gc_paused  # for imports that build their rows from another format first
 
 
 def _refused(kind: str, reason: str) -> ImportResult:
@@ -181,12 +185,24 @@ def import_file(
     if kind not in KINDS:
         raise InvalidRequest(f"unknown import kind {kind!r}: use one of {', '.join(KINDS)}")
     with _gc_paused():
-        data = path.read_bytes()
-        table = _read(data, kind)
-        if isinstance(table, str):
-            return _refused(kind, table)
-        source = _Source(kind, path.name, hashlib.sha256(data).hexdigest(), table)
-        return _import_table(engine, source, reports_dir, tz, now, progress)
+        return _import_path(engine, kind, path, reports_dir, tz, now, progress)
+
+
+def _import_path(
+    engine: Engine,
+    kind: str,
+    path: Path,
+    reports_dir: Path,
+    tz: ZoneInfo,
+    now: datetime,
+    progress: Progress,
+) -> ImportResult:
+    data = path.read_bytes()
+    table = _read(data, kind)
+    if isinstance(table, str):
+        return _refused(kind, table)
+    source = _Source(kind, path.name, hashlib.sha256(data).hexdigest(), table)
+    return _import_table(engine, source, reports_dir, tz, now, progress)
 
 
 @dataclass(frozen=True, slots=True)

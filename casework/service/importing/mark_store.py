@@ -23,9 +23,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from operator import attrgetter
 from queue import Queue
 from threading import Thread
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from psycopg.errors import UniqueViolation
@@ -39,6 +41,7 @@ CHUNK_ROWS = 20_000  # marks per executemany or COPY; the progress bar moves onc
 INSERTED = (*MarkRecord._fields, "batch_id")
 Part = tuple[Sequence[MarkRecord], int]  # a part's new marks, and how many rows it covered
 Convert = Callable[[Any], Any]
+T = TypeVar("T")
 
 
 def _memo(convert: Convert | None) -> Convert:
@@ -113,43 +116,69 @@ def insert_marks_as_checked(
     Checking is Python and writing is mostly the database (PostgreSQL's server, or SQLite's C
     code, which lets go of the GIL), so the two overlap on two cores. The session is used by
     one thread at a time: by the writer alone from the first part until the last is written.
+
+    Each part is also put in order and into the driver's values on this thread, so that the
+    writer does nothing but write: done on the writer, that Python left the database idle
+    between parts, a seventh of a day's import into PostgreSQL (docs/decisions/0012).
     """
-    as_date, as_time = _bind(session, "school_date"), _bind(session, "recorded_at")
     postgres = session.get_bind().dialect.name == "postgresql"
     days: set[tuple[str, Any]] = set()
 
-    def write(part: Part) -> None:
-        marks, covered = part
-        ordered = sorted(marks, key=_write_order)
-        rows = [
-            (upn, urn, as_date(day), session_, code, original, minutes, as_time(at), batch_id)
-            for upn, urn, day, session_, code, original, minutes, at in ordered
-        ]
-        if rows:
-            (_copy_then_insert if postgres else _insert_from_json)(session, rows)
-            days.update((row[1], row[2]) for row in rows)
+    def write(part: _Prepared) -> None:
+        if part.rows:
+            if postgres:
+                _copy_then_insert(session, part.rows)
+            else:
+                _insert_from_json(session, part.rows_json)
+            days.update(part.days)
         if on_part is not None:
-            on_part(covered)
+            on_part(part.covered)
 
     recording = _days_recorded_by_the_trigger_skipped if postgres else _dirty_days_written_here
     with recording(session, days):
-        _write_behind(parts, write)
+        _write_behind(_prepared(session, parts, batch_id, as_json=not postgres), write)
 
 
-def _write_order(mark: MarkRecord) -> tuple[Any, ...]:
-    """Day first, so that a day's marks append to the unique key's index (day, pupil, ...);
-    then school, so that each school's day goes to one short stretch of the file in the index
-    a sweep reads its window from (urn, day, pupil, ...). In the unique key's order alone a
-    part's schools took turns page by page (UPNs lead with a check letter, not the school),
-    and a cold-cache sweep read each school's fortnight as scattered pages
-    (docs/decisions/0012)."""
-    return (mark.school_date, mark.urn, mark.upn, mark.session, mark.recorded_at)
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A part as the writer takes it: its rows in write order as the driver's values, the same
+    as one JSON array for SQLite, the (urn, school date) pairs they fall on, and how many of
+    the file's rows the part covered."""
+
+    rows: list[tuple[Any, ...]]
+    rows_json: str
+    days: set[tuple[str, Any]]
+    covered: int
 
 
-def _write_behind(parts: Iterable[Part], write: Callable[[Part], None]) -> None:
+def _prepared(
+    session: Session, parts: Iterable[Part], batch_id: int | None, as_json: bool
+) -> Iterator[_Prepared]:
+    as_date, as_time = _bind(session, "school_date"), _bind(session, "recorded_at")
+    for marks, covered in parts:
+        rows = [
+            (upn, urn, as_date(day), session_, code, original, minutes, as_time(at), batch_id)
+            for upn, urn, day, session_, code, original, minutes, at in sorted(
+                marks, key=_WRITE_ORDER
+            )
+        ]
+        days = {(row[1], row[2]) for row in rows}
+        rows_json = json.dumps(rows, ensure_ascii=False) if as_json and rows else ""
+        yield _Prepared(rows, rows_json, days, covered)
+
+
+# Day first, so that a day's marks append to the unique key's index (day, pupil, ...); then
+# school, so that each school's day goes to one short stretch of the file in the index a sweep
+# reads its window from (urn, day, pupil, ...). In the unique key's order alone a part's schools
+# took turns page by page (UPNs lead with a check letter, not the school), and a cold-cache
+# sweep read each school's fortnight as scattered pages (docs/decisions/0012).
+_WRITE_ORDER = attrgetter("school_date", "urn", "upn", "session", "recorded_at")
+
+
+def _write_behind(parts: Iterable[T], write: Callable[[T], None]) -> None:
     """`write` each part on a second thread while this one produces the next; the first
     failure on either side is raised here, once the writer has stopped."""
-    queue: Queue[Part | None] = Queue(maxsize=2)
+    queue: Queue[T | None] = Queue(maxsize=2)
     failure: list[BaseException] = []
 
     def writer() -> None:
@@ -226,18 +255,19 @@ def _days_recorded_by_the_trigger_skipped(
 _COLUMNS = ", ".join(INSERTED)
 
 
-def _insert_from_json(session: Session, rows: list[tuple[Any, ...]]) -> None:
-    """SQLite: the part as one JSON array in one statement. `executemany` lets go of the GIL
-    for every row's step and must win it back from the checking thread each time, which made a
-    part written beside the checking six times slower than alone; one statement lets go once.
-    The values are already the driver's (text, integers, None), so JSON carries them as they are.
+def _insert_from_json(session: Session, rows_json: str) -> None:
+    """SQLite: the part as one JSON array of its rows in one statement. `executemany` lets go
+    of the GIL for every row's step and must win it back from the checking thread each time,
+    which made a part written beside the checking six times slower than alone; one statement
+    lets go once. The values are already the driver's (text, integers, None), so JSON carries
+    them as they are.
     """
     picks = ", ".join(f"value ->> {k}" for k in range(len(INSERTED)))
     sql = (
         f"INSERT INTO marks ({_COLUMNS}) SELECT {picks} FROM json_each(?) "  # noqa: S608
         "WHERE true ON CONFLICT DO NOTHING"  # WHERE: SQLite's parser needs it before ON CONFLICT
     )
-    session.connection().exec_driver_sql(sql, (json.dumps(rows, ensure_ascii=False),))
+    session.connection().exec_driver_sql(sql, (rows_json,))
 
 
 # The COPYs below are binary: the server takes each value as it is stored, where text made it

@@ -19,7 +19,7 @@ from casework.core.imports import mark_profiles
 from casework.core.imports.mark_profiles import MarksProfile, ProfileProblem, parse_profile
 from casework.core.imports.profiled_marks import translate
 from casework.core.imports.rows import read_table
-from casework.service.importing.files import ImportResult, import_table
+from casework.service.importing.files import ImportResult, gc_paused, import_table
 from casework.service.progress import SILENT, Progress
 
 # The shipped profiles sit beside the module that reads them, wherever the package lives.
@@ -60,6 +60,19 @@ def import_profiled_marks(
         profile = load_profile(profile_ref)
     except ProfileProblem as exc:
         return _refused(str(exc))
+    with gc_paused():
+        return _import(engine, path, profile, reports_dir, tz, now, progress)
+
+
+def _import(
+    engine: Engine,
+    path: Path,
+    profile: MarksProfile,
+    reports_dir: Path,
+    tz: ZoneInfo,
+    now: datetime,
+    progress: Progress,
+) -> ImportResult:
     data = path.read_bytes()
     try:
         export = read_table(data.decode("utf-8-sig"))
