@@ -184,25 +184,17 @@ def import_file(
     validating and writing phases."""
     if kind not in KINDS:
         raise InvalidRequest(f"unknown import kind {kind!r}: use one of {', '.join(KINDS)}")
+
+    def run() -> ImportResult:  # its own frame: the file's objects are freed when it returns
+        data = path.read_bytes()
+        table = _read(data, kind)
+        if isinstance(table, str):
+            return _refused(kind, table)
+        source = _Source(kind, path.name, hashlib.sha256(data).hexdigest(), table)
+        return _import_table(engine, source, reports_dir, tz, now, progress)
+
     with _gc_paused():
-        return _import_path(engine, kind, path, reports_dir, tz, now, progress)
-
-
-def _import_path(
-    engine: Engine,
-    kind: str,
-    path: Path,
-    reports_dir: Path,
-    tz: ZoneInfo,
-    now: datetime,
-    progress: Progress,
-) -> ImportResult:
-    data = path.read_bytes()
-    table = _read(data, kind)
-    if isinstance(table, str):
-        return _refused(kind, table)
-    source = _Source(kind, path.name, hashlib.sha256(data).hexdigest(), table)
-    return _import_table(engine, source, reports_dir, tz, now, progress)
+        return run()
 
 
 @dataclass(frozen=True, slots=True)

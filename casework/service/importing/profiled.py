@@ -60,36 +60,28 @@ def import_profiled_marks(
         profile = load_profile(profile_ref)
     except ProfileProblem as exc:
         return _refused(str(exc))
+
+    def run() -> ImportResult:  # its own frame: the file's objects are freed when it returns
+        data = path.read_bytes()
+        try:
+            export = read_table(data.decode("utf-8-sig"))
+        except UnicodeDecodeError as exc:
+            return _refused(f"the file is not UTF-8 text (byte {exc.start})")
+        except csv.Error as exc:
+            return _refused(f"the file is not readable CSV: {exc}")
+        translated = translate(export, profile)
+        if isinstance(translated, str):
+            return _refused(translated)
+        return import_table(
+            engine,
+            "marks",
+            (path.name, hashlib.sha256(data).hexdigest(), translated.table),
+            pre_errors=tuple(translated.errors),
+            reports_dir=reports_dir,
+            tz=tz,
+            now=now,
+            progress=progress,
+        )
+
     with gc_paused():
-        return _import(engine, path, profile, reports_dir, tz, now, progress)
-
-
-def _import(
-    engine: Engine,
-    path: Path,
-    profile: MarksProfile,
-    reports_dir: Path,
-    tz: ZoneInfo,
-    now: datetime,
-    progress: Progress,
-) -> ImportResult:
-    data = path.read_bytes()
-    try:
-        export = read_table(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        return _refused(f"the file is not UTF-8 text (byte {exc.start})")
-    except csv.Error as exc:
-        return _refused(f"the file is not readable CSV: {exc}")
-    translated = translate(export, profile)
-    if isinstance(translated, str):
-        return _refused(translated)
-    return import_table(
-        engine,
-        "marks",
-        (path.name, hashlib.sha256(data).hexdigest(), translated.table),
-        pre_errors=tuple(translated.errors),
-        reports_dir=reports_dir,
-        tz=tz,
-        now=now,
-        progress=progress,
-    )
+        return run()
