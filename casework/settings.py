@@ -47,8 +47,9 @@ class Settings(BaseSettings):
     # names a server, else in-process (an ephemeral Prefect start costs 15–30 s per CLI call);
     # `prefect` = always through the flow; `inline` = never (docs/orchestration.md).
     orchestrator: Literal["auto", "prefect", "inline"] = "auto"
-    # Processes an in-process sweep uses: 0 = one per core once a session has
-    # casework.service.sweeping.sweep.MANY_SCHOOLS schools to sweep, else this process alone.
+    # Processes a sweep's schools are swept in, in-process or in the daily-sweep flow (its tasks
+    # hand their schools over): 0 = one per core once a session has
+    # casework.service.sweeping.processes.MANY_SCHOOLS schools to sweep; 1 = the sweep's own process.
     sweep_workers: int = Field(default=0, ge=0)
     # PATHWAY_AS_OF=YYYY-MM-DD: look at the records as they stood at the end of that school day
     # (a replayed history, a past week). The web app shows it in a banner and takes no changes;

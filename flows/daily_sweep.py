@@ -2,15 +2,19 @@
 
 The rules and the transaction live in `casework.service.sweeping.sweep.sweep_school`; this file
 only fans out. One task per school (never per pupil) keeps a 100,000-pupil LA at about a
-hundred task runs (STACK.md §3). Each school's sweep is one idempotent transaction, so a retried
-or repeated task creates nothing twice. Sending goes through the outbox, after commit: the
-scheduled sweeps (`then_send`) send each school's texts and emails as soon as that school has
-committed, while the others are still being swept, so the morning's texts are not held behind
-the last school.
+hundred task runs (STACK.md §3). The tasks run on threads; for an LA of many schools each hands
+its school to one of the run's worker processes, so the sweep has every core and not one. Each
+school's sweep is one idempotent transaction, so a retried or repeated task creates nothing
+twice. Sending goes through the outbox, after commit: the scheduled sweeps (`then_send`) send
+each school's texts and emails as soon as that school has committed, while the others are still
+being swept, so the morning's texts are not held behind the last school.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 
 from prefect import flow, get_run_logger, task, unmapped
@@ -18,15 +22,24 @@ from prefect.futures import wait
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from casework.core.calendar import RegisterSession
+from casework.service.sweeping.processes import SchoolProcesses, shareable, worker_count
 from casework.service.sweeping.sweep import SchoolSweepResult, schools_to_sweep, sweep_school
 from flows.retries import is_transient_db_error
-from flows.runtime import open_runtime
+from flows.runtime import Runtime, open_runtime
 from flows.sending import ChildSender, SendingStopped
 
-# Threads, not processes: a sweep is mostly database round trips, and SQLite has one writer anyway.
-# Eight, not four: at 100,000 pupils on PostgreSQL the flow's process sat at 61% of a core with
-# four threads waiting on round trips; eight swept the AM in 31-35 s instead of 42-44 s.
+# The tasks run on threads, each handing its school to the run's worker processes
+# (`PATHWAY_SWEEP_WORKERS`) when it has them: on threads alone the schools shared one core, and at
+# 100,000 pupils the AM sweep took 31-35 s where two processes take about 16 s (ADR 0012).
+# Eight threads, not four: with four, the flow's process sat at 61% of a core, waiting on round
+# trips.
 SCHOOLS_AT_ONCE = 8
+
+# The run's worker processes, seen by its task threads (Prefect runs each task in a copy of the
+# context it was submitted from).
+_school_processes: ContextVar[SchoolProcesses | None] = ContextVar(
+    "pathway_school_processes", default=None
+)
 
 
 @task(
@@ -55,7 +68,25 @@ def sweep_school_task(
 ) -> SchoolSweepResult:
     """One school's sweep in one transaction; counts only, never pupil data."""
     runtime = open_runtime()
+    processes = _school_processes.get()
+    if processes is not None:
+        return processes.sweep(urn, school_date, session, policy=runtime.policy, now=now)
     return sweep_school(runtime.engine, urn, school_date, session, policy=runtime.policy, now=now)
+
+
+@contextmanager
+def _worker_processes(runtime: Runtime, schools: int) -> Iterator[None]:
+    """The run's school processes, for as long as its tasks run, when it is to have them."""
+    count = worker_count(runtime.settings.sweep_workers, schools)
+    if count <= 1 or not shareable(runtime.engine):
+        yield
+        return
+    with SchoolProcesses(runtime.engine, count) as processes:
+        token = _school_processes.set(processes)
+        try:
+            yield
+        finally:
+            _school_processes.reset(token)
 
 
 @flow(
@@ -88,10 +119,11 @@ def daily_sweep(
     if not schools:
         get_run_logger().info("No school open on %s %s; nothing to sweep", day, register)
         return []
-    futures = sweep_school_task.map(schools, unmapped(day), unmapped(register), unmapped(now))
-    # What the schools that committed queued is sent even if another school fails.
-    sender = ChildSender(futures, runtime.settings, runtime.fixed_now) if then_send else None
-    wait(futures)  # every school finishes (and commits) before any failure is raised
+    with _worker_processes(runtime, len(schools)):
+        futures = sweep_school_task.map(schools, unmapped(day), unmapped(register), unmapped(now))
+        # What the schools that committed queued is sent even if another school fails.
+        sender = ChildSender(futures, runtime.settings, runtime.fixed_now) if then_send else None
+        wait(futures)  # every school finishes (and commits) before any failure is raised
     stopped: SendingStopped | None = None
     if sender is not None:
         try:

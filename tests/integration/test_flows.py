@@ -34,6 +34,7 @@ from tests.integration.orchestration_data import (
     import_scenario,
     isolate_prefect_env,
     stage_entries,
+    write_synthetic_la,
 )
 
 SWEPT_AT = datetime(2025, 9, 8, 8, 40, tzinfo=UTC)  # 09:40 in London, after the AM register closed
@@ -132,6 +133,37 @@ class TestDailySweepFlow:
         assert [(r.urn, r.created > 0) for r in results] == [("100001", True)]
         assert action_counts(engine) == action_counts(reference)
         assert stage_entries(engine) == stage_entries(reference)
+
+    def test_deployed_sweep_hands_its_schools_to_worker_processes(
+        self, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """With PATHWAY_SWEEP_WORKERS=2 every school is swept in the run's worker processes,
+        never on the task's thread in the flow's process, and the rows are one process's."""
+        import flows.daily_sweep
+        from flows.daily_sweep import daily_sweep
+
+        absent = write_synthetic_la(tmp_path / "csv", 4, 20)
+        engine = open_database(_settings(tmp_path, database_url))
+        import_scenario(engine, tmp_path / "csv", tmp_path / "reports")
+        reference_url = f"sqlite:///{tmp_path / 'reference.db'}"
+        upgrade(reference_url)
+        reference = open_database(_settings(tmp_path / "reference", reference_url))
+        import_scenario(reference, tmp_path / "csv", tmp_path / "reference-reports")
+        run_sweep(reference, MONDAY, RegisterSession.AM, policy=load_policy(None), now=SWEPT_AT)
+
+        def not_in_the_flow_process(*args: object, **kwargs: object) -> None:
+            raise AssertionError("a school was swept in the flow's own process")
+
+        monkeypatch.setattr(flows.daily_sweep, "sweep_school", not_in_the_flow_process)
+        settings = _settings(tmp_path, database_url).model_copy(update={"sweep_workers": 2})
+        runtime = Runtime(settings, engine, load_policy(None), fixed_now=SWEPT_AT)
+        with use_runtime(runtime):
+            results = daily_sweep(school_date=MONDAY.isoformat(), session="AM")
+
+        assert sorted(r.urn for r in results) == ["200001", "200002", "200003", "200004"]
+        assert not any(r.skipped for r in results)
+        assert action_counts(engine) == action_counts(reference)
+        assert stage_entries(engine) == [(upn, "first_day_call", MONDAY) for upn in absent]
 
     def test_deployed_sweep_sends_its_texts_in_the_same_run_once(
         self, tmp_path: Path, sqlite_url: str

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import chain
@@ -22,7 +19,7 @@ from casework.core.ladder.proposals import Proposal
 from casework.core.ladder.register_checks import check_register, register_missing
 from casework.core.ladder.window import SHORT_WEEKS
 from casework.core.policy import Policy
-from casework.db.session import get_engine, read_snapshot, unit_of_work
+from casework.db.session import read_snapshot, unit_of_work
 from casework.db.snapshots import SchoolSnapshot, load_calendar, load_school, open_schools
 from casework.db.tables import School, SweepRun
 from casework.db.weekly_tallies import first_counted_week, keep_span_totals, refresh_tallies
@@ -37,12 +34,12 @@ from casework.service.proposals import (
 )
 from casework.service.sweeping.collector import collector_paused
 from casework.service.sweeping.office import office_messages
+from casework.service.sweeping.processes import SchoolProcesses, shareable, worker_count
 from casework.service.tasks.deadlines import run_deadlines
 from notifications.rendering import Rendered
 
 log = logging.getLogger(__name__)
 SESSIONS = (RegisterSession.AM, RegisterSession.PM)
-MANY_SCHOOLS = 20
 
 
 @dataclass(frozen=True)
@@ -204,24 +201,6 @@ def sweep_school(
     )
 
 
-def _sweep_in_worker(
-    url: str, urn: str, school_date: date, session: RegisterSession, policy: Policy, now: datetime
-) -> SchoolSweepResult:
-    return sweep_school(get_engine(url), urn, school_date, session, policy=policy, now=now)
-
-
-def _workers() -> multiprocessing.context.BaseContext:
-    """How sweep processes start: forked from a server process that has already imported the
-    sweep (a second or so a process saved for every sweep after a process's first), never from
-    this one, whose open connections and threads a fork would copy; spawned where there is no
-    fork server."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    return context
-
-
 def run_sweep(
     engine: Engine,
     school_date: date,
@@ -241,20 +220,14 @@ def run_sweep(
         workers: processes to use; 0 = one per core when there are MANY_SCHOOLS or more.
     """
     targets = urns if urns is not None else schools_to_sweep(engine, school_date, session)
-    if workers == 0:
-        workers = (os.cpu_count() or 1) if len(targets) >= MANY_SCHOOLS else 1
-    if workers <= 1 or len(targets) < 2:
+    processes = worker_count(workers, len(targets))
+    if processes <= 1 or not shareable(engine):
         return [
             sweep_school(engine, urn, school_date, session, policy=policy, now=now)
             for urn in targets
         ]
-    url = engine.url.render_as_string(hide_password=False)
-    with ProcessPoolExecutor(max_workers=min(workers, len(targets)), mp_context=_workers()) as pool:
-        futures = [
-            pool.submit(_sweep_in_worker, url, urn, school_date, session, policy, now)
-            for urn in targets
-        ]
-        return [future.result() for future in futures]
+    with SchoolProcesses(engine, processes) as pool:
+        return pool.sweep_all(targets, school_date, session, policy=policy, now=now)
 
 
 def simulate(

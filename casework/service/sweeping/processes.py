@@ -1,0 +1,157 @@
+"""Schools swept in worker processes: each school's sweep is one submission and one transaction.
+
+A school's sweep is Python's CPU (loading, the rules, writing), so threads in one process share
+one core however many schools they run at once. The daily-sweep flow keeps its one Prefect task a
+school on threads and has each task hand its school to these processes (STACK.md §1: "one task
+per school", "multiprocessing inside a task"); `run_sweep` uses them the same way.
+
+A worker that dies (killed, out of memory) breaks the pool for every school waiting in it; the
+pool is then replaced once for that breakage and the school handed to the new one, so one lost
+process does not fail the schools behind it. The school it was sweeping committed or did not,
+and a sweep run again changes nothing (`sweep_school`).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import date, datetime
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from sqlalchemy.engine import Engine
+
+from casework.core.calendar import RegisterSession
+from casework.core.policy import Policy
+from casework.db.session import get_engine
+
+if TYPE_CHECKING:
+    from casework.service.sweeping.sweep import SchoolSweepResult
+
+log = logging.getLogger(__name__)
+MANY_SCHOOLS = 20
+SWEEP_MODULE = "casework.service.sweeping.sweep"
+# What `_sweep_in_worker` is called with: the URL, URN, day, session, policy and clock.
+_Args = tuple[str, str, date, RegisterSession, Policy, datetime]
+
+
+def worker_count(workers: int, schools: int) -> int:
+    """Processes for sweeping `schools` schools: `workers` (0 = one per core once there are
+    MANY_SCHOOLS), never more than the schools; 1 means this process alone."""
+    if workers == 0:
+        workers = (os.cpu_count() or 1) if schools >= MANY_SCHOOLS else 1
+    return max(1, min(workers, schools))
+
+
+def shareable(engine: Engine) -> bool:
+    """Whether another process can open the same database (not an in-memory SQLite one)."""
+    return not (engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"))
+
+
+def _sweep_in_worker(
+    url: str, urn: str, school_date: date, session: RegisterSession, policy: Policy, now: datetime
+) -> SchoolSweepResult:
+    from casework.service.sweeping.sweep import sweep_school
+
+    return sweep_school(get_engine(url), urn, school_date, session, policy=policy, now=now)
+
+
+def _start_method() -> multiprocessing.context.BaseContext:
+    """Forked from a server process that has already imported the sweep (a second or so saved
+    for every process after the first), never from the caller, whose open connections and
+    threads (Prefect's among them) a fork would copy; spawned where there is no fork server."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([SWEEP_MODULE, __name__])
+    return context
+
+
+class SchoolProcesses:
+    """A pool of `workers` processes sweeping schools of the database behind `engine`.
+
+    Thread-safe: the flow's task threads hand it schools at once. Use it as a context manager;
+    leaving waits for the schools already handed over.
+    """
+
+    def __init__(self, engine: Engine, workers: int) -> None:
+        self._url = engine.url.render_as_string(hide_password=False)
+        self._workers = workers
+        self._lock = threading.Lock()
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self._workers, mp_context=_start_method())
+
+    def _replace(self, broken: ProcessPoolExecutor) -> ProcessPoolExecutor:
+        """The pool to use after `broken` broke: a new one, made once however many notice."""
+        with self._lock:
+            if self._pool is broken:
+                log.warning("a sweep worker process died; starting a new pool of %d", self._workers)
+                broken.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._new_pool()
+            return self._pool
+
+    def _submit(self, args: _Args) -> tuple[ProcessPoolExecutor, Future[SchoolSweepResult]]:
+        """Hand one school over; to a new pool if the current one is found broken."""
+        pool = self._pool
+        try:
+            return pool, pool.submit(_sweep_in_worker, *args)
+        except BrokenProcessPool:
+            pool = self._replace(pool)
+            return pool, pool.submit(_sweep_in_worker, *args)
+
+    def _result(
+        self, pool: ProcessPoolExecutor, future: Future[SchoolSweepResult], args: _Args
+    ) -> SchoolSweepResult:
+        """The school's result; handed to a new pool once if `pool` broke before it came."""
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            return self._replace(pool).submit(_sweep_in_worker, *args).result()
+
+    def sweep(
+        self,
+        urn: str,
+        school_date: date,
+        session: RegisterSession,
+        *,
+        policy: Policy,
+        now: datetime,
+    ) -> SchoolSweepResult:
+        """Sweep one school in a worker process and wait for it (`sweep_school`'s result)."""
+        args = (self._url, urn, school_date, session, policy, now)
+        return self._result(*self._submit(args), args)
+
+    def sweep_all(
+        self,
+        urns: list[str],
+        school_date: date,
+        session: RegisterSession,
+        *,
+        policy: Policy,
+        now: datetime,
+    ) -> list[SchoolSweepResult]:
+        """Sweep the schools, all handed over at once; their results in the order of `urns`."""
+        every = [(self._url, urn, school_date, session, policy, now) for urn in urns]
+        handed = [(self._submit(args), args) for args in every]
+        return [self._result(pool, future, args) for (pool, future), args in handed]
+
+    def close(self) -> None:
+        with self._lock:
+            self._pool.shutdown(wait=True)
+
+    def __enter__(self) -> SchoolProcesses:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
