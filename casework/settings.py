@@ -49,7 +49,8 @@ class Settings(BaseSettings):
     orchestrator: Literal["auto", "prefect", "inline"] = "auto"
     # Processes a sweep's schools are swept in, in-process or in the daily-sweep flow (its tasks
     # hand their schools over): 0 = one per core once a session has
-    # casework.service.sweeping.processes.MANY_SCHOOLS schools to sweep; 1 = the sweep's own process.
+    # casework.service.sweeping.processes.MANY_SCHOOLS schools to sweep; 1 = the sweep's own
+    # process.
     sweep_workers: int = Field(default=0, ge=0)
     # PATHWAY_AS_OF=YYYY-MM-DD: look at the records as they stood at the end of that school day
     # (a replayed history, a past week). The web app shows it in a banner and takes no changes;
