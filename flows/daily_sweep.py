@@ -37,7 +37,7 @@ SCHOOLS_AT_ONCE = 8
 
 # The run's worker processes, seen by its task threads (Prefect runs each task in a copy of the
 # context it was submitted from).
-_school_processes: ContextVar[SchoolProcesses | None] = ContextVar(
+_school_processes: ContextVar[SchoolProcesses[SchoolSweepResult] | None] = ContextVar(
     "pathway_school_processes", default=None
 )
 
@@ -81,7 +81,7 @@ def _worker_processes(runtime: Runtime, schools: int) -> Iterator[None]:
     if count <= 1 or not shareable(runtime.engine):
         yield
         return
-    with SchoolProcesses(runtime.engine, count) as processes:
+    with SchoolProcesses(runtime.engine, count, sweep_school) as processes:
         token = _school_processes.set(processes)
         try:
             yield

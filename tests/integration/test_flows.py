@@ -6,6 +6,7 @@ shares it. Each test builds its own app database from the shared first-day-call 
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -15,14 +16,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from casework.core.calendar import RegisterSession
-from casework.core.policy import load_policy
+from casework.core.policy import Policy, load_policy
 from casework.db.database import open_database
 from casework.db.migrate import upgrade
 from casework.service.sweeping.orchestration import (
     run_simulate_orchestrated,
     run_sweep_orchestrated,
 )
-from casework.service.sweeping.sweep import run_sweep
+from casework.service.sweeping.sweep import SchoolSweepResult, run_sweep, sweep_school
 from casework.settings import Settings
 from flows.runtime import Runtime, use_runtime
 from tests.integration.orchestration_data import (
@@ -75,6 +76,21 @@ def _flow_runs_named(name: str) -> int:
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[name])))
     return len(runs)
+
+
+def _sweep_school_in_a_child_process(
+    engine: Engine,
+    urn: str,
+    school_date: date,
+    session: RegisterSession,
+    *,
+    policy: Policy,
+    now: datetime,
+) -> SchoolSweepResult:
+    """`sweep_school`, refusing to run in a process that multiprocessing did not start."""
+    if multiprocessing.parent_process() is None:
+        raise AssertionError("a school was swept in the flow's own process")
+    return sweep_school(engine, urn, school_date, session, policy=policy, now=now)
 
 
 @pytest.mark.usefixtures("prefect_server")
@@ -151,10 +167,7 @@ class TestDailySweepFlow:
         import_scenario(reference, tmp_path / "csv", tmp_path / "reference-reports")
         run_sweep(reference, MONDAY, RegisterSession.AM, policy=load_policy(None), now=SWEPT_AT)
 
-        def not_in_the_flow_process(*args: object, **kwargs: object) -> None:
-            raise AssertionError("a school was swept in the flow's own process")
-
-        monkeypatch.setattr(flows.daily_sweep, "sweep_school", not_in_the_flow_process)
+        monkeypatch.setattr(flows.daily_sweep, "sweep_school", _sweep_school_in_a_child_process)
         settings = _settings(tmp_path, database_url).model_copy(update={"sweep_workers": 2})
         runtime = Runtime(settings, engine, load_policy(None), fixed_now=SWEPT_AT)
         with use_runtime(runtime):

@@ -19,7 +19,7 @@ from casework.core.policy import load_policy
 from casework.db.migrate import upgrade
 from casework.db.session import get_engine
 from casework.service.sweeping.processes import SchoolProcesses, shareable, worker_count
-from casework.service.sweeping.sweep import run_sweep, schools_to_sweep
+from casework.service.sweeping.sweep import run_sweep, schools_to_sweep, sweep_school
 from tests.integration.orchestration_data import (
     IMPORTED_AT,
     MONDAY,
@@ -74,7 +74,7 @@ def test_a_killed_worker_is_replaced_and_every_school_swept_once(
     urns = schools_to_sweep(engine, MONDAY, RegisterSession.AM)
     policy = load_policy(None)
 
-    with SchoolProcesses(engine, 2) as pool:
+    with SchoolProcesses(engine, 2, sweep_school) as pool:
         first = pool.sweep(urns[0], MONDAY, RegisterSession.AM, policy=policy, now=IMPORTED_AT)
         broken = pool._pool  # the test reaches in: there is no public way to kill a worker
         workers = list(broken._processes)

@@ -19,9 +19,10 @@ import os
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy.engine import Engine
 
@@ -29,14 +30,25 @@ from casework.core.calendar import RegisterSession
 from casework.core.policy import Policy
 from casework.db.session import get_engine
 
-if TYPE_CHECKING:
-    from casework.service.sweeping.sweep import SchoolSweepResult
-
 log = logging.getLogger(__name__)
 MANY_SCHOOLS = 20
-SWEEP_MODULE = "casework.service.sweeping.sweep"
-# What `_sweep_in_worker` is called with: the URL, URN, day, session, policy and clock.
-_Args = tuple[str, str, date, RegisterSession, Policy, datetime]
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+
+
+class SweepsOneSchool(Protocol[R_co]):
+    """`sweep.sweep_school`'s shape; handed in, so that this module need not import the sweep."""
+
+    def __call__(
+        self,
+        engine: Engine,
+        urn: str,
+        school_date: date,
+        session: RegisterSession,
+        *,
+        policy: Policy,
+        now: datetime,
+    ) -> R_co: ...
 
 
 def worker_count(workers: int, schools: int) -> int:
@@ -52,40 +64,56 @@ def shareable(engine: Engine) -> bool:
     return not (engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"))
 
 
-def _sweep_in_worker(
-    url: str, urn: str, school_date: date, session: RegisterSession, policy: Policy, now: datetime
-) -> SchoolSweepResult:
-    from casework.service.sweeping.sweep import sweep_school
+@dataclass(frozen=True)
+class _OneSchool(Generic[R]):
+    """One school handed to a worker process: what its sweep is called with, and the sweep."""
 
-    return sweep_school(get_engine(url), urn, school_date, session, policy=policy, now=now)
+    sweep: SweepsOneSchool[R]
+    url: str
+    urn: str
+    school_date: date
+    session: RegisterSession
+    policy: Policy
+    now: datetime
 
 
-def _start_method() -> multiprocessing.context.BaseContext:
+def _sweep_in_worker(school: _OneSchool[R]) -> R:
+    engine = get_engine(school.url)
+    return school.sweep(
+        engine, school.urn, school.school_date, school.session, policy=school.policy, now=school.now
+    )
+
+
+def _start_method(preload: str) -> multiprocessing.context.BaseContext:
     """Forked from a server process that has already imported the sweep (a second or so saved
     for every process after the first), never from the caller, whose open connections and
     threads (Prefect's among them) a fork would copy; spawned where there is no fork server."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([SWEEP_MODULE, __name__])
+    context.set_forkserver_preload([preload, __name__])
     return context
 
 
-class SchoolProcesses:
-    """A pool of `workers` processes sweeping schools of the database behind `engine`.
+class SchoolProcesses(Generic[R]):
+    """A pool of `workers` processes running `sweep` for schools of the database behind `engine`.
 
-    Thread-safe: the flow's task threads hand it schools at once. Use it as a context manager;
-    leaving waits for the schools already handed over.
+    `sweep` is handed over by reference (its module and name), so it must be a module-level
+    function; its module is imported once, in the fork server. Thread-safe: the flow's task
+    threads hand it schools at once. Use it as a context manager; leaving waits for the schools
+    already handed over.
     """
 
-    def __init__(self, engine: Engine, workers: int) -> None:
+    def __init__(self, engine: Engine, workers: int, sweep: SweepsOneSchool[R]) -> None:
         self._url = engine.url.render_as_string(hide_password=False)
         self._workers = workers
+        self._sweep = sweep
         self._lock = threading.Lock()
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self._workers, mp_context=_start_method())
+        start = _start_method(self._sweep.__module__)
+        return ProcessPoolExecutor(max_workers=self._workers, mp_context=start)
 
     def _replace(self, broken: ProcessPoolExecutor) -> ProcessPoolExecutor:
         """The pool to use after `broken` broke: a new one, made once however many notice."""
@@ -96,23 +124,26 @@ class SchoolProcesses:
                 self._pool = self._new_pool()
             return self._pool
 
-    def _submit(self, args: _Args) -> tuple[ProcessPoolExecutor, Future[SchoolSweepResult]]:
+    def _submit(self, school: _OneSchool[R]) -> tuple[ProcessPoolExecutor, Future[R]]:
         """Hand one school over; to a new pool if the current one is found broken."""
         pool = self._pool
         try:
-            return pool, pool.submit(_sweep_in_worker, *args)
+            return pool, pool.submit(_sweep_in_worker, school)
         except BrokenProcessPool:
             pool = self._replace(pool)
-            return pool, pool.submit(_sweep_in_worker, *args)
+            return pool, pool.submit(_sweep_in_worker, school)
 
-    def _result(
-        self, pool: ProcessPoolExecutor, future: Future[SchoolSweepResult], args: _Args
-    ) -> SchoolSweepResult:
+    def _result(self, pool: ProcessPoolExecutor, future: Future[R], school: _OneSchool[R]) -> R:
         """The school's result; handed to a new pool once if `pool` broke before it came."""
         try:
             return future.result()
         except BrokenProcessPool:
-            return self._replace(pool).submit(_sweep_in_worker, *args).result()
+            return self._replace(pool).submit(_sweep_in_worker, school).result()
+
+    def _school(
+        self, urn: str, school_date: date, session: RegisterSession, policy: Policy, now: datetime
+    ) -> _OneSchool[R]:
+        return _OneSchool(self._sweep, self._url, urn, school_date, session, policy, now)
 
     def sweep(
         self,
@@ -122,10 +153,10 @@ class SchoolProcesses:
         *,
         policy: Policy,
         now: datetime,
-    ) -> SchoolSweepResult:
-        """Sweep one school in a worker process and wait for it (`sweep_school`'s result)."""
-        args = (self._url, urn, school_date, session, policy, now)
-        return self._result(*self._submit(args), args)
+    ) -> R:
+        """Sweep one school in a worker process and wait for its result."""
+        school = self._school(urn, school_date, session, policy, now)
+        return self._result(*self._submit(school), school)
 
     def sweep_all(
         self,
@@ -135,17 +166,17 @@ class SchoolProcesses:
         *,
         policy: Policy,
         now: datetime,
-    ) -> list[SchoolSweepResult]:
+    ) -> list[R]:
         """Sweep the schools, all handed over at once; their results in the order of `urns`."""
-        every = [(self._url, urn, school_date, session, policy, now) for urn in urns]
-        handed = [(self._submit(args), args) for args in every]
-        return [self._result(pool, future, args) for (pool, future), args in handed]
+        every = [self._school(urn, school_date, session, policy, now) for urn in urns]
+        handed = [(self._submit(school), school) for school in every]
+        return [self._result(pool, future, school) for (pool, future), school in handed]
 
     def close(self) -> None:
         with self._lock:
             self._pool.shutdown(wait=True)
 
-    def __enter__(self) -> SchoolProcesses:
+    def __enter__(self) -> SchoolProcesses[R]:
         return self
 
     def __exit__(

@@ -226,7 +226,7 @@ def run_sweep(
             sweep_school(engine, urn, school_date, session, policy=policy, now=now)
             for urn in targets
         ]
-    with SchoolProcesses(engine, processes) as pool:
+    with SchoolProcesses(engine, processes, sweep_school) as pool:
         return pool.sweep_all(targets, school_date, session, policy=policy, now=now)
 
 
