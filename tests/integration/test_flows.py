@@ -10,13 +10,14 @@ import multiprocessing
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from casework.core.calendar import RegisterSession
-from casework.core.policy import Policy, load_policy
+from casework.core.policy import load_policy
 from casework.db.database import open_database
 from casework.db.migrate import upgrade
 from casework.service.sweeping.orchestration import (
@@ -78,19 +79,11 @@ def _flow_runs_named(name: str) -> int:
     return len(runs)
 
 
-def _sweep_school_in_a_child_process(
-    engine: Engine,
-    urn: str,
-    school_date: date,
-    session: RegisterSession,
-    *,
-    policy: Policy,
-    now: datetime,
-) -> SchoolSweepResult:
+def _sweep_school_in_a_child_process(*args: Any, **kwargs: Any) -> SchoolSweepResult:
     """`sweep_school`, refusing to run in a process that multiprocessing did not start."""
     if multiprocessing.parent_process() is None:
         raise AssertionError("a school was swept in the flow's own process")
-    return sweep_school(engine, urn, school_date, session, policy=policy, now=now)
+    return sweep_school(*args, **kwargs)
 
 
 @pytest.mark.usefixtures("prefect_server")
