@@ -22,7 +22,7 @@ from prefect.futures import wait
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from casework.core.calendar import RegisterSession
-from casework.service.sweeping.processes import SchoolProcesses, shareable, worker_count
+from casework.service.sweeping.processes import SchoolProcesses, worker_count
 from casework.service.sweeping.sweep import SchoolSweepResult, schools_to_sweep, sweep_school
 from flows.retries import is_transient_db_error
 from flows.runtime import Runtime, open_runtime
@@ -77,8 +77,8 @@ def sweep_school_task(
 @contextmanager
 def _worker_processes(runtime: Runtime, schools: int) -> Iterator[None]:
     """The run's school processes, for as long as its tasks run, when it is to have them."""
-    count = worker_count(runtime.settings.sweep_workers, schools)
-    if count <= 1 or not shareable(runtime.engine):
+    count = worker_count(runtime.engine, runtime.settings.sweep_workers, schools)
+    if count <= 1:
         yield
         return
     with SchoolProcesses(runtime.engine, count, sweep_school) as processes:

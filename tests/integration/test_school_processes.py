@@ -18,7 +18,7 @@ from casework.core.calendar import RegisterSession
 from casework.core.policy import load_policy
 from casework.db.migrate import upgrade
 from casework.db.session import get_engine
-from casework.service.sweeping.processes import SchoolProcesses, shareable, worker_count
+from casework.service.sweeping.processes import SchoolProcesses, worker_count
 from casework.service.sweeping.sweep import run_sweep, schools_to_sweep, sweep_school
 from tests.integration.orchestration_data import (
     IMPORTED_AT,
@@ -49,19 +49,24 @@ def _wait_until_broken(pool: ProcessPoolExecutor) -> None:
     raise AssertionError("the pool did not notice its killed worker in 10 s")
 
 
-def test_worker_count_follows_the_setting_and_never_exceeds_the_schools() -> None:
+def test_worker_count_follows_the_setting_and_never_exceeds_the_schools(
+    tmp_path: Path,
+) -> None:
+    engine = get_engine(f"sqlite:///{tmp_path / 'count.db'}")
     cores = os.cpu_count() or 1
-    assert worker_count(0, 19) == 1  # a small LA: the sweep's own process
-    assert worker_count(0, 20) == min(cores, 20)
-    assert worker_count(1, 300) == 1
-    assert worker_count(4, 300) == 4
-    assert worker_count(4, 3) == 3
-    assert worker_count(2, 0) == 1
+    assert worker_count(engine, 0, 19) == 1  # a small LA: the sweep's own process
+    assert worker_count(engine, 0, 20) == min(cores, 20)
+    assert worker_count(engine, 1, 300) == 1
+    assert worker_count(engine, 4, 300) == 4
+    assert worker_count(engine, 4, 3) == 3
+    assert worker_count(engine, 2, 0) == 1
 
 
-def test_an_in_memory_sqlite_database_is_not_shared_with_other_processes() -> None:
-    assert not shareable(get_engine("sqlite://"))
-    assert shareable(get_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+def test_an_in_memory_sqlite_database_is_swept_in_the_callers_process() -> None:
+    assert worker_count(get_engine("sqlite://"), 4, 300) == 1
+    assert worker_count(get_engine("sqlite:///:memory:"), 4, 300) == 1
+    postgres = get_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    assert worker_count(postgres, 4, 300) == 4
 
 
 def test_a_killed_worker_is_replaced_and_every_school_swept_once(

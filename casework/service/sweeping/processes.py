@@ -51,17 +51,20 @@ class SweepsOneSchool(Protocol[R_co]):
     ) -> R_co: ...
 
 
-def worker_count(workers: int, schools: int) -> int:
-    """Processes for sweeping `schools` schools: `workers` (0 = one per core once there are
-    MANY_SCHOOLS), never more than the schools; 1 means this process alone."""
+def _shareable(engine: Engine) -> bool:
+    """Whether another process can open the same database (not an in-memory SQLite one)."""
+    return not (engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"))
+
+
+def worker_count(engine: Engine, workers: int, schools: int) -> int:
+    """Processes for sweeping `schools` schools of `engine`'s database: `workers` (0 = one per
+    core once there are MANY_SCHOOLS), never more than the schools; 1 means the caller's process
+    alone, as it always is for a database no other process can open."""
+    if not _shareable(engine):
+        return 1
     if workers == 0:
         workers = (os.cpu_count() or 1) if schools >= MANY_SCHOOLS else 1
     return max(1, min(workers, schools))
-
-
-def shareable(engine: Engine) -> bool:
-    """Whether another process can open the same database (not an in-memory SQLite one)."""
-    return not (engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"))
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from casework.service.proposals import (
 )
 from casework.service.sweeping.collector import collector_paused
 from casework.service.sweeping.office import office_messages
-from casework.service.sweeping.processes import SchoolProcesses, shareable, worker_count
+from casework.service.sweeping.processes import SchoolProcesses, worker_count
 from casework.service.tasks.deadlines import run_deadlines
 from notifications.rendering import Rendered
 
@@ -220,8 +220,8 @@ def run_sweep(
         workers: processes to use; 0 = one per core when there are MANY_SCHOOLS or more.
     """
     targets = urns if urns is not None else schools_to_sweep(engine, school_date, session)
-    processes = worker_count(workers, len(targets))
-    if processes <= 1 or not shareable(engine):
+    processes = worker_count(engine, workers, len(targets))
+    if processes <= 1:
         return [
             sweep_school(engine, urn, school_date, session, policy=policy, now=now)
             for urn in targets
